@@ -1,0 +1,89 @@
+# hallpass: build, test, bench and install with plain make (see README.md).
+PREFIX	?= /usr/local
+DESTDIR	?=
+CC	?= cc
+PKGS	 = yaml-0.1 libpcre2-8
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2
+CSTD	 = -std=c11 -D_GNU_SOURCE
+OPT	?= -O2 -g
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ipolicy -Icli $(CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+
+# Release objects go to build/rel, test objects (ASan+UBSan) to build/test.
+B	?= build/rel
+SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+POLICY_SRC = $(wildcard policy/*.c)
+CLI_SRC	   = $(wildcard cli/*.c)
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+
+POLICY_OBJ = $(POLICY_SRC:%.c=$(B)/%.o)
+CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
+UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all test unit bench install uninstall deps clean check-gcc check-clang
+all: $(B)/hallpass
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(B)/libhallpass-policy.a: $(POLICY_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/hallpass: $(CLI_OBJ) $(B)/libhallpass-policy.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libhallpass-policy.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL) -lcmocka
+
+unit: $(UNIT_BIN) $(B)/hallpass
+
+# make test: sanitizer build of everything, then every unit and CLI test; last line "N passed, N failed".
+test:
+	$(MAKE) B=build/test OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit
+	HALLPASS_BUILD=build/test tests/run-tests.sh
+
+bench:
+	$(MAKE) B=build/rel all bench-bin
+	HALLPASS_BUILD=build/rel bench/run-bench.sh
+
+bench-bin: $(B)/bench_policy
+
+$(B)/bench_policy: bench/bench_policy.c $(B)/libhallpass-policy.a
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
+
+# Both compilers must stay warning-free.
+check-gcc:
+	$(MAKE) B=build/gcc CC=gcc all
+check-clang:
+	$(MAKE) B=build/clang CC=clang all
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hallpass/rules/rules.d
+	install -m 0755 $(B)/hallpass $(DESTDIR)$(PREFIX)/bin/hallpass
+	install -m 0644 rules/*.yaml $(DESTDIR)$(PREFIX)/share/hallpass/rules/
+	install -m 0644 rules/rules.d/*.yaml $(DESTDIR)$(PREFIX)/share/hallpass/rules/rules.d/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/hallpass
+	rm -rf $(DESTDIR)$(PREFIX)/share/hallpass
+
+# Every build and test dependency on a fresh Debian 12.
+DEB_PKGS = build-essential clang pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
+	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
+	   libpcap-dev libcmocka-dev tzdata
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

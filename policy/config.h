@@ -1,0 +1,35 @@
+/* config: hallpass.yaml, the daemon settings of one gateway, validated like every other file. */
+#ifndef HALLPASS_CONFIG_H
+#define HALLPASS_CONFIG_H
+
+#include <stdint.h>
+
+#include "diag.h"
+
+#define CONFIG_MAX_QUEUES	16
+
+enum config_fail { CONFIG_FAIL_OPEN = 0, CONFIG_FAIL_CLOSED };
+enum config_dns_block { CONFIG_DNS_NXDOMAIN = 0, CONFIG_DNS_ADDRESS };
+enum config_log { CONFIG_LOG_DEBUG = 0, CONFIG_LOG_INFO, CONFIG_LOG_WARN,
+	CONFIG_LOG_ERROR };
+
+struct config {
+	uint16_t		queues[CONFIG_MAX_QUEUES];
+	unsigned		nqueues;
+	enum config_fail	fail;
+	char			database[1024];
+	enum config_dns_block	dns_block;
+	uint8_t			block_address4[4];
+	uint8_t			block_address6[16];
+	char			block_page[1024];
+	enum config_log		log_level;
+	unsigned		retention_days;
+	unsigned		flow_table_size;
+	unsigned		flow_idle_seconds;
+};
+
+/* Defaults, then DIR/hallpass.yaml over them if it exists.  -1 with every error in diag. */
+int	config_load(struct config *, const char *dir, struct diag *);
+void	config_defaults(struct config *);
+
+#endif

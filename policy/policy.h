@@ -1,0 +1,112 @@
+/* policy: the public API of libhallpass-policy — load a config directory into a snapshot, then decide. */
+#ifndef HALLPASS_POLICY_H
+#define HALLPASS_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "diag.h"
+
+struct policy;			/* an immutable compiled snapshot */
+struct policy_student;		/* a roster entry inside a snapshot */
+struct policy_guardian;
+
+enum policy_action {
+	POLICY_ALLOW = 0,
+	POLICY_BLOCK,
+	POLICY_SAFESEARCH,	/* allow, but answer with the engine's safe-search host */
+};
+
+/* Why a decision came out as it did, in precedence order (docs/config.md). */
+enum policy_reason {
+	POLICY_R_DEFAULT = 0,		/* no rule matched: allowed */
+	POLICY_R_STUDENT_DENY,
+	POLICY_R_STUDENT_ALLOW,
+	POLICY_R_GROUP_DENY,
+	POLICY_R_SCHEDULE,
+	POLICY_R_GROUP_ALLOW,
+	POLICY_R_CATEGORY_BLOCKED,
+	POLICY_R_BLOCK_ALL,		/* the group blocks everything not allowed */
+	POLICY_R_CATEGORY_ALLOWED,	/* in a category the group does not block */
+	POLICY_R_SAFESEARCH,
+};
+
+enum policy_safesearch {
+	POLICY_SS_OFF = 0,
+	POLICY_SS_MODERATE,
+	POLICY_SS_STRICT,
+};
+
+struct policy_decision {
+	enum policy_action	 action;
+	enum policy_reason	 reason;
+	const char		*category;	/* category the host is in, or NULL */
+	const char		*rule_file;	/* where the name matched: list entry or pattern */
+	unsigned		 rule_line;
+	const char		*matched;	/* the entry or pattern that matched, or NULL */
+	const char		*policy_file;	/* where the policy applied: block entry or schedule */
+	unsigned		 policy_line;
+	const char		*group;		/* the group whose policy applied */
+	const char		*schedule;	/* for POLICY_R_SCHEDULE */
+	const char		*rewrite;	/* for POLICY_SAFESEARCH: the engine's target host */
+	int			 host_valid;	/* 0 if the host was not a valid name or IP literal */
+};
+
+/*
+ * Loads every DIR/rules.d YAML file, DIR/policy.yaml and DIR/safesearch.yaml into a
+ * new snapshot with a reference count of one.  On any error returns NULL and
+ * adds every problem found to diag as "FILE:LINE:COLUMN: message".
+ */
+struct policy	*policy_load(const char *dir, struct diag *);
+/* Snapshots are shared between threads: the last unref frees. */
+struct policy	*policy_ref(struct policy *);
+void		 policy_unref(struct policy *);
+
+/*
+ * Decides for student (NULL: the default group) and host (len bytes, any
+ * case, maybe a trailing dot or an IP literal), with an optional URL path
+ * (plain HTTP) at UTC instant now.  Pure: no I/O, no allocation after a
+ * thread's first call, safe to call from many threads on one snapshot.
+ * The strings in out point into the snapshot.
+ */
+void	policy_decide(const struct policy *, const struct policy_student *,
+	    const char *host, size_t len, const char *path, time_t now,
+	    struct policy_decision *out);
+/* Plain-words reason for IT ("gambling is blocked for group elementary"). */
+void	policy_decision_why(const struct policy_decision *, char *buf, size_t);
+const char *policy_action_name(enum policy_action);
+const char *policy_reason_name(enum policy_reason);
+
+/* Roster. */
+const struct policy_student *policy_student_find(const struct policy *, const char *id);
+/* By MAC (6 bytes, may be NULL) first, then by address (af AF_INET/AF_INET6, may be NULL). */
+const struct policy_student *policy_client_lookup(const struct policy *,
+	    const uint8_t *mac, int af, const void *addr);
+const char	*policy_student_id(const struct policy_student *);
+const char	*policy_student_name(const struct policy_student *);
+const char	*policy_student_group(const struct policy_student *);
+size_t		 policy_student_count(const struct policy *);
+const struct policy_student *policy_student_at(const struct policy *, size_t);
+
+const struct policy_guardian *policy_guardian_find(const struct policy *, const char *id);
+const char	*policy_guardian_id(const struct policy_guardian *);
+const char	*policy_guardian_name(const struct policy_guardian *);
+const char	*policy_guardian_email(const struct policy_guardian *);
+size_t		 policy_guardian_nstudents(const struct policy_guardian *);
+const struct policy_student *policy_guardian_student(const struct policy_guardian *, size_t);
+size_t		 policy_guardian_count(const struct policy *);
+const struct policy_guardian *policy_guardian_at(const struct policy *, size_t);
+
+const char	*policy_timezone(const struct policy *);
+const char	*policy_default_group(const struct policy *);
+/* Converts local wall time "YYYY-MM-DD HH:MM" in the policy's time zone to UTC. */
+int		 policy_parse_local(const struct policy *, const char *, time_t *);
+
+/* Statistics for benchmarks and `rules check`. */
+struct policy_stats {
+	size_t	categories, domains, patterns, urls, groups, students, guardians;
+};
+void	policy_stats(const struct policy *, struct policy_stats *);
+
+#endif

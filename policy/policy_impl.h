@@ -1,0 +1,170 @@
+/* policy_impl: the snapshot's internals, shared by the loaders and the decision, hidden from callers. */
+#ifndef HALLPASS_POLICY_IMPL_H
+#define HALLPASS_POLICY_IMPL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "domtab.h"
+#include "policy.h"
+#include "tz.h"
+
+/* Category bit sets are arrays of this many words; 4096 categories is far beyond UT1's ~70. */
+#define POLICY_MAX_CATEGORIES	4096
+#define POLICY_CATSET_WORDS	((POLICY_MAX_CATEGORIES + 63) / 64)
+
+enum policy_list_kind {
+	PLIST_CATEGORY = 0,
+	PLIST_GROUP_ALLOW,
+	PLIST_GROUP_DENY,
+	PLIST_STUDENT_ALLOW,
+	PLIST_STUDENT_DENY,
+};
+
+struct policy_list {
+	uint8_t		 kind;
+	uint32_t	 owner;		/* category, group or student index */
+	const char	*file;
+};
+
+struct policy_pattern {
+	pcre2_code	*code;
+	char		*text;
+	uint32_t	 line;
+};
+
+struct policy_category {
+	char			*name;
+	char			*description;
+	char			*file;
+	struct policy_pattern	*patterns;
+	size_t			 npatterns;
+};
+
+struct policy_urlrule {
+	uint32_t	 category;
+	uint32_t	 line;
+	char		*path;		/* prefix, starts with '/' */
+	size_t		 pathlen;
+	char		*text;		/* as written, for explain */
+};
+
+/* Where a category block was written, so explain can point at it. */
+struct policy_catref {
+	uint32_t	 category;
+	uint32_t	 line;
+};
+
+struct policy_schedule {
+	char		*name;
+	uint8_t		 days;		/* bit 0 = Sunday .. bit 6 = Saturday */
+	uint16_t	 from, to;	/* minutes after local midnight; to may be < from */
+	uint32_t	 line;
+	int		 block_all;
+	uint64_t	*blocks;	/* category bit set */
+	struct policy_catref *refs;
+	size_t		 nrefs;
+};
+
+struct policy_group {
+	char			*name;
+	uint32_t		 line;
+	int			 block_all;
+	uint32_t		 block_all_line;
+	uint64_t		*blocks;
+	struct policy_catref	*refs;
+	size_t			 nrefs;
+	enum policy_safesearch	 safe_search;
+	uint32_t		 allow_list, deny_list;
+	struct policy_schedule	*schedules;
+	size_t			 nschedules;
+};
+
+struct policy_student {
+	char		*id;
+	char		*name;
+	uint32_t	 group;
+	uint32_t	 index;
+	uint32_t	 allow_list, deny_list;
+	const struct policy *owner;
+};
+
+struct policy_guardian {
+	char		*id;
+	char		*name;
+	char		*email;
+	const struct policy_student **students;
+	size_t		 nstudents;
+};
+
+/* A device: MAC and/or address; with both, both must match. */
+struct policy_device {
+	uint8_t		 has_mac, has_ip, af;
+	uint8_t		 mac[6];
+	uint8_t		 addr[16];
+	uint32_t	 student;
+	uint32_t	 line;
+};
+
+struct policy_engine {
+	char		*id;
+	char		*target[3];	/* indexed by enum policy_safesearch */
+};
+
+struct policy {
+	atomic_int		 refs;
+	char			*dir;
+	char			*policy_file;
+	struct tz		*tz;
+	char			*default_group_name;
+	uint32_t		 default_group;
+
+	struct policy_category	*categories;
+	size_t			 ncategories;
+	struct policy_list	*lists;
+	size_t			 nlists;
+	struct domtab		*domains;	/* pairs: list id, line */
+	struct domtab		*urlhosts;	/* pairs: url rule index, line */
+	struct policy_urlrule	*urls;
+	size_t			 nurls;
+	size_t			 npatterns;
+	pcre2_match_context	*mctx;
+
+	struct policy_group	*groups;
+	size_t			 ngroups;
+	struct policy_student	*students;	/* in file order */
+	size_t			 nstudents;
+	uint32_t		*sorder;	/* student indexes sorted by id */
+	struct policy_guardian	*guardians;	/* in file order */
+	size_t			 nguardians;
+	struct policy_device	*devmac;	/* devices with a MAC, sorted by MAC */
+	size_t			 ndevmac;
+	struct policy_device	*devip;		/* devices with only an address, sorted */
+	size_t			 ndevip;
+
+	struct domtab		*sshosts;	/* pairs: engine index, line */
+	struct policy_engine	*engines;
+	size_t			 nengines;
+	char			*safesearch_file;
+};
+
+/* Loaders, each adding its errors to diag; -1 if any. */
+int	policy_rules_load(struct policy *, const char *dir, struct diag *);
+int	policy_main_load(struct policy *, const char *dir, struct diag *);
+int	policy_safesearch_load(struct policy *, const char *dir, struct diag *);
+/* Appends a list; returns its id or UINT32_MAX. */
+uint32_t policy_list_new(struct policy *, enum policy_list_kind, uint32_t owner,
+	    const char *file);
+int	policy_category_find(const struct policy *, const char *);
+int	policy_group_find(const struct policy *, const char *);
+
+static inline int
+policy_catset_has(const uint64_t *set, uint32_t c)
+{
+	return set != NULL && (set[c >> 6] >> (c & 63)) & 1;
+}
+
+#endif

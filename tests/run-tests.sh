@@ -1,0 +1,46 @@
+#!/bin/sh
+# Runs every unit test binary and CLI test script, counts TAP results, ends with "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${HALLPASS_BUILD:-build/test}
+cd "$top" || exit 2
+out=$(mktemp -d /tmp/hallpass-tests.XXXXXX)
+pass=0 fail=0
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export HALLPASS="$top/$build/hallpass"
+export HALLPASS_TOP="$top"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+count() { # $1 name, $2 log, $3 exit status
+	p=$(grep -c '^ok ' "$2")
+	f=$(grep -c '^not ok ' "$2")
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
+		# A crash or sanitizer report before any TAP failure still fails.
+		f=1
+		echo "not ok - $1 exited with status $3" >>"$2"
+	fi
+	pass=$((pass + p)) fail=$((fail + f))
+	if [ "$f" -ne 0 ]; then
+		echo "== $1: $f failed"
+		grep -v '^ok ' "$2" | tail -n 40
+	else
+		echo "== $1: $p passed"
+	fi
+}
+
+for t in "$build"/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	(cd tests && "$top/$t") >"$out/$name.log" 2>&1
+	count "$name" "$out/$name.log" $?
+done
+for t in tests/cli/*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	sh "$t" >"$out/$name.log" 2>&1
+	count "$name" "$out/$name.log" $?
+done
+echo "logs in $out"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
