@@ -106,7 +106,7 @@ struct policy_device {
 	uint8_t		 mac[6];
 	uint8_t		 addr[16];
 	uint32_t	 student;
-	uint32_t	 line;
+	uint32_t	 line, col;
 };
 
 struct policy_engine {

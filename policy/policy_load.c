@@ -383,6 +383,7 @@ policy_devices(struct policy *p, struct ycfg *y, yaml_node_t *n, uint32_t studen
 		}
 		d.student = student;
 		d.line = (uint32_t)ycfg_line(it);
+		d.col = (uint32_t)ycfg_col(it);
 		if (k[0].val != NULL && (s = ycfg_str(y, k[0].val, "mac")) != NULL) {
 			if (policy_parse_mac(s, d.mac) != 0)
 				ycfg_err(y, k[0].val, "\"%.40s\" is not a MAC address "
@@ -441,7 +442,7 @@ policy_device_index(struct policy *p, struct ycfg *y, struct policy_device *all,
 	qsort(p->devmac, p->ndevmac, sizeof(*p->devmac), policy_devcmp_mac);
 	for (i = 1; i < p->ndevmac; i++)
 		if (memcmp(p->devmac[i].mac, p->devmac[i - 1].mac, 6) == 0)
-			diag_add(y->diag, y->file, p->devmac[i].line, 1,
+			diag_add(y->diag, y->file, p->devmac[i].line, p->devmac[i].col,
 			    "MAC %s already belongs to student %s (line %u)",
 			    policy_mac_str(p->devmac[i].mac, a, sizeof(a)),
 			    p->students[p->devmac[i - 1].student].id,
@@ -460,7 +461,7 @@ policy_device_index(struct policy *p, struct ycfg *y, struct policy_device *all,
 		if (ips[i].af == ips[i - 1].af &&
 		    memcmp(ips[i].addr, ips[i - 1].addr, 16) == 0) {
 			inet_ntop(ips[i].af, ips[i].addr, a, sizeof(a));
-			diag_add(y->diag, y->file, ips[i].line, 1,
+			diag_add(y->diag, y->file, ips[i].line, ips[i].col,
 			    "address %s already belongs to student %s (line %u)", a,
 			    p->students[ips[i - 1].student].id, ips[i - 1].line);
 			y->nerr++;

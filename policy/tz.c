@@ -769,7 +769,7 @@ tz_load(const char *name, char *err, size_t errlen)
 	unsigned char	*buf;
 	const char	*dir, *why = NULL;
 	char		 path[PATH_MAX], safe[80];
-	size_t		 len = 0;
+	size_t		 len = 0, cap;
 	ssize_t		 n;
 	int		 fd, r, e;
 
@@ -802,14 +802,20 @@ tz_load(const char *name, char *err, size_t errlen)
 		tz_err(err, errlen, "unknown time zone \"%s\"", safe);
 		return NULL;
 	}
-	if ((buf = malloc(TZ_FILEMAX + 1)) == NULL) {
+	if (st.st_size > TZ_FILEMAX) {
+		close(fd);
+		tz_err(err, errlen, "time zone \"%s\": file too large", safe);
+		return NULL;
+	}
+	/* One spare byte tells us if the file grew after fstat. */
+	cap = (size_t)st.st_size + 1;
+	if ((buf = malloc(cap)) == NULL) {
 		close(fd);
 		tz_err(err, errlen, "time zone \"%s\": out of memory", safe);
 		return NULL;
 	}
-	/* Read to EOF rather than trusting st_size, which may change under us. */
-	while (len < TZ_FILEMAX + 1) {
-		n = read(fd, buf + len, TZ_FILEMAX + 1 - len);
+	while (len < cap) {
+		n = read(fd, buf + len, cap - len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -825,9 +831,10 @@ tz_load(const char *name, char *err, size_t errlen)
 		len += (size_t)n;
 	}
 	close(fd);
-	if (len > TZ_FILEMAX) {
+	if (len == cap) {
 		free(buf);
-		tz_err(err, errlen, "time zone \"%s\": file too large", safe);
+		tz_err(err, errlen, "time zone \"%s\": file changed while "
+		    "being read", safe);
 		return NULL;
 	}
 	tz = tz_parse(buf, len, &why);

@@ -85,10 +85,11 @@ ycfg_load(struct ycfg *y, const char *path, const char *file, struct diag *d)
 
 		if (yaml_parser_load(&parser, &extra)) {
 			int more = yaml_document_get_root_node(&extra) != NULL;
+			yaml_mark_t at = extra.start_mark;
 
 			yaml_document_delete(&extra);
 			if (more) {
-				diag_add(d, file, parser.mark.line + 1, 1,
+				diag_add(d, file, at.line + 1, at.column + 1,
 				    "more than one YAML document in the file");
 				y->nerr++;
 				goto out;

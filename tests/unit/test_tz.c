@@ -682,7 +682,7 @@ test_footer_forms(void **state)
 		z = load_ok(name);
 		oracle_zone(f[i].footer);
 		ntrans = 0;
-		sweep(z, f[i].footer, 86400, T2060, 3 * 3600 + 7, &nbad,
+		sweep(z, f[i].footer, 86400, T2060, 6 * 3600 + 7, &nbad,
 		    &ntrans);
 		if (strchr(f[i].footer, ',') != NULL)
 			assert_true(ntrans > 100);
@@ -789,7 +789,7 @@ use_zone(const struct tz *z)
 	struct tz_tm	 lt;
 	int64_t		 t, r;
 
-	for (t = -T2400; t < T2400; t += 86400 * 97 + 3599) {
+	for (t = -T2400; t < T2400; t += 86400 * 997 + 3599) {
 		tz_localtime(z, t, &lt);
 		assert_true(lt.mon >= 1 && lt.mon <= 12);
 		assert_true(lt.hour >= 0 && lt.hour <= 23);
@@ -907,7 +907,7 @@ test_corrupt(void **state)
 	 * Random byte flips: whatever loads must then convert without
 	 * tripping the sanitizers.
 	 */
-	for (n = 0; n < 3000; n++) {
+	for (n = 0; n < 2000; n++) {
 		memcpy(copy, real, len);
 		for (j = 0; j < 1 + n % 4; j++) {
 			seed = seed * 1103515245u + 12345u;
