@@ -163,7 +163,12 @@ main(int argc, char **argv)
 	const char	*dir = "/etc/hallpass";
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			dir = optarg;
