@@ -25,7 +25,7 @@ POLICY_OBJ = $(POLICY_SRC:%.c=$(B)/%.o)
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all test unit bench install uninstall deps clean check-gcc check-clang
+.PHONY: all test unit bench demo install uninstall deps clean check-gcc check-clang
 all: $(B)/hallpass
 
 $(B)/%.o: %.c
@@ -58,6 +58,12 @@ bench-bin: $(B)/bench_policy
 
 $(B)/bench_policy: bench/bench_policy.c $(B)/libhallpass-policy.a
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
+
+# Until hallpassd lands the demo is the CLI on the shipped rules.
+demo:
+	@command -v pkg-config >/dev/null && pkg-config --exists yaml-0.1 libpcre2-8 || $(MAKE) deps
+	$(MAKE) B=build/rel all
+	HALLPASS=build/rel/hallpass cli/demo.sh rules
 
 # Both compilers must stay warning-free.
 check-gcc:
