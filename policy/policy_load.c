@@ -211,6 +211,7 @@ policy_schedules(struct policy *p, struct ycfg *y, yaml_node_t *n,
 			{ "block", 1, NULL, NULL },
 		};
 		const char		*name, *from, *to;
+		uint32_t		 block_all_line;
 		int			 f = -1, t = -1;
 
 		if (ycfg_map(y, it, k, 5, "a schedule") != 0 && k[0].val == NULL)
@@ -237,14 +238,13 @@ policy_schedules(struct policy *p, struct ycfg *y, yaml_node_t *n,
 		    (t = policy_hhmm(to, 1)) < 0)
 			ycfg_err(y, k[3].val, "to must be a time HH:MM from 00:00 "
 			    "to 24:00, not \"%.40s\"", to);
-		if (f >= 0 && t >= 0 && (f == t || (f == 0 && t == 24 * 60 && 0)))
+		if (f >= 0 && t >= 0 && f == t)
 			ycfg_err(y, k[3].val, "from and to are the same time: "
 			    "the window would be empty");
 		s->from = (uint16_t)(f < 0 ? 0 : f);
 		s->to = (uint16_t)(t < 0 ? 0 : t);
-		uint32_t dummy;
 		(void)policy_blocks(p, y, k[4].val, &s->blocks, &s->refs, &s->nrefs,
-		    &s->block_all, &dummy, "block");
+		    &s->block_all, &block_all_line, "block");
 	}
 }
 
@@ -360,7 +360,7 @@ policy_devcmp_ip(const void *a, const void *b)
 }
 
 static void
-policy_devices(struct policy *p, struct ycfg *y, yaml_node_t *n, uint32_t student,
+policy_devices(struct ycfg *y, yaml_node_t *n, uint32_t student,
     struct policy_device **all, size_t *nall)
 {
 	yaml_node_item_t	*items;
@@ -409,7 +409,6 @@ policy_devices(struct policy *p, struct ycfg *y, yaml_node_t *n, uint32_t studen
 		*all = nd;
 		nd[(*nall)++] = d;
 	}
-	(void)p;
 }
 
 static const char *
@@ -557,7 +556,7 @@ policy_students(struct policy *p, struct ycfg *y, yaml_node_t *n)
 				s->group = (uint32_t)g;
 		}
 		if (k[2].val != NULL)
-			policy_devices(p, y, k[2].val, s->index, &devs, &ndevs);
+			policy_devices(y, k[2].val, s->index, &devs, &ndevs);
 		if (k[3].val != NULL)
 			policy_hostlist(p, y, k[3].val, s->allow_list, "allow");
 		if (k[4].val != NULL)

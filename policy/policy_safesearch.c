@@ -70,7 +70,6 @@ safesearch_engines(struct policy *p, struct ycfg *y, yaml_node_t *n)
 	np = ycfg_map_len(n);
 	if ((p->engines = calloc(np + 1, sizeof(*p->engines))) == NULL)
 		return;
-	(void)seen;
 	for (size_t i = 0; i < np; i++) {
 		yaml_node_t		*kn, *v;
 		struct policy_engine	*e = &p->engines[p->nengines];
