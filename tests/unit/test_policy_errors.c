@@ -272,10 +272,69 @@ test_shipped_rules_are_good(void **state)
 	diag_free(&d);
 }
 
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*f = fopen(path, "rb");
+	char	*buf = calloc(1, 65536);
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	*len = fread(buf, 1, 65535, f);
+	fclose(f);
+	return buf;
+}
+
+/* Every prefix and many one-byte mutations of real files: errors or success, never a crash. */
+static void
+test_truncated_and_mutated(void **state)
+{
+	static const char *const files[] = { "policy.yaml", "rules.d/gambling.yaml",
+	    "safesearch.yaml", "aup.yaml", "hallpass.yaml" };
+	static const char junk[] = { '\0', '"', '\'', ':', '-', '[', '{', '&', '*', '\n', ' ', '\t', '#', '|', '>', '!', '%', '@', (char)0xff };
+	char	*dir = testutil_confdir();
+	char	 path[512];
+
+	(void)state;
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		size_t	 len, cut;
+		char	*orig;
+
+		snprintf(path, sizeof(path), "fixtures/base/%s", files[f]);
+		orig = slurp(path, &len);
+		snprintf(path, sizeof(path), "%s/%s", dir, files[f]);
+		for (cut = 0; cut < len; cut += 3) {
+			struct diag	 d;
+			FILE		*o = fopen(path, "wb");
+			size_t		 at = (cut * 7) % len;
+			char		 save = orig[at];
+
+			assert_non_null(o);
+			/* Odd steps truncate; even steps overwrite one byte with YAML syntax. */
+			if ((cut / 3) % 2)
+				fwrite(orig, 1, cut, o);
+			else {
+				orig[at] = junk[(cut / 3) % sizeof(junk)];
+				fwrite(orig, 1, len, o);
+				orig[at] = save;
+			}
+			fclose(o);
+			diag_init(&d);
+			load_all(dir, &d);
+			for (size_t i = 0; i < d.n; i++)
+				assert_true(strncmp(d.msgs[i], dir, strlen(dir)) == 0);
+			diag_free(&d);
+		}
+		testutil_write(dir, files[f], orig);
+		free(orig);
+	}
+	testutil_rmdir(dir);
+}
+
 int
 main(void)
 {
-	struct CMUnitTest	 tests[sizeof(cases) / sizeof(cases[0]) + 4];
+	struct CMUnitTest	 tests[sizeof(cases) / sizeof(cases[0]) + 5];
 	size_t			 n = 0;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -289,5 +348,6 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_all_errors_reported);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_base_is_good);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_shipped_rules_are_good);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_truncated_and_mutated);
 	return _cmocka_run_group_tests("policy_errors", tests, n, NULL, NULL);
 }
