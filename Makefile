@@ -2,7 +2,7 @@
 PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
-PKGS	 = yaml-0.1 libpcre2-8
+PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -10,7 +10,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2
 CSTD	 = -std=c11 -D_GNU_SOURCE
 OPT	?= -O2 -g
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ipolicy -Icli $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ipolicy -Iproxy -Istore -Icli $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 # Release objects go to build/rel, test objects (ASan+UBSan) to build/test.
@@ -18,10 +18,16 @@ B	?= build/rel
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 POLICY_SRC = $(wildcard policy/*.c)
+# proxy/ and store/ hold libraries shared by hallpassd, the CLI and the dashboard.
+PROXY_SRC  = $(filter-out proxy/main.c,$(wildcard proxy/*.c))
+STORE_SRC  = $(wildcard store/*.c)
 CLI_SRC	   = $(wildcard cli/*.c)
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 POLICY_OBJ = $(POLICY_SRC:%.c=$(B)/%.o)
+PROXY_OBJ  = $(PROXY_SRC:%.c=$(B)/%.o)
+STORE_OBJ  = $(STORE_SRC:%.c=$(B)/%.o)
+LIBS	   = $(B)/libhallpass-proxy.a $(B)/libhallpass-store.a $(B)/libhallpass-policy.a
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
@@ -36,10 +42,18 @@ $(B)/libhallpass-policy.a: $(POLICY_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/hallpass: $(CLI_OBJ) $(B)/libhallpass-policy.a
+$(B)/libhallpass-proxy.a: $(PROXY_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libhallpass-store.a: $(STORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/hallpass: $(CLI_OBJ) $(LIBS)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libhallpass-policy.a
+$(B)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL) -lcmocka
 
@@ -56,7 +70,7 @@ bench:
 
 bench-bin: $(B)/bench_policy
 
-$(B)/bench_policy: bench/bench_policy.c $(B)/libhallpass-policy.a
+$(B)/bench_policy: bench/bench_policy.c $(LIBS)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
 
 # Until hallpassd lands the demo is the CLI on the shipped rules.
@@ -84,7 +98,7 @@ uninstall:
 # Every build and test dependency on a fresh Debian 12.
 DEB_PKGS = build-essential clang pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
-	   libpcap-dev libcmocka-dev tzdata
+	   libpcap-dev libcmocka-dev libssl-dev tzdata
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
