@@ -1,0 +1,38 @@
+#!/bin/sh
+# run-bench.sh: runs every benchmark section and prints its table; `make bench` calls it.
+# Exit status is non-zero only when a bench binary fails (an error or a wrong answer);
+# targets missed are reported as MISS in the tables, not as failure.
+# Machine-readable results go to bench/results/SECTION.json (kept out of git).
+set -u
+
+cd "$(dirname "$0")/.." || exit 1
+B=${HALLPASS_BUILD:-build/rel}
+RESULTS=bench/results
+
+# One function per section; add new benchmarks here and to SECTIONS.
+SECTIONS="policy"
+
+# shellcheck disable=SC2317 # sections are called as "section_$s"
+section_policy() {
+	"$B/bench_policy" -j "$RESULTS/policy.json"
+}
+
+mkdir -p "$RESULTS" || exit 1
+[ -f "$RESULTS/.gitignore" ] || printf '*\n!.gitignore\n' >"$RESULTS/.gitignore"
+
+echo "hallpass benchmarks: $(uname -srm), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?') CPUs, build $B"
+failed=""
+for s in $SECTIONS; do
+	echo
+	if ! "section_$s"; then
+		echo "bench $s: FAILED" >&2
+		failed="$failed $s"
+	fi
+done
+echo
+if [ -n "$failed" ]; then
+	echo "benchmarks failed:$failed"
+	exit 1
+fi
+echo "results in $RESULTS/"
+exit 0
