@@ -99,9 +99,11 @@ uninstall:
 DEB_PKGS = build-essential clang pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
 	   libpcap-dev libcmocka-dev libssl-dev tzdata
+# The namespace tests' real peers (DNS, TLS/HTTP servers, clients).
+NET_PKGS = $(shell grep -v '^\#' tests/net/packages.txt)
 deps:
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(NET_PKGS)
 
 clean:
 	rm -rf build

@@ -7,6 +7,7 @@
 
 #include "aup.h"
 #include "cmd_import.h"
+#include "cmd_inspect.h"
 #include "config.h"
 #include "policy.h"
 
@@ -23,6 +24,9 @@ usage(FILE *f)
 	    "                                    show the decision for a student (- for\n"
 	    "                                    the default group); --at is local time\n"
 	    "                                    in the policy's timezone\n"
+	    "  inspect CAPTURE [--student ID] [--json] [--against OTHER_DIR]\n"
+	    "                                    run a pcap/pcapng through the extractors\n"
+	    "                                    and the policy, one line per flow\n"
 	    "  import hosts|adblock|ut1 FILE_OR_DIR --category NAME [-o OUT.yaml]\n"
 	    "                                    convert a block list into a rule set\n"
 	    "\n"
@@ -199,6 +203,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[0], "explain") == 0)
 		return cmd_explain(dir, argc, argv);
+	if (strcmp(argv[0], "inspect") == 0)
+		return cmd_inspect(dir, argc, argv);
 	if (strcmp(argv[0], "import") == 0)
 		return cmd_import(argc, argv);
 	fprintf(stderr, "hallpass: unknown command \"%s\"\n", argv[0]);

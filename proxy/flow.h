@@ -29,6 +29,7 @@ struct flow {
 	uint32_t	 base_seq;	/* sequence number of stream byte 0 */
 	uint32_t	 packets;
 	void		*user;		/* caller's per-flow state (e.g. QUIC hello), freed by the caller */
+	uint32_t	 aux;		/* caller's scratch (e.g. DNS-over-TCP stream offset) */
 	/* internal */
 	uint32_t	 idx, hnext, lprev, lnext;
 	int32_t		 buf;		/* pool slot or -1 */

@@ -1,0 +1,369 @@
+/* cmd_inspect: "hallpass inspect" runs a capture through hallpassd's own extractors and policy, offline. */
+#include "cmd_inspect.h"
+
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "classify.h"
+#include "linkhdr.h"
+#include "policy.h"
+
+struct inspect {
+	struct policy			*p, *q;		/* q: --against */
+	const struct policy_student	*student;	/* --student, else from the roster */
+	int				 fixed_student;
+	int				 json;
+	FILE				*out;
+	uint64_t			 packets, frames_not_ip, link_short, link_unknown;
+	uint64_t			 truncated, malformed, named, unnamed, differ, flows;
+	const uint8_t			*mac;		/* of the packet being read */
+	uint8_t				 gone_mac[6];
+};
+
+/* Text for people: anything but printable ASCII becomes \xHH so a capture cannot drive the terminal. */
+static void
+inspect_text(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c >= 0x7f || c == '\\')
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static void
+inspect_json_str(FILE *f, const char *s)
+{
+	if (s == NULL) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c);	/* bytes as Latin-1: always valid JSON */
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void
+inspect_addr(const struct flow_key *k, int dst, char *buf, size_t sz)
+{
+	inet_ntop(k->af, dst ? k->dst : k->src, buf, (socklen_t)sz);
+}
+
+static void
+inspect_time(uint64_t ms, char *buf, size_t sz)
+{
+	time_t		 t = (time_t)(ms / 1000);
+	struct tm	 tm;
+
+	size_t	 n;
+
+	gmtime_r(&t, &tm);
+	n = strftime(buf, sz, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sz - n, ".%03uZ", (unsigned)(ms % 1000));
+}
+
+static const struct policy_student *
+inspect_who(struct inspect *in, struct policy *p, const struct flow_key *k,
+    const uint8_t *mac)
+{
+	if (in->fixed_student)
+		return in->student != NULL ?
+		    policy_student_find(p, policy_student_id(in->student)) : NULL;
+	return policy_client_lookup(p, mac, k->af, k->src);
+}
+
+/* One flow's line: the name (or why there is none) and what the policy would do. */
+static void
+inspect_report(struct inspect *in, const struct flow_key *k, enum classify_proto proto,
+    uint64_t ms, const char *name, const char *path, int ech, const char *why)
+{
+	struct policy_decision	 d, d2;
+	char			 src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], ts[40];
+	char			 reason[600], reason2[600];
+	const char		*host;
+	const uint8_t		*mac = in->mac;
+
+	in->flows++;
+	if (name != NULL)
+		in->named++;
+	else
+		in->unnamed++;
+	inspect_addr(k, 0, src, sizeof(src));
+	inspect_addr(k, 1, dst, sizeof(dst));
+	inspect_time(ms, ts, sizeof(ts));
+	/* Without a name the policy can still judge the address the client went to. */
+	host = name != NULL ? name : dst;
+	policy_decide(in->p, inspect_who(in, in->p, k, mac), host, strlen(host),
+	    proto == CLASSIFY_P_HTTP && path != NULL && path[0] == '/' ? path : NULL,
+	    (time_t)(ms / 1000), &d);
+	policy_decision_why(&d, reason, sizeof(reason));
+	if (in->q != NULL) {
+		policy_decide(in->q, inspect_who(in, in->q, k, mac), host, strlen(host),
+		    proto == CLASSIFY_P_HTTP && path != NULL && path[0] == '/' ? path : NULL,
+		    (time_t)(ms / 1000), &d2);
+		policy_decision_why(&d2, reason2, sizeof(reason2));
+		if (d.action == d2.action && (d.category == d2.category ||
+		    (d.category != NULL && d2.category != NULL &&
+		    strcmp(d.category, d2.category) == 0)))
+			return;
+		in->differ++;
+	}
+	if (in->json) {
+		fprintf(in->out, "{\"ts\":\"%s\",\"proto\":\"%s\",\"name\":", ts,
+		    classify_proto_name(proto));
+		inspect_json_str(in->out, name);
+		fprintf(in->out, ",\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u",
+		    src, dst, k->sport, k->dport);
+		if (why != NULL) {
+			fputs(",\"why\":", in->out);
+			inspect_json_str(in->out, why);
+		}
+		if (ech)
+			fputs(",\"ech\":true", in->out);
+		if (path != NULL && path[0] != '\0') {
+			fputs(",\"path\":", in->out);
+			inspect_json_str(in->out, path);
+		}
+		fprintf(in->out, ",\"action\":\"%s\",\"category\":",
+		    policy_action_name(d.action));
+		inspect_json_str(in->out, d.category);
+		fputs(",\"reason\":", in->out);
+		inspect_json_str(in->out, reason);
+		if (in->q != NULL) {
+			fprintf(in->out, ",\"against\":{\"action\":\"%s\",\"category\":",
+			    policy_action_name(d2.action));
+			inspect_json_str(in->out, d2.category);
+			fputs(",\"reason\":", in->out);
+			inspect_json_str(in->out, reason2);
+			fputc('}', in->out);
+		}
+		fputs("}\n", in->out);
+		return;
+	}
+	fprintf(in->out, "%s %s%s%s:%u > %s%s%s:%u %s ", ts,
+	    k->af == AF_INET6 ? "[" : "", src, k->af == AF_INET6 ? "]" : "", k->sport,
+	    k->af == AF_INET6 ? "[" : "", dst, k->af == AF_INET6 ? "]" : "", k->dport,
+	    classify_proto_name(proto));
+	if (name != NULL)
+		inspect_text(in->out, name);
+	else
+		fputs("-", in->out);
+	if (why != NULL || ech) {
+		fputs(" (", in->out);
+		inspect_text(in->out, ech ? "ECH: outer name" : why);
+		fputs(")", in->out);
+	}
+	fprintf(in->out, " => %s %s: %s", policy_action_name(d.action),
+	    d.category ? d.category : "-", reason);
+	if (in->q != NULL)
+		fprintf(in->out, " | against: %s %s: %s", policy_action_name(d2.action),
+		    d2.category ? d2.category : "-", reason2);
+	fputc('\n', in->out);
+}
+
+static void
+inspect_gone(const struct classify_gone *g, void *arg)
+{
+	struct inspect *in = arg;
+
+	in->mac = NULL;
+	inspect_report(in, g->key, g->proto, g->first_ms, NULL, NULL, 0, g->why);
+}
+
+static void
+inspect_key(const struct pkt_info *p, struct flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->af = (uint8_t)p->af;
+	k->proto = p->proto;
+	k->sport = p->sport;
+	k->dport = p->dport;
+	memcpy(k->src, p->src, 16);
+	memcpy(k->dst, p->dst, 16);
+}
+
+static int
+inspect_file(struct inspect *in, const char *path)
+{
+	char			 err[PCAP_ERRBUF_SIZE];
+	struct classify_config	 cc;
+	struct classify		*c;
+	struct classify_result	 r;
+	struct pcap_pkthdr	*h;
+	const u_char		*frame;
+	pcap_t			*pc;
+	int			 dlt, rc;
+
+	if ((pc = pcap_open_offline(path, err)) == NULL) {
+		fprintf(stderr, "hallpass: %s: %s\n", path, err);
+		return -1;
+	}
+	dlt = pcap_datalink(pc);
+	classify_config_defaults(&cc);
+	cc.flows = 16384;
+	cc.bufs = 256;
+	if ((c = classify_new(&cc)) == NULL) {
+		pcap_close(pc);
+		fprintf(stderr, "hallpass: out of memory\n");
+		return -1;
+	}
+	classify_set_gone(c, inspect_gone, in);
+	while ((rc = pcap_next_ex(pc, &h, &frame)) == 1) {
+		const uint8_t	*ip, *mac;
+		size_t		 iplen;
+		uint64_t	 ms = (uint64_t)h->ts.tv_sec * 1000 +
+		    (uint64_t)h->ts.tv_usec / 1000;
+		enum linkhdr_result lr;
+
+		in->packets++;
+		lr = linkhdr_ip(dlt, frame, h->caplen, &ip, &iplen, &mac);
+		if (lr != LINKHDR_IP) {
+			if (lr == LINKHDR_NOT_IP)
+				in->frames_not_ip++;
+			else if (lr == LINKHDR_SHORT)
+				in->link_short++;
+			else
+				in->link_unknown++;
+			continue;
+		}
+		if (h->caplen < h->len)
+			in->truncated++;
+		in->mac = mac;
+		/* The IP packet's length on the wire: the frame's, less the link header. */
+		classify_packet_cap(c, ip, iplen, h->len > h->caplen ?
+		    iplen + (h->len - h->caplen) : iplen, ms, &r);
+		switch (r.status) {
+		case CLASSIFY_NAME:
+		case CLASSIFY_NONAME: {
+			struct flow_key k;
+
+			inspect_key(&r.pkt, &k);
+			inspect_report(in, &k, r.proto, ms,
+			    r.status == CLASSIFY_NAME ? r.host : NULL, r.path, r.ech,
+			    r.status == CLASSIFY_NAME ? (r.ech ? NULL : r.why) : r.why);
+			classify_done(c, &r);
+			break;
+		}
+		case CLASSIFY_MALFORMED:
+			in->malformed++;
+			break;
+		default:
+			break;
+		}
+	}
+	if (rc == -1)
+		fprintf(stderr, "hallpass: %s: %s (the packets before it were read)\n",
+		    path, pcap_geterr(pc));
+	in->mac = NULL;
+	classify_free(c);	/* flows still waiting for a name are reported as incomplete */
+	pcap_close(pc);
+	return 0;
+}
+
+static void
+inspect_usage(FILE *f)
+{
+	fputs("usage: hallpass [-c DIR] inspect CAPTURE [--student ID] [--json] "
+	    "[--against OTHER_DIR]\n", f);
+}
+
+int
+cmd_inspect(const char *dir, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "student", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "against", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct inspect	 in;
+	struct diag	 d;
+	const char	*student = NULL, *against = NULL;
+	int		 ch, rc = 0;
+
+	memset(&in, 0, sizeof(in));
+	in.out = stdout;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "s:ja:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			student = optarg;
+			break;
+		case 'j':
+			in.json = 1;
+			break;
+		case 'a':
+			against = optarg;
+			break;
+		case 'h':
+			inspect_usage(stdout);
+			return 0;
+		default:
+			inspect_usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		inspect_usage(stderr);
+		return 2;
+	}
+	diag_init(&d);
+	in.p = policy_load(dir, &d);
+	if (in.p != NULL && against != NULL)
+		in.q = policy_load(against, &d);
+	if (in.p == NULL || (against != NULL && in.q == NULL)) {
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "%s\n", d.msgs[i]);
+		diag_free(&d);
+		policy_unref(in.p);
+		return 1;
+	}
+	diag_free(&d);
+	if (student != NULL) {
+		in.fixed_student = 1;
+		if (strcmp(student, "-") != 0 &&
+		    (in.student = policy_student_find(in.p, student)) == NULL) {
+			fprintf(stderr, "hallpass: unknown student \"%s\"\n", student);
+			rc = 1;
+			goto out;
+		}
+	}
+	if (inspect_file(&in, argv[optind]) != 0) {
+		rc = 1;
+		goto out;
+	}
+	/* The summary goes to stderr under --json so the output stays JSON lines. */
+	fprintf(in.json ? stderr : stdout,
+	    "%llu packets: %llu flows (%llu named, %llu without a name)%s%.0llu%s; "
+	    "%llu malformed, %llu not IP, %llu cut by the snapshot length, "
+	    "%llu link headers short, %llu of an unknown link type\n",
+	    (unsigned long long)in.packets, (unsigned long long)in.flows,
+	    (unsigned long long)in.named, (unsigned long long)in.unnamed,
+	    in.q != NULL ? ", " : "", in.q != NULL ? (unsigned long long)in.differ : 0ull,
+	    in.q != NULL ? (in.differ == 0 ? "0 decisions differ" : " decisions differ") : "",
+	    (unsigned long long)in.malformed, (unsigned long long)in.frames_not_ip,
+	    (unsigned long long)in.truncated, (unsigned long long)in.link_short,
+	    (unsigned long long)in.link_unknown);
+ out:
+	policy_unref(in.p);
+	policy_unref(in.q);
+	return rc;
+}
