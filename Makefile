@@ -59,9 +59,17 @@ $(B)/tests/%: tests/unit/%.c $(LIBS)
 
 unit: $(UNIT_BIN) $(B)/hallpass
 
+# The fuzzer is clang's libFuzzer over the same sources, built apart from the gcc objects.
+FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(PROXY_SRC) $(POLICY_SRC)
+build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(wildcard proxy/*.h policy/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CSTD) $(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
+	    $(PKG_CFLAGS) -Ipolicy -Iproxy -o $@ $(FUZZ_SRC) $(PKG_LIBS) -lpthread -lm
+
 # make test: sanitizer build of everything, then every unit and CLI test; last line "N passed, N failed".
 test:
 	$(MAKE) B=build/test OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit
+	$(MAKE) build/fuzz/fuzz_inspect
 	HALLPASS_BUILD=build/test tests/run-tests.sh
 
 bench:
@@ -96,7 +104,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/hallpass
 
 # Every build and test dependency on a fresh Debian 12.
-DEB_PKGS = build-essential clang pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
+DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
 	   libpcap-dev libcmocka-dev libssl-dev tzdata
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).

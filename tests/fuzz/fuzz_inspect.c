@@ -1,0 +1,72 @@
+/* fuzz_inspect: libFuzzer on the inspect/hallpassd entry point — link header, classify, policy decision. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "classify.h"
+#include "linkhdr.h"
+#include "policy.h"
+
+/* The first input byte picks the link type, as a capture's header would. */
+static const int fuzz_dlts[] = { 1, 113, 276, 12, 0, 108, 228, 229 };
+
+static struct classify	*fuzz_c;
+static struct policy	*fuzz_p;
+
+int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct classify_config	 cc;
+	struct diag		 d;
+	const char		*top = getenv("HALLPASS_TOP");
+	char			 dir[4096];
+
+	(void)argc;
+	(void)argv;
+	snprintf(dir, sizeof(dir), "%s/tests/fixtures/base", top ? top : ".");
+	diag_init(&d);
+	fuzz_p = policy_load(dir, &d);
+	diag_free(&d);
+	if (fuzz_p == NULL)
+		abort();
+	/* Small pools, so eviction and exhaustion paths get exercised too. */
+	classify_config_defaults(&cc);
+	cc.flows = 64;
+	cc.bufs = 8;
+	cc.quic_hellos = 4;
+	if ((fuzz_c = classify_new(&cc)) == NULL)
+		abort();
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint64_t		 now = 1700000000000ull;
+	struct classify_result	 r;
+	struct policy_decision	 dec;
+	const uint8_t		*ip, *mac;
+	size_t			 iplen;
+
+	if (size < 1)
+		return 0;
+	now += 10;
+	if (linkhdr_ip(fuzz_dlts[data[0] % 8], data + 1, size - 1, &ip, &iplen,
+	    &mac) != LINKHDR_IP)
+		return 0;
+	classify_packet(fuzz_c, ip, iplen, now, &r);
+	if (r.status == CLASSIFY_NAME || r.status == CLASSIFY_NONAME) {
+		const struct policy_student *st = policy_client_lookup(fuzz_p, mac,
+		    r.pkt.af, r.pkt.src);
+
+		policy_decide(fuzz_p, st, r.host, strlen(r.host),
+		    r.path[0] == '/' ? r.path : NULL, (time_t)(now / 1000), &dec);
+		classify_done(fuzz_c, &r);
+	}
+	return 0;
+}
