@@ -187,18 +187,6 @@ inspect_gone(const struct classify_gone *g, void *arg)
 	inspect_report(in, g->key, g->proto, g->first_ms, NULL, NULL, 0, g->why);
 }
 
-static void
-inspect_key(const struct pkt_info *p, struct flow_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->af = (uint8_t)p->af;
-	k->proto = p->proto;
-	k->sport = p->sport;
-	k->dport = p->dport;
-	memcpy(k->src, p->src, 16);
-	memcpy(k->dst, p->dst, 16);
-}
-
 static int
 inspect_file(struct inspect *in, const char *path)
 {
@@ -254,7 +242,7 @@ inspect_file(struct inspect *in, const char *path)
 		case CLASSIFY_NONAME: {
 			struct flow_key k;
 
-			inspect_key(&r.pkt, &k);
+			classify_flow_key(&r.pkt, &k);
 			inspect_report(in, &k, r.proto, ms,
 			    r.status == CLASSIFY_NAME ? r.host : NULL, r.path, r.ech,
 			    r.status == CLASSIFY_NAME ? (r.ech ? NULL : r.why) : r.why);

@@ -167,8 +167,8 @@ classify_copy(char *dst, size_t dstsz, const void *src, size_t len)
 	dst[len] = '\0';
 }
 
-static void
-classify_key(const struct pkt_info *p, struct flow_key *k)
+void
+classify_flow_key(const struct pkt_info *p, struct flow_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->af = (uint8_t)p->af;
@@ -227,7 +227,7 @@ classify_quic(struct classify *c, uint64_t now_ms, struct classify_result *r)
 	}
 	version = (uint32_t)p->payload[1] << 24 | (uint32_t)p->payload[2] << 16 |
 	    (uint32_t)p->payload[3] << 8 | p->payload[4];
-	classify_key(p, &k);
+	classify_flow_key(p, &k);
 	f = flow_get(c->flows, &k, now_ms, 0);
 	if (f != NULL && f->state == FLOW_DONE) {
 		r->status = CLASSIFY_IGNORE;
@@ -408,7 +408,7 @@ classify_tcp(struct classify *c, uint64_t now_ms, struct classify_result *r)
 	size_t			 have;
 	int			 syn = (p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN;
 
-	classify_key(p, &k);
+	classify_flow_key(p, &k);
 	if ((p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == (PKT_TCP_SYN | PKT_TCP_ACK)) {
 		/* A SYN-ACK says this direction is the server's: never parse it. */
 		if ((f = flow_get(c->flows, &k, now_ms, 1)) != NULL)

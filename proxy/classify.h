@@ -75,6 +75,8 @@ void	classify_packet_cap(struct classify *, const uint8_t *ip, size_t caplen,
 	    size_t wirelen, uint64_t now_ms, struct classify_result *);
 /* Marks the result's flow decided: later packets are ignored and its buffers go back. */
 void	classify_done(struct classify *, struct classify_result *);
+/* The flow key of a parsed packet, in the packet's direction. */
+void	classify_flow_key(const struct pkt_info *, struct flow_key *);
 void	classify_flush(struct classify *);	/* reports and drops every pending flow */
 const char *classify_proto_name(enum classify_proto);
 void	classify_flow_stats(const struct classify *, struct flow_stats *);
