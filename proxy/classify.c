@@ -19,7 +19,6 @@ struct classify {
 	size_t			 nhellos;
 	struct quic_hello	**hfree;
 	size_t			 nhfree;
-	uint8_t			*plain;		/* QUIC decryption scratch */
 	void			(*gone)(const struct classify_gone *, void *);
 	void			*gone_arg;
 };
@@ -98,9 +97,8 @@ classify_new(const struct classify_config *cfg)
 	c->nhellos = cfg->quic_hellos;
 	c->hellos = calloc(c->nhellos + 1, sizeof(*c->hellos));
 	c->hfree = calloc(c->nhellos + 1, sizeof(*c->hfree));
-	c->plain = malloc(QUIC_PLAIN_MAX);
 	if (c->flows == NULL || c->quic == NULL || c->hellos == NULL ||
-	    c->hfree == NULL || c->plain == NULL) {
+	    c->hfree == NULL) {
 		classify_free(c);
 		return NULL;
 	}
@@ -127,7 +125,6 @@ classify_free(struct classify *c)
 	quic_ctx_free(c->quic);
 	free(c->hellos);
 	free(c->hfree);
-	free(c->plain);
 	free(c);
 }
 
