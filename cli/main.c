@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "aup.h"
+#include "cmd_activity.h"
+#include "cmd_firewall.h"
 #include "cmd_import.h"
 #include "cmd_inspect.h"
 #include "config.h"
@@ -29,6 +31,11 @@ usage(FILE *f)
 	    "                                    and the policy, one line per flow\n"
 	    "  import hosts|adblock|ut1 FILE_OR_DIR --category NAME [-o OUT.yaml]\n"
 	    "                                    convert a block list into a rule set\n"
+	    "  firewall up|down|status [--mode gateway|hotspot]\n"
+	    "                                    install or remove the iptables and\n"
+	    "                                    ip6tables rules that queue to hallpassd\n"
+	    "  activity [--student ID|-] [--since T] [--until T] [--limit N] [--json]\n"
+	    "                                    print recorded events, oldest first\n"
 	    "\n"
 	    "  -c DIR   configuration directory (default /etc/hallpass)\n"
 	    "  -h       this help\n"
@@ -207,6 +214,10 @@ main(int argc, char **argv)
 		return cmd_inspect(dir, argc, argv);
 	if (strcmp(argv[0], "import") == 0)
 		return cmd_import(argc, argv);
+	if (strcmp(argv[0], "firewall") == 0)
+		return cmd_firewall(dir, argc, argv);
+	if (strcmp(argv[0], "activity") == 0)
+		return cmd_activity(dir, argc, argv);
 	fprintf(stderr, "hallpass: unknown command \"%s\"\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;
