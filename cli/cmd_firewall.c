@@ -556,7 +556,8 @@ fw_up(const char *dir, enum fw_mode mode)
 	}
 	fw_buf_free(&rs);
 	if (fw_conntrack_acct(err, sizeof(err)) != 0) {
-		fprintf(stderr, "hallpass: firewall: %s\n", err);
+		fprintf(stderr, "hallpass: firewall: %s (the rules are installed; "
+		    "hallpassd will see no byte counts)\n", err);
 		return 1;
 	}
 	printf("firewall up: %s mode, fail %s, IPv4 and IPv6, %s\n",

@@ -244,12 +244,12 @@ else
 	st() { ip netns exec "$NS_STUDENT" "$@"; }
 	CURL="curl -sS -o /dev/null --cacert $TOPO_CA --connect-timeout 2 --max-time 3"
 	gw "$HALLPASS" -c "$closed1" firewall up >"$tmp/out" 2>"$tmp/err"
-	# Exit 28 (timed out after connecting): the SYN went through, the ClientHello was dropped.
+	# Timed out (28) in the TLS handshake, not in connect(): the SYN went through, the ClientHello was dropped.
 	st $CURL "https://$UPSTREAM_IP4/" >"$tmp/out" 2>"$tmp/err"
-	[ $? -eq 28 ]
+	[ $? -eq 28 ] && grep -q 'SSL connection timeout' "$tmp/err"
 	ok $? "closed, no daemon: the TCP handshake passes, its first data packet is dropped"
 	st $CURL -g "https://[$UPSTREAM_IP6]/" >"$tmp/out" 2>"$tmp/err"
-	[ $? -eq 28 ]
+	[ $? -eq 28 ] && grep -q 'SSL connection timeout' "$tmp/err"
 	ok $? "closed, no daemon: same over IPv6"
 	! st dig +time=1 +tries=1 +short @"$UPSTREAM_IP4" www.allowed.test A >"$tmp/out" 2>"$tmp/err"
 	ok $? "closed, no daemon: DNS is dropped"
