@@ -12,6 +12,9 @@ CSTD	 = -std=c11 -D_GNU_SOURCE
 OPT	?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ipolicy -Iproxy -Istore -Icli $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+# Only hallpassd talks netlink to the kernel.
+NF_PKGS	 = libnetfilter_queue libnetfilter_conntrack
+NF_LIBS	:= $(shell pkg-config --libs $(NF_PKGS) 2>/dev/null)
 
 # Release objects go to build/rel, test objects (ASan+UBSan) to build/test.
 B	?= build/rel
@@ -32,7 +35,7 @@ CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all test unit bench demo install uninstall deps clean check-gcc check-clang
-all: $(B)/hallpass
+all: $(B)/hallpass $(B)/hallpassd
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -53,11 +56,19 @@ $(B)/libhallpass-store.a: $(STORE_OBJ)
 $(B)/hallpass: $(CLI_OBJ) $(LIBS)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
 
+$(B)/hallpassd: $(B)/proxy/main.o $(LIBS)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) $(NF_LIBS) $(LDLIBS_ALL)
+
 $(B)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL) -lcmocka
 
-unit: $(UNIT_BIN) $(B)/hallpass
+# Tools the namespace tests drive traffic with (tests/net/*.c).
+$(B)/tests/hp_send: tests/net/hp_send.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
+
+unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send
 
 # The fuzzer is clang's libFuzzer over the same sources, built apart from the gcc objects.
 FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(PROXY_SRC) $(POLICY_SRC)

@@ -102,6 +102,8 @@ const char	*policy_timezone(const struct policy *);
 const char	*policy_default_group(const struct policy *);
 /* Converts local wall time "YYYY-MM-DD HH:MM" in the policy's time zone to UTC. */
 int		 policy_parse_local(const struct policy *, const char *, time_t *);
+/* The local day ("YYYY-MM-DD", day[11]) and hour (0-23) of UTC instant t in the policy's time zone. */
+void		 policy_local_day(const struct policy *, time_t t, char day[11], int *hour);
 
 /* Statistics for benchmarks and `rules check`. */
 struct policy_stats {

@@ -607,6 +607,19 @@ policy_parse_local(const struct policy *p, const char *s, time_t *out)
 }
 
 void
+policy_local_day(const struct policy *p, time_t t, char day[11], int *hour)
+{
+	struct tz_tm tm;
+
+	tz_localtime(p->tz, (int64_t)t, &tm);
+	/* Years past 9999 cannot occur from a clock; clamp so the format always fits. */
+	if (tm.year < 0 || tm.year > 9999)
+		tm.year = tm.year < 0 ? 0 : 9999;
+	snprintf(day, 11, "%04d-%02d-%02d", tm.year, tm.mon, tm.mday);
+	*hour = tm.hour;
+}
+
+void
 policy_stats(const struct policy *p, struct policy_stats *st)
 {
 	memset(st, 0, sizeof(*st));

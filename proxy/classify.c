@@ -228,6 +228,7 @@ classify_quic(struct classify *c, uint64_t now_ms, struct classify_result *r)
 	f = flow_get(c->flows, &k, now_ms, 0);
 	if (f != NULL && f->state == FLOW_DONE) {
 		r->status = CLASSIFY_IGNORE;
+		r->flow = f;
 		return;
 	}
 	if (version != QUIC_VERSION_1 && version != QUIC_VERSION_2 &&
@@ -418,6 +419,9 @@ classify_tcp(struct classify *c, uint64_t now_ms, struct classify_result *r)
 	if (f == NULL || f->state == FLOW_DONE ||
 	    (p->tcp_flags & PKT_TCP_RST) != 0) {
 		r->status = CLASSIFY_IGNORE;
+		/* A decided flow's stragglers (queued before the kernel knew) need its verdict. */
+		if (f != NULL && f->state == FLOW_DONE)
+			r->flow = f;
 		return;
 	}
 	r->flow = f;

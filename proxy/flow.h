@@ -24,6 +24,7 @@ struct flow {
 	uint64_t	 first_ms, last_ms;
 	uint8_t		 state;
 	uint8_t		 kind;		/* the caller's protocol tag */
+	uint8_t		 verdict;	/* the caller's decision for a FLOW_DONE flow (0: none) */
 	uint8_t		 have_base;
 	uint8_t		 overflow;	/* bytes arrived past the buffer */
 	uint32_t	 base_seq;	/* sequence number of stream byte 0 */

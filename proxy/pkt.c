@@ -55,6 +55,7 @@ pkt_transport(const uint8_t *l4, size_t wlen, size_t clen, struct pkt_info *out)
 		out->sport = pkt_be16(l4);
 		out->dport = pkt_be16(l4 + 2);
 		out->tcp_seq = pkt_be32(l4 + 4);
+		out->tcp_ack = pkt_be32(l4 + 8);
 		out->tcp_flags = l4[13];
 		out->payload = l4 + off;
 		out->paylen = clen - off;

@@ -43,6 +43,7 @@ struct pkt_info {
 	const uint8_t	*payload;	/* TCP/UDP payload; for other protocols the data after the IP headers */
 	size_t		 paylen;
 	uint32_t	 tcp_seq;	/* host order */
+	uint32_t	 tcp_ack;	/* host order; meaningful with PKT_TCP_ACK */
 	uint8_t		 tcp_flags;	/* PKT_TCP_* */
 	int		 fragment;	/* PKT_FRAG_* */
 	int		 truncated;	/* pkt_parse_ip_cap(): payload cut short by the capture */

@@ -195,7 +195,7 @@ struct store {
 };
 
 /* What an event may say; the dashboard and the CLI switch on these words. */
-static const char *const store_protos[] = { "dns", "tls", "http", "quic", NULL };
+static const char *const store_protos[] = { "dns", "tls", "http", "quic", "tcp", "udp", NULL };
 static const char *const store_actions[] = { "allow", "block", "safesearch", NULL };
 
 static void store_seterr(char *, size_t, const char *, ...)
@@ -537,7 +537,7 @@ store_event_check(const struct store *s, const struct store_event *e, size_t i,
 	if (e->client == NULL || e->host == NULL)
 		why = "client and host are required";
 	else if (!store_oneof(e->proto, store_protos))
-		why = "proto is not dns, tls, http or quic";
+		why = "proto is not dns, tls, http, quic, tcp or udp";
 	else if (!store_oneof(e->action, store_actions))
 		why = "action is not allow, block or safesearch";
 	else if (!store_day_valid(e->day))

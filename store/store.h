@@ -25,7 +25,7 @@ struct store_event {
 	int		 hour;		/* district-local hour 0-23 */
 	const char	*student;	/* NULL (or ""): the client matched no student */
 	const char	*client;	/* "02:00:00:00:10:01" or an IP address */
-	const char	*proto;		/* dns | tls | http | quic */
+	const char	*proto;		/* dns | tls | http | quic; tcp | udp for a flow that named nothing */
 	const char	*host;
 	const char	*category;	/* may be NULL */
 	const char	*action;	/* allow | block | safesearch */

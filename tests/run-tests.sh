@@ -38,7 +38,7 @@ for t in "$build"/tests/test_*; do
 	(cd tests && "$top/$t") >"$out/$name.log" 2>&1
 	count "$name" "$out/$name.log" $?
 done
-for t in tests/cli/*.sh tests/net/smoke.sh tests/net/firewall.sh; do
+for t in tests/cli/*.sh tests/net/smoke.sh tests/net/firewall.sh tests/net/hallpassd.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
 	sh "$t" >"$out/$name.log" 2>&1

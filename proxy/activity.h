@@ -1,0 +1,55 @@
+/* activity: a bounded single-producer ring from the packet path to a writer thread that batches into SQLite. */
+#ifndef HALLPASS_ACTIVITY_H
+#define HALLPASS_ACTIVITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum activity_kind {
+	ACTIVITY_EVENT = 1,	/* a decision: store_events_insert */
+	ACTIVITY_USAGE,		/* bytes and seconds of a finished flow: store_usage_add */
+};
+
+/* Fixed-size so the ring never allocates; strings are truncated to fit. */
+struct activity_rec {
+	uint8_t		 kind;
+	int64_t		 ts_ms;
+	char		 day[11];
+	int		 hour;
+	char		 student[64];	/* "" for a client with no student */
+	char		 client[48];
+	char		 proto[8];
+	char		 host[256];
+	char		 category[64];	/* "" for none */
+	char		 action[12];
+	char		 rule[160];	/* "" for none */
+	char		 reason[160];	/* "" for none */
+	int64_t		 bytes, seconds;	/* ACTIVITY_USAGE */
+};
+
+struct activity_stats {
+	uint64_t	pushed, dropped, written, failed, purged;
+};
+
+struct activity;
+
+/*
+ * Opens (creating) the database at dbpath, then starts the writer thread.
+ * capacity records are buffered at most (rounded up to a power of two);
+ * raw events older than retention_days are purged hourly (0: never).
+ * NULL with err filled on failure.
+ */
+struct activity	*activity_new(const char *dbpath, size_t capacity,
+		    unsigned retention_days, char *err, size_t errlen);
+/*
+ * Queues a copy of rec for the writer; never blocks.  -1 when the ring is
+ * full (the record is dropped and counted).  One producer thread only.
+ */
+int		 activity_push(struct activity *, const struct activity_rec *);
+/* Writes what is queued, stops the writer and closes the database. */
+void		 activity_free(struct activity *);
+void		 activity_stats(struct activity *, struct activity_stats *);
+/* Copies src into dst[dstsz], truncated and NUL-terminated; NULL is "". */
+void		 activity_copy(char *dst, size_t dstsz, const char *src);
+
+#endif

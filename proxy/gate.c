@@ -1,0 +1,560 @@
+/* gate: hallpassd's per-packet logic — classify, find the student, decide, enforce, record — apart from NFQUEUE. */
+#include "gate.h"
+
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "forge.h"
+#include "log.h"
+
+#define GATE_DNS_TTL		60	/* block answers are short-lived: a reload shows soon */
+#define GATE_FOLD_SLOTS		4096
+#define GATE_FOLD_MS		10000
+#define GATE_ACCT_IDLE_MS	(24u * 3600 * 1000)
+
+enum { V_NONE = 0, V_ALLOW, V_BLOCK };
+
+/* What a decided connection needs when conntrack reports it finished. */
+struct gate_acct {
+	char		student[64];
+	char		host[CLASSIFY_HOST_BUFSZ];
+	uint64_t	start_ms;
+};
+
+/* The last DNS event per (client, name): A, AAAA and HTTPS for one page are one visit. */
+struct gate_fold {
+	uint64_t	hash;
+	uint64_t	ts_ms;
+	uint8_t		action;
+};
+
+struct gate {
+	struct config		 cfg;
+	struct policy		*policy;
+	struct classify		*cls;
+	struct activity		*act;
+	struct inject		*inj;
+	struct flow_table	*acct;		/* decided connections, for their usage */
+	struct gate_acct	*accts;		/* by flow index in acct */
+	size_t			 nacct;
+	struct gate_fold	 fold[GATE_FOLD_SLOTS];
+	struct gate_stats	 st;
+	uint8_t			 out[FORGE_MAX];
+	uint8_t			 msg[FORGE_MAX];
+};
+
+static void
+gate_acct_evict(struct flow *f, void *arg)
+{
+	(void)f;
+	(void)arg;
+}
+
+struct gate *
+gate_new(const struct config *cfg, struct policy *p, struct activity *act,
+    struct inject *inj, char *err, size_t errlen)
+{
+	struct gate		*g;
+	struct classify_config	 cc;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	g->cfg = *cfg;
+	classify_config_defaults(&cc);
+	cc.flows = cfg->flow_table_size;
+	cc.idle_ms = cfg->flow_idle_seconds * 1000u;
+	/* One reassembly buffer per 64 flows: only flows mid-ClientHello hold one. */
+	cc.bufs = cc.flows / 64 < 64 ? 64 : cc.flows / 64;
+	g->nacct = cfg->flow_table_size;
+	g->cls = classify_new(&cc);
+	g->acct = flow_table_new(g->nacct, 0, 8, GATE_ACCT_IDLE_MS);
+	g->accts = calloc(g->nacct, sizeof(*g->accts));
+	if (g->cls == NULL || g->acct == NULL || g->accts == NULL) {
+		snprintf(err, errlen, "out of memory for %u flows", cfg->flow_table_size);
+		gate_free(g);
+		return NULL;
+	}
+	flow_table_set_evict(g->acct, gate_acct_evict, g);
+	g->policy = policy_ref(p);
+	g->act = act;
+	g->inj = inj;
+	return g;
+}
+
+void
+gate_free(struct gate *g)
+{
+	if (g == NULL)
+		return;
+	classify_free(g->cls);
+	flow_table_free(g->acct);
+	free(g->accts);
+	policy_unref(g->policy);
+	free(g);
+}
+
+void
+gate_reload(struct gate *g, struct policy *p, const struct config *cfg)
+{
+	struct policy *old = g->policy;
+
+	g->policy = policy_ref(p);
+	policy_unref(old);
+	/* Table sizes and queues are fixed at start; the answers and limits follow the file. */
+	g->cfg.dns_block = cfg->dns_block;
+	memcpy(g->cfg.block_address4, cfg->block_address4, 4);
+	memcpy(g->cfg.block_address6, cfg->block_address6, 16);
+	memcpy(g->cfg.block_page, cfg->block_page, sizeof(g->cfg.block_page));
+	g->cfg.retention_days = cfg->retention_days;
+	g->cfg.log_level = cfg->log_level;
+}
+
+void
+gate_stats(const struct gate *g, struct gate_stats *st)
+{
+	*st = g->st;
+}
+
+void
+gate_flow_stats(const struct gate *g, struct flow_stats *st)
+{
+	classify_flow_stats(g->cls, st);
+}
+
+static void
+gate_send(struct gate *g, size_t len, uint64_t *counter)
+{
+	int rc;
+
+	if (len == 0 || g->inj == NULL)
+		return;
+	if ((rc = inject_send(g->inj, g->out, len)) != 0) {
+		g->st.inject_failed++;
+		log_msg(LOG_L_WARN, "sending a block answer: %s", strerror(-rc));
+		return;
+	}
+	(*counter)++;
+}
+
+static uint64_t
+gate_hash(const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a: a cache key, not security */
+
+	for (; *a != '\0'; a++)
+		h = (h ^ (uint8_t)*a) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (; *b != '\0'; b++)
+		h = (h ^ (uint8_t)*b) * 1099511628211ULL;
+	return h;
+}
+
+static void
+gate_client(const struct pkt_info *p, const uint8_t *mac, char *buf, size_t sz)
+{
+	if (mac != NULL)
+		snprintf(buf, sz, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		    mac[2], mac[3], mac[4], mac[5]);
+	else if (inet_ntop(p->af, p->src, buf, (socklen_t)sz) == NULL)
+		snprintf(buf, sz, "?");
+}
+
+static const char *
+gate_action_name(enum policy_action a)
+{
+	return a == POLICY_BLOCK ? "block" : a == POLICY_SAFESEARCH ? "safesearch" :
+	    "allow";
+}
+
+/* A rule file as IT names it ("rules.d/gambling.yaml"), wherever the directory is. */
+static const char *
+gate_rel(const char *path)
+{
+	const char *s = strstr(path, "/rules.d/"), *b = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : b != NULL ? b + 1 : path;
+}
+
+/* Queues the activity event of one decision (DNS repeats within a few seconds are folded). */
+static void
+gate_record(struct gate *g, const struct classify_result *r, const uint8_t *mac,
+    const struct policy_student *st, const char *host,
+    const struct policy_decision *d, enum policy_action action,
+    const char *note, uint64_t now_ms)
+{
+	struct activity_rec	 rec;
+
+	if (g->act == NULL)
+		return;
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = ACTIVITY_EVENT;
+	rec.ts_ms = (int64_t)now_ms;
+	gate_client(&r->pkt, mac, rec.client, sizeof(rec.client));
+	if (r->proto == CLASSIFY_P_DNS) {
+		struct gate_fold	*f;
+		uint64_t		 h = gate_hash(rec.client, host);
+
+		f = &g->fold[h & (GATE_FOLD_SLOTS - 1)];
+		if (f->hash == h && f->action == (uint8_t)action &&
+		    now_ms - f->ts_ms < GATE_FOLD_MS) {
+			g->st.events_folded++;
+			return;
+		}
+		f->hash = h;
+		f->ts_ms = now_ms;
+		f->action = (uint8_t)action;
+	}
+	policy_local_day(g->policy, (time_t)(now_ms / 1000), rec.day, &rec.hour);
+	activity_copy(rec.student, sizeof(rec.student),
+	    st != NULL ? policy_student_id(st) : NULL);
+	activity_copy(rec.proto, sizeof(rec.proto), r->proto != CLASSIFY_P_NONE ?
+	    classify_proto_name(r->proto) : r->pkt.proto == PKT_PROTO_TCP ? "tcp" : "udp");
+	activity_copy(rec.host, sizeof(rec.host), host);
+	activity_copy(rec.action, sizeof(rec.action), gate_action_name(action));
+	if (d != NULL) {
+		activity_copy(rec.category, sizeof(rec.category), d->category);
+		if (d->rule_file != NULL && d->rule_line > 0)
+			snprintf(rec.rule, sizeof(rec.rule), "%s:%u",
+			    gate_rel(d->rule_file), d->rule_line);
+		/* A short code the dashboard turns into words in the parent's language. */
+		if (d->reason == POLICY_R_SCHEDULE && d->schedule != NULL)
+			snprintf(rec.reason, sizeof(rec.reason), "schedule:%s", d->schedule);
+		else
+			activity_copy(rec.reason, sizeof(rec.reason),
+			    policy_reason_name(d->reason));
+	}
+	if (note != NULL)
+		activity_copy(rec.reason, sizeof(rec.reason), note);
+	if (activity_push(g->act, &rec) == 0)
+		g->st.events++;
+}
+
+/* Remembers a decided connection so its conntrack end can be added to the student's usage. */
+static void
+gate_acct_start(struct gate *g, const struct classify_result *r,
+    const struct policy_student *st, const char *host, uint64_t now_ms)
+{
+	struct flow_key		 k;
+	struct flow		*f;
+	struct gate_acct	*a;
+
+	if (g->act == NULL)
+		return;
+	classify_flow_key(&r->pkt, &k);
+	if ((f = flow_get(g->acct, &k, now_ms, 1)) == NULL)
+		return;
+	a = &g->accts[f->idx];
+	activity_copy(a->student, sizeof(a->student),
+	    st != NULL ? policy_student_id(st) : NULL);
+	activity_copy(a->host, sizeof(a->host), host);
+	a->start_ms = r->flow != NULL ? r->flow->first_ms : now_ms;
+}
+
+void
+gate_flow_end(struct gate *g, const struct flow_key *orig, uint64_t bytes,
+    uint64_t start_ms, uint64_t stop_ms, uint64_t now_ms)
+{
+	struct flow		*f;
+	struct gate_acct	*a;
+	struct activity_rec	 rec;
+
+	if (g->act == NULL || (f = flow_get(g->acct, orig, now_ms, 0)) == NULL)
+		return;
+	a = &g->accts[f->idx];
+	if (start_ms == 0 || start_ms > a->start_ms)
+		start_ms = a->start_ms;
+	if (stop_ms == 0 || stop_ms < start_ms)
+		stop_ms = now_ms;
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = ACTIVITY_USAGE;
+	rec.ts_ms = (int64_t)start_ms;
+	policy_local_day(g->policy, (time_t)(start_ms / 1000), rec.day, &rec.hour);
+	memcpy(rec.student, a->student, sizeof(rec.student));
+	memcpy(rec.host, a->host, sizeof(a->host) < sizeof(rec.host) ?
+	    sizeof(a->host) : sizeof(rec.host));
+	rec.bytes = (int64_t)bytes;
+	rec.seconds = (int64_t)((stop_ms - start_ms + 500) / 1000);
+	if (activity_push(g->act, &rec) == 0)
+		g->st.usage++;
+	flow_remove(g->acct, f);
+}
+
+/* Escapes s for HTML text and attribute values. */
+static void
+gate_html(char *dst, size_t sz, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 7 < sz; s++) {
+		const char *e = NULL;
+
+		switch (*s) {
+		case '&': e = "&amp;"; break;
+		case '<': e = "&lt;"; break;
+		case '>': e = "&gt;"; break;
+		case '"': e = "&quot;"; break;
+		case '\'': e = "&#39;"; break;
+		}
+		if (e != NULL) {
+			memcpy(dst + o, e, strlen(e));
+			o += strlen(e);
+		} else if ((unsigned char)*s >= 0x20 && *s != 0x7f)
+			dst[o++] = *s;
+	}
+	dst[o] = '\0';
+}
+
+/* Percent-encodes s as a URL query value. */
+static void
+gate_urlenc(char *dst, size_t sz, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 4 < sz; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_') {
+			dst[o++] = (char)c;
+		} else {
+			dst[o++] = '%';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		}
+	}
+	dst[o] = '\0';
+}
+
+/* The HTTP response a blocked plain-HTTP request gets: a short page that says what and why. */
+static size_t
+gate_block_page(const struct gate *g, const char *host, const struct policy_decision *d,
+    char *out, size_t sz)
+{
+	char		 h[200], c[100], uh[300], uc[200], bp[300], link[1024] = "";
+	char		 body[2048], hostcut[64];
+	const char	*cat = d->category != NULL ? d->category : "district policy";
+	int		 n, m;
+
+	/* Only the start of a long name is shown: the page must fit one packet. */
+	activity_copy(hostcut, sizeof(hostcut), host);
+	gate_html(h, sizeof(h), hostcut);
+	gate_html(c, sizeof(c), cat);
+	gate_urlenc(uh, sizeof(uh), hostcut);
+	gate_urlenc(uc, sizeof(uc), cat);
+	if (g->cfg.block_page[0] != '\0') {
+		gate_html(bp, sizeof(bp), g->cfg.block_page);
+		snprintf(link, sizeof(link), "<p><a href=\"%s%shost=%s&amp;category=%s\">"
+		    "More about this block</a></p>", bp,
+		    strchr(g->cfg.block_page, '?') != NULL ? "&amp;" : "?", uh, uc);
+	}
+	n = snprintf(body, sizeof(body),
+	    "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width\">"
+	    "<title>Blocked: %s</title><h1>This site is blocked</h1>"
+	    "<p><strong>%s</strong> is blocked by your school district's "
+	    "acceptable-use policy (%s).</p>%s"
+	    "<p>If you need it for schoolwork, ask your teacher.</p></html>\n",
+	    h, h, c, link);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		return 0;
+	m = snprintf(out, sz, "HTTP/1.1 403 Forbidden\r\n"
+	    "Content-Type: text/html; charset=utf-8\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "Connection: close\r\n"
+	    "X-Hallpass-Blocked: %s\r\n"
+	    "Content-Length: %d\r\n\r\n%s", uc, n, body);
+	if (m < 0 || (size_t)m >= sz)
+		return 0;
+	return (size_t)m;
+}
+
+/* Answers a blocked DNS question in place of the upstream. */
+static void
+gate_dns_block(struct gate *g, const struct classify_result *r,
+    const struct policy_decision *d)
+{
+	struct forge_dns_answer	 a;
+	const struct pkt_info	*p = &r->pkt;
+	const uint8_t		*q = p->payload;
+	size_t			 qlen = p->paylen, mlen, len;
+	int			 tcp = p->proto == PKT_PROTO_TCP;
+	char			 text[96];
+
+	memset(&a, 0, sizeof(a));
+	a.ttl = GATE_DNS_TTL;
+	a.ede = FORGE_EDE_FILTERED;
+	snprintf(text, sizeof(text), "blocked by hallpass: %s",
+	    d->category != NULL ? d->category : "district policy");
+	a.ede_text = text;
+	if (g->cfg.dns_block == CONFIG_DNS_ADDRESS) {
+		a.rcode = FORGE_RCODE_NOERROR;
+		a.a4 = g->cfg.block_address4;
+		a.na4 = 1;
+		a.a6 = g->cfg.block_address6;
+		a.na6 = 1;
+	} else
+		a.rcode = FORGE_RCODE_NXDOMAIN;
+	if (tcp) {
+		/* One query per segment (classify judged the segment's first message). */
+		if (qlen < 2)
+			return;
+		q += 2;
+		qlen -= 2;
+		if ((mlen = forge_dns_message(q, qlen, &a, g->msg + 2,
+		    sizeof(g->msg) - 2)) == 0)
+			return;
+		g->msg[0] = (uint8_t)(mlen >> 8);
+		g->msg[1] = (uint8_t)mlen;
+		len = forge_tcp(p, 1, PKT_TCP_PSH | PKT_TCP_FIN, g->msg, mlen + 2,
+		    g->out, sizeof(g->out));
+		gate_send(g, len, &g->st.dns_answered);
+		/* The server never saw the query: close its side so no half-open stream lingers. */
+		len = forge_tcp(p, 0, PKT_TCP_RST, NULL, 0, g->out, sizeof(g->out));
+		gate_send(g, len, &g->st.resets);
+		return;
+	}
+	if ((mlen = forge_dns_message(q, qlen, &a, g->msg, sizeof(g->msg))) == 0)
+		return;
+	len = forge_udp_reply(p, g->msg, mlen, g->out, sizeof(g->out));
+	gate_send(g, len, &g->st.dns_answered);
+}
+
+/* Ends a blocked TCP connection at both ends, after a block page for plain HTTP. */
+static void
+gate_tcp_block(struct gate *g, const struct classify_result *r, const char *host,
+    const struct policy_decision *d)
+{
+	char	page[FORGE_MAX - 60];
+	size_t	len, plen;
+
+	len = 0;
+	if (r->proto == CLASSIFY_P_HTTP && d != NULL &&
+	    (plen = gate_block_page(g, host, d, page, sizeof(page))) > 0 &&
+	    (len = forge_tcp(&r->pkt, 1, PKT_TCP_PSH | PKT_TCP_FIN, (uint8_t *)page,
+	    plen, g->out, sizeof(g->out))) > 0)
+		gate_send(g, len, &g->st.block_pages);
+	if (len == 0) {
+		len = forge_tcp(&r->pkt, 1, PKT_TCP_RST, NULL, 0, g->out, sizeof(g->out));
+		gate_send(g, len, &g->st.resets);
+	}
+	len = forge_tcp(&r->pkt, 0, PKT_TCP_RST, NULL, 0, g->out, sizeof(g->out));
+	gate_send(g, len, &g->st.resets);
+}
+
+static enum gate_verdict
+gate_enforce(struct gate *g, const struct classify_result *r, const uint8_t *ip,
+    size_t caplen, const char *host, const struct policy_decision *d,
+    enum policy_action action)
+{
+	size_t len;
+
+	if (r->proto == CLASSIFY_P_DNS) {
+		if (action != POLICY_BLOCK)
+			return GATE_ACCEPT;	/* DNS is judged query by query, never fast-pathed */
+		gate_dns_block(g, r, d);
+		return GATE_DROP;
+	}
+	if (r->flow != NULL)
+		r->flow->verdict = action == POLICY_BLOCK ? V_BLOCK : V_ALLOW;
+	if (action != POLICY_BLOCK)
+		return GATE_ALLOW_FLOW;
+	if (r->pkt.proto == PKT_PROTO_TCP)
+		gate_tcp_block(g, r, host, d);
+	else {
+		/* QUIC: an ICMP error makes the browser give up on UDP and use TCP at once. */
+		len = forge_icmp_prohibited(&r->pkt, ip, caplen, g->out, sizeof(g->out));
+		gate_send(g, len, &g->st.icmp);
+	}
+	return GATE_BLOCK_FLOW;
+}
+
+enum gate_verdict
+gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
+    const uint8_t *mac, uint64_t now_ms)
+{
+	struct classify_result		 r;
+	struct policy_decision		 d;
+	const struct policy_student	*st;
+	enum policy_action		 action;
+	enum gate_verdict		 v;
+	char				 addr[INET6_ADDRSTRLEN];
+	const char			*host, *note = NULL;
+
+	g->st.packets++;
+	classify_packet_cap(g->cls, ip, caplen, wirelen, now_ms, &r);
+	switch (r.status) {
+	case CLASSIFY_MALFORMED:
+		/* The kernel would forward it; a filter must not: it could hide a name. */
+		g->st.malformed++;
+		if (log_enabled(LOG_L_DEBUG))
+			log_msg(LOG_L_DEBUG, "malformed packet dropped: %s", r.why);
+		return GATE_DROP;
+	case CLASSIFY_PENDING:
+		g->st.pending++;
+		return GATE_ACCEPT;
+	case CLASSIFY_IGNORE:
+		g->st.ignored++;
+		if (r.flow == NULL || r.flow->state != FLOW_DONE)
+			return GATE_ACCEPT;
+		if (r.flow->verdict == V_BLOCK)
+			return GATE_BLOCK_FLOW;
+		/* Decided, or not worth naming (a server talking first): let the kernel carry it. */
+		r.flow->verdict = V_ALLOW;
+		return GATE_ALLOW_FLOW;
+	case CLASSIFY_NONAME:
+		if (r.proto == CLASSIFY_P_DNS)
+			return GATE_ACCEPT;	/* the root, or nothing to judge */
+		break;
+	case CLASSIFY_NAME:
+		break;
+	}
+	st = policy_client_lookup(g->policy, mac, r.pkt.af, r.pkt.src);
+	if (r.status == CLASSIFY_NAME) {
+		host = r.host;
+		policy_decide(g->policy, st, host, strlen(host),
+		    r.proto == CLASSIFY_P_HTTP && r.path[0] != '\0' ? r.path : NULL,
+		    (time_t)(now_ms / 1000), &d);
+		action = d.action;
+		/* Safe search is a DNS answer; for a connection already made it is an allow. */
+		if (action == POLICY_SAFESEARCH && r.proto != CLASSIFY_P_DNS)
+			action = POLICY_ALLOW;
+		else if (action == POLICY_SAFESEARCH) {
+			action = POLICY_ALLOW;
+			note = "safe-search-not-enforced";
+		}
+	} else {
+		/* No name: judge the address itself (IP rules, block-all groups). */
+		if (inet_ntop(r.pkt.af, r.pkt.dst, addr, sizeof(addr)) == NULL)
+			return GATE_ACCEPT;
+		host = addr;
+		policy_decide(g->policy, st, host, strlen(host), NULL,
+		    (time_t)(now_ms / 1000), &d);
+		action = d.action == POLICY_BLOCK ? POLICY_BLOCK : POLICY_ALLOW;
+		if (r.proto == CLASSIFY_P_QUIC && action != POLICY_BLOCK) {
+			/* An unreadable QUIC Initial could name anything: make it fall back to TCP. */
+			action = POLICY_BLOCK;
+			note = "quic-unreadable";
+		}
+	}
+	if (action == POLICY_BLOCK)
+		g->st.blocked++;
+	else
+		g->st.allowed++;
+	v = gate_enforce(g, &r, ip, caplen, host, &d, action);
+	gate_record(g, &r, mac, st, host, &d, action, note, now_ms);
+	/* Time and bytes count only for what the student could use. */
+	if (r.proto != CLASSIFY_P_DNS && v == GATE_ALLOW_FLOW)
+		gate_acct_start(g, &r, st, host, now_ms);
+	if (log_enabled(LOG_L_DEBUG))
+		log_msg(LOG_L_DEBUG, "%s %s %s %s", classify_proto_name(r.proto), host,
+		    gate_action_name(action), d.category != NULL ? d.category : "-");
+	return v;
+}

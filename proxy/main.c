@@ -1,0 +1,434 @@
+/* hallpassd: the filtering daemon — reads student flow starts from NFQUEUE, decides, enforces and records activity. */
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libnetfilter_queue/libnetfilter_queue.h>
+
+#include "activity.h"
+#include "config.h"
+#include "ct.h"
+#include "fwmark.h"
+#include "gate.h"
+#include "inject.h"
+#include "log.h"
+#include "policy.h"
+
+#define RECV_BUFSZ	(0xffff + 4096)
+#define QUEUE_MAXLEN	8192
+#define ACTIVITY_RING	8192
+
+struct daemon {
+	const char		*dir;
+	struct config		 cfg;
+	struct policy		*policy;
+	struct gate		*gate;
+	struct activity		*act;
+	struct inject		*inj;
+	struct ct		*ct;
+	struct nfq_handle	*nfq;
+	struct nfq_q_handle	*qh[CONFIG_MAX_QUEUES];
+	uint64_t		 verdict_errors, ct_lost, nfq_overruns;
+};
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: hallpassd [-c DIR] [--daemon] [--pidfile FILE]\n"
+	    "\n"
+	    "  -c DIR          configuration directory (default /etc/hallpass)\n"
+	    "  --daemon        detach once running (logs still go to standard error)\n"
+	    "  --pidfile FILE  write the process id to FILE\n"
+	    "\n"
+	    "Signals: HUP reloads DIR (a bad configuration is rejected and the one in\n"
+	    "force stays), USR1 logs counters, TERM and INT flush activity and exit.\n"
+	    "Install the firewall rules with `hallpass -c DIR firewall up`.\n", f);
+}
+
+static void
+log_diag(const struct diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		log_msg(LOG_L_ERROR, "%s", d->msgs[i]);
+	if (d->dropped)
+		log_msg(LOG_L_ERROR, "... and %zu more errors", d->dropped);
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
+    void *arg)
+{
+	struct daemon			*d = arg;
+	struct nfqnl_msg_packet_hdr	*ph;
+	struct nfqnl_msg_packet_hw	*hw;
+	unsigned char			*data;
+	const uint8_t			*mac = NULL;
+	uint32_t			 id, mark;
+	int				 len, rc;
+	enum gate_verdict		 v;
+
+	(void)msg;
+	if ((ph = nfq_get_msg_packet_hdr(nfa)) == NULL)
+		return 0;
+	id = ntohl(ph->packet_id);
+	mark = nfq_get_nfmark(nfa) & ~(uint32_t)HALLPASS_MARK_MASK;
+	if ((len = nfq_get_payload(nfa, &data)) < 0)
+		len = 0;
+	/* The source MAC is present for packets that arrived on an Ethernet-like link. */
+	if ((hw = nfq_get_packet_hw(nfa)) != NULL && ntohs(hw->hw_addrlen) == 6)
+		mac = hw->hw_addr;
+	v = gate_packet(d->gate, data, (size_t)len, (size_t)len, mac, now_ms());
+	switch (v) {
+	case GATE_ALLOW_FLOW:
+		/* NF_REPEAT sends it through the chain again, where the mark is saved on the connection. */
+		rc = nfq_set_verdict2(qh, id, NF_REPEAT, mark | HALLPASS_MARK_ALLOW, 0, NULL);
+		break;
+	case GATE_BLOCK_FLOW:
+		rc = nfq_set_verdict2(qh, id, NF_REPEAT, mark | HALLPASS_MARK_BLOCK, 0, NULL);
+		break;
+	case GATE_DROP:
+		rc = nfq_set_verdict(qh, id, NF_DROP, 0, NULL);
+		break;
+	default:
+		rc = nfq_set_verdict(qh, id, NF_ACCEPT, 0, NULL);
+		break;
+	}
+	if (rc < 0 && d->verdict_errors++ % 1000 == 0)
+		log_msg(LOG_L_ERROR, "verdict: %s", strerror(errno));
+	return 0;
+}
+
+static void
+on_ct_end(const struct ct_end *e, void *arg)
+{
+	struct daemon *d = arg;
+
+	gate_flow_end(d->gate, &e->orig, e->bytes, e->start_ms, e->stop_ms, now_ms());
+}
+
+static int
+open_queues(struct daemon *d)
+{
+	uint32_t flags = NFQA_CFG_F_GSO;
+
+	if ((d->nfq = nfq_open()) == NULL) {
+		log_msg(LOG_L_ERROR, "nfq_open: %s (hallpassd needs CAP_NET_ADMIN)",
+		    strerror(errno));
+		return -1;
+	}
+	/* Fail open also covers a full queue: the kernel accepts instead of dropping. */
+	if (d->cfg.fail == CONFIG_FAIL_OPEN)
+		flags |= NFQA_CFG_F_FAIL_OPEN;
+	for (unsigned i = 0; i < d->cfg.nqueues; i++) {
+		uint16_t q = d->cfg.queues[i];
+
+		if ((d->qh[i] = nfq_create_queue(d->nfq, q, on_packet, d)) == NULL) {
+			log_msg(LOG_L_ERROR, "queue %u: %s (is another hallpassd running?)",
+			    q, strerror(errno));
+			return -1;
+		}
+		if (nfq_set_mode(d->qh[i], NFQNL_COPY_PACKET, 0xffff) < 0 ||
+		    nfq_set_queue_maxlen(d->qh[i], QUEUE_MAXLEN) < 0) {
+			log_msg(LOG_L_ERROR, "queue %u: setting it up: %s", q, strerror(errno));
+			return -1;
+		}
+		if (nfq_set_queue_flags(d->qh[i], flags, flags) < 0)
+			log_msg(LOG_L_WARN, "queue %u: GSO/fail-open flags not supported "
+			    "by this kernel", q);
+	}
+	(void)nfnl_rcvbufsiz(nfq_nfnlh(d->nfq), 8u << 20);
+	return 0;
+}
+
+static void
+close_queues(struct daemon *d)
+{
+	for (unsigned i = 0; i < d->cfg.nqueues; i++)
+		if (d->qh[i] != NULL)
+			nfq_destroy_queue(d->qh[i]);
+	if (d->nfq != NULL)
+		nfq_close(d->nfq);
+}
+
+static void
+sysctl_on(const char *name)
+{
+	char	path[128];
+	int	fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/netfilter/%s", name);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "1", 1) != 1)
+		log_msg(LOG_L_WARN, "%s: %s: usage per flow will be incomplete", path,
+		    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static void
+log_counters(struct daemon *d)
+{
+	struct gate_stats	g;
+	struct flow_stats	f;
+	struct activity_stats	a;
+
+	gate_stats(d->gate, &g);
+	gate_flow_stats(d->gate, &f);
+	activity_stats(d->act, &a);
+	log_msg(LOG_L_INFO, "packets %llu (pending %llu, ignored %llu, malformed %llu); "
+	    "allowed %llu, blocked %llu; answers: dns %llu, resets %llu, pages %llu, "
+	    "icmp %llu, failed %llu; flows live %llu, evicted %llu, expired %llu; "
+	    "events %llu (folded %llu), usage %llu, written %llu, dropped %llu, "
+	    "failed %llu; verdict errors %llu, conntrack overruns %llu",
+	    (unsigned long long)g.packets, (unsigned long long)g.pending,
+	    (unsigned long long)g.ignored, (unsigned long long)g.malformed,
+	    (unsigned long long)g.allowed, (unsigned long long)g.blocked,
+	    (unsigned long long)g.dns_answered, (unsigned long long)g.resets,
+	    (unsigned long long)g.block_pages, (unsigned long long)g.icmp,
+	    (unsigned long long)g.inject_failed, (unsigned long long)f.live,
+	    (unsigned long long)f.evicted, (unsigned long long)f.expired,
+	    (unsigned long long)g.events, (unsigned long long)g.events_folded,
+	    (unsigned long long)g.usage, (unsigned long long)a.written,
+	    (unsigned long long)a.dropped, (unsigned long long)a.failed,
+	    (unsigned long long)d->verdict_errors, (unsigned long long)d->ct_lost);
+}
+
+static void
+reload(struct daemon *d)
+{
+	struct diag	 dg;
+	struct config	 c;
+	struct policy	*p;
+	struct policy_stats st;
+	int		 bad;
+
+	diag_init(&dg);
+	p = policy_load(d->dir, &dg);
+	bad = config_load(&c, d->dir, &dg) != 0;
+	if (p == NULL || bad || diag_count(&dg) > 0) {
+		log_diag(&dg);
+		log_msg(LOG_L_ERROR, "reload of %s rejected (%zu errors): the rules in "
+		    "force stay", d->dir, diag_count(&dg));
+		policy_unref(p);
+		diag_free(&dg);
+		return;
+	}
+	diag_free(&dg);
+	if (c.nqueues != d->cfg.nqueues ||
+	    memcmp(c.queues, d->cfg.queues, sizeof(c.queues)) != 0 ||
+	    strcmp(c.database, d->cfg.database) != 0 ||
+	    c.flow_table_size != d->cfg.flow_table_size)
+		log_msg(LOG_L_WARN, "queues, database and flow_table_size change only "
+		    "on restart");
+	gate_reload(d->gate, p, &c);
+	log_set_level((enum log_level)c.log_level);
+	policy_stats(p, &st);
+	log_msg(LOG_L_INFO, "reloaded %s: %zu categories, %zu domains, %zu students",
+	    d->dir, st.categories, st.domains, st.students);
+	policy_unref(d->policy);
+	d->policy = p;
+}
+
+static int
+run(struct daemon *d, int sfd)
+{
+	static unsigned char	 buf[RECV_BUFSZ];
+	struct pollfd		 pfd[3];
+	int			 nfd = nfq_fd(d->nfq);
+
+	pfd[0].fd = nfd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = sfd;
+	pfd[1].events = POLLIN;
+	pfd[2].fd = d->ct != NULL ? ct_fd(d->ct) : -1;
+	pfd[2].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 3, 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_L_ERROR, "poll: %s", strerror(errno));
+			return -1;
+		}
+		if (pfd[0].revents & POLLIN) {
+			/* Drain what is queued before looking at anything else. */
+			for (int i = 0; i < 256; i++) {
+				ssize_t n = recv(nfd, buf, sizeof(buf), MSG_DONTWAIT);
+
+				if (n < 0) {
+					if (errno == ENOBUFS) {
+						/* The kernel had more than we read: fail-mode decides those. */
+						if (d->nfq_overruns++ % 100 == 0)
+							log_msg(LOG_L_WARN, "queue socket overrun");
+						continue;
+					}
+					break;
+				}
+				nfq_handle_packet(d->nfq, (char *)buf, (int)n);
+			}
+		}
+		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN) &&
+		    ct_dispatch(d->ct, on_ct_end, d, &d->ct_lost) < 0 &&
+		    d->ct_lost % 100 == 1)
+			log_msg(LOG_L_WARN, "conntrack events lost: usage is undercounted");
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+				continue;
+			switch (si.ssi_signo) {
+			case SIGHUP:
+				reload(d);
+				break;
+			case SIGUSR1:
+				log_counters(d);
+				break;
+			default:
+				log_msg(LOG_L_INFO, "signal %u: flushing activity and "
+				    "exiting", si.ssi_signo);
+				return 0;
+			}
+		}
+	}
+}
+
+static int
+write_pidfile(const char *path)
+{
+	FILE *f;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon	 d;
+	struct diag	 dg;
+	sigset_t	 mask;
+	char		 err[512];
+	const char	*pidfile = NULL;
+	int		 ch, detach = 0, sfd, rc = 1;
+
+	memset(&d, 0, sizeof(d));
+	d.dir = "/etc/hallpass";
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			d.dir = optarg;
+			break;
+		case 'd':
+			detach = 1;
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	diag_init(&dg);
+	d.policy = policy_load(d.dir, &dg);
+	if (config_load(&d.cfg, d.dir, &dg) != 0 || d.policy == NULL ||
+	    diag_count(&dg) > 0) {
+		log_diag(&dg);
+		log_msg(LOG_L_ERROR, "%s: %zu errors: not starting", d.dir,
+		    diag_count(&dg));
+		diag_free(&dg);
+		policy_unref(d.policy);
+		return 1;
+	}
+	diag_free(&dg);
+	log_set_level((enum log_level)d.cfg.log_level);
+
+	/* Signals are read from a descriptor; block them before any thread starts. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+		log_msg(LOG_L_ERROR, "signalfd: %s", strerror(errno));
+		goto out;
+	}
+	if ((d.act = activity_new(d.cfg.database, ACTIVITY_RING, d.cfg.retention_days,
+	    err, sizeof(err))) == NULL) {
+		log_msg(LOG_L_ERROR, "database %s: %s", d.cfg.database, err);
+		goto out;
+	}
+	if ((d.inj = inject_new(err, sizeof(err))) == NULL) {
+		log_msg(LOG_L_ERROR, "%s", err);
+		goto out;
+	}
+	if ((d.gate = gate_new(&d.cfg, d.policy, d.act, d.inj, err, sizeof(err))) == NULL) {
+		log_msg(LOG_L_ERROR, "%s", err);
+		goto out;
+	}
+	sysctl_on("nf_conntrack_acct");
+	sysctl_on("nf_conntrack_timestamp");
+	if ((d.ct = ct_open(err, sizeof(err))) == NULL)
+		log_msg(LOG_L_WARN, "%s: bytes and time per flow will not be recorded", err);
+	if (open_queues(&d) != 0)
+		goto out;
+	if (detach && daemon(0, 1) != 0) {
+		log_msg(LOG_L_ERROR, "daemon: %s", strerror(errno));
+		goto out;
+	}
+	if (pidfile != NULL && write_pidfile(pidfile) != 0) {
+		log_msg(LOG_L_ERROR, "%s: %s", pidfile, strerror(errno));
+		goto out;
+	}
+	log_msg(LOG_L_INFO, "filtering on %u queue%s from %s (fail %s), recording to %s",
+	    d.cfg.nqueues, d.cfg.nqueues == 1 ? "" : "s", d.dir,
+	    d.cfg.fail == CONFIG_FAIL_OPEN ? "open" : "closed", d.cfg.database);
+	rc = run(&d, sfd) == 0 ? 0 : 1;
+	log_counters(&d);
+out:
+	close_queues(&d);
+	ct_close(d.ct);
+	gate_free(d.gate);
+	inject_free(d.inj);
+	activity_free(d.act);	/* writes what is still queued */
+	policy_unref(d.policy);
+	if (pidfile != NULL && rc == 0)
+		(void)unlink(pidfile);
+	return rc;
+}
