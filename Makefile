@@ -107,11 +107,13 @@ check-clang:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hallpass/rules/rules.d
 	install -m 0755 $(B)/hallpass $(DESTDIR)$(PREFIX)/bin/hallpass
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(B)/hallpassd $(DESTDIR)$(PREFIX)/sbin/hallpassd
 	install -m 0644 rules/*.yaml $(DESTDIR)$(PREFIX)/share/hallpass/rules/
 	install -m 0644 rules/rules.d/*.yaml $(DESTDIR)$(PREFIX)/share/hallpass/rules/rules.d/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/hallpass
+	rm -f $(DESTDIR)$(PREFIX)/bin/hallpass $(DESTDIR)$(PREFIX)/sbin/hallpassd
 	rm -rf $(DESTDIR)$(PREFIX)/share/hallpass
 
 # Every build and test dependency on a fresh Debian 12.

@@ -1,0 +1,496 @@
+/* test_gate: the packets forge builds (checked with our own parsers) and gate's verdicts on hand-built packets. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <string.h>
+
+#include "config.h"
+#include "forge.h"
+#include "gate.h"
+#include "pkt.h"
+#include "policy.h"
+#include "testutil.h"
+
+static const uint8_t mac_s1[6] = { 2, 0, 0, 0, 0x10, 1 };	/* student s1 in fixtures/base */
+static const uint8_t mac_other[6] = { 2, 0, 0, 0, 0x99, 9 };
+static const uint8_t cli4[4] = { 10, 77, 1, 10 }, srv4[4] = { 10, 77, 2, 2 };
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A DNS query for name/qtype, with an OPT record when edns is set. */
+static size_t
+dns_query(uint8_t *b, const char *name, uint16_t qtype, int edns)
+{
+	size_t o = 12, n = strlen(name), i = 0;
+
+	memset(b, 0, 12);
+	put16(b, 0x1234);
+	put16(b + 2, 0x0120);	/* RD, AD */
+	put16(b + 4, 1);
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && name[j] != '.')
+			j++;
+		b[o++] = (uint8_t)(j - i);
+		memcpy(b + o, name + i, j - i);
+		o += j - i;
+		i = j + 1;
+	}
+	b[o++] = 0;
+	put16(b + o, qtype);
+	put16(b + o + 2, 1);
+	o += 4;
+	if (edns) {
+		put16(b + 10, 1);
+		memset(b + o, 0, 11);
+		put16(b + o + 1, 41);
+		put16(b + o + 3, 1232);
+		o += 11;
+	}
+	return o;
+}
+
+/* An IPv4 packet from the student to the server carrying an L4 header and payload. */
+static size_t
+ip4(uint8_t *b, uint8_t proto, uint16_t sport, uint16_t dport, uint32_t seq,
+    uint8_t tcpflags, const uint8_t *pay, size_t plen)
+{
+	size_t	 l4h = proto == PKT_PROTO_TCP ? 20 : 8, len = 20 + l4h + plen;
+	uint8_t	*l4 = b + 20;
+
+	memset(b, 0, 20 + l4h);
+	b[0] = 0x45;
+	put16(b + 2, (uint16_t)len);
+	b[8] = 64;
+	b[9] = proto;
+	memcpy(b + 12, cli4, 4);
+	memcpy(b + 16, srv4, 4);
+	put16(b + 10, forge_checksum(b, 20, 0));
+	put16(l4, sport);
+	put16(l4 + 2, dport);
+	if (proto == PKT_PROTO_TCP) {
+		l4[4] = (uint8_t)(seq >> 24), l4[5] = (uint8_t)(seq >> 16);
+		l4[6] = (uint8_t)(seq >> 8), l4[7] = (uint8_t)seq;
+		l4[11] = 7;	/* ack 7 */
+		l4[12] = 5 << 4;
+		l4[13] = tcpflags;
+	} else
+		put16(l4 + 4, (uint16_t)(8 + plen));
+	if (plen > 0)
+		memcpy(l4 + l4h, pay, plen);
+	return len;
+}
+
+/* A TLS ClientHello with one server_name. */
+static size_t
+client_hello(uint8_t *b, const char *host)
+{
+	size_t	hl = strlen(host), o = 0, ext, hs;
+
+	b[o++] = 0x16, b[o++] = 3, b[o++] = 1, o += 2;
+	hs = o;
+	b[o++] = 1, o += 3;
+	b[o++] = 3, b[o++] = 3;
+	memset(b + o, 0xab, 32), o += 32;
+	b[o++] = 0;
+	b[o++] = 0, b[o++] = 2, b[o++] = 0x13, b[o++] = 0x01;
+	b[o++] = 1, b[o++] = 0;
+	ext = o;
+	o += 2;
+	b[o++] = 0, b[o++] = 0;
+	put16(b + o, (uint16_t)(hl + 5)), o += 2;
+	put16(b + o, (uint16_t)(hl + 3)), o += 2;
+	b[o++] = 0;
+	put16(b + o, (uint16_t)hl), o += 2;
+	memcpy(b + o, host, hl), o += hl;
+	put16(b + ext, (uint16_t)(o - ext - 2));
+	put16(b + 3, (uint16_t)(o - 5));
+	b[hs + 1] = 0;
+	put16(b + hs + 2, (uint16_t)(o - hs - 4));
+	return o;
+}
+
+/* The transport checksum of a parsed packet verifies (sums to zero). */
+static void
+assert_l4_checksum(const uint8_t *ip, const struct pkt_info *p)
+{
+	uint8_t		 pseudo[40];
+	size_t		 l4len = (size_t)(p->payload - ip) + p->paylen -
+	    (p->af == AF_INET ? 20 : 40);
+	const uint8_t	*l4 = ip + (p->af == AF_INET ? 20 : 40);
+	uint32_t	 sum = 0;
+	size_t		 alen = p->af == AF_INET ? 4 : 16;
+
+	memcpy(pseudo, p->src, alen);
+	memcpy(pseudo + alen, p->dst, alen);
+	for (size_t i = 0; i < 2 * alen; i += 2)
+		sum += (uint32_t)(pseudo[i] << 8 | pseudo[i + 1]);
+	sum += p->proto;
+	sum += (uint32_t)l4len;
+	assert_int_equal(forge_checksum(l4, l4len, sum), 0);
+}
+
+static void
+test_dns_nxdomain_with_ede(void **state)
+{
+	uint8_t				 q[512], out[FORGE_MAX];
+	size_t				 ql = dns_query(q, "bet365.com", 1, 1), n;
+	struct forge_dns_answer		 a = { .rcode = FORGE_RCODE_NXDOMAIN, .ttl = 60,
+	    .ede = FORGE_EDE_FILTERED, .ede_text = "blocked: gambling" };
+
+	(void)state;
+	n = forge_dns_message(q, ql, &a, out, sizeof(out));
+	ql -= 11;	/* the answer is built on the question alone, then its own OPT */
+	assert_true(n > ql);
+	assert_int_equal(get16(out), 0x1234);
+	assert_int_equal(get16(out + 2) & 0x8000, 0x8000);	/* QR */
+	assert_int_equal(get16(out + 2) & 0x0100, 0x0100);	/* RD copied */
+	assert_int_equal(get16(out + 2) & 0x0080, 0x0080);	/* RA */
+	assert_int_equal(get16(out + 2) & 0x000f, 3);
+	assert_int_equal(get16(out + 4), 1);
+	assert_int_equal(get16(out + 6), 0);
+	assert_int_equal(get16(out + 10), 1);
+	/* OPT then the EDE option: code 15, info code 17, the text. */
+	assert_int_equal(get16(out + ql + 1), 41);
+	assert_int_equal(get16(out + ql + 11), 15);
+	assert_int_equal(get16(out + ql + 15), 17);
+	assert_memory_equal(out + ql + 17, "blocked: gambling", 17);
+	assert_int_equal(n, ql + 11 + 6 + 17);
+	/* Without EDNS in the query there is no OPT in the answer. */
+	ql = dns_query(q, "bet365.com", 1, 0);
+	assert_int_equal(forge_dns_message(q, ql, &a, out, sizeof(out)), ql);
+	assert_int_equal(get16(out + 10), 0);
+}
+
+static void
+test_dns_address_answers(void **state)
+{
+	static const uint8_t		 a4[4] = { 192, 0, 2, 1 };
+	static const uint8_t		 a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	uint8_t				 q[512], out[FORGE_MAX];
+	size_t				 ql, n;
+	struct forge_dns_answer		 a = { .rcode = 0, .ttl = 60, .a4 = a4, .na4 = 1,
+	    .a6 = a6, .na6 = 1 };
+
+	(void)state;
+	ql = dns_query(q, "www.bet365.com", 1, 0);
+	n = forge_dns_message(q, ql, &a, out, sizeof(out));
+	assert_int_equal(n, ql + 16);
+	assert_int_equal(get16(out + 6), 1);
+	assert_int_equal(get16(out + ql), 0xc00c);
+	assert_int_equal(get16(out + ql + 2), 1);
+	assert_int_equal(get32(out + ql + 6), 60);
+	assert_memory_equal(out + ql + 12, a4, 4);
+	ql = dns_query(q, "www.bet365.com", 28, 0);
+	n = forge_dns_message(q, ql, &a, out, sizeof(out));
+	assert_int_equal(n, ql + 28);
+	assert_int_equal(get16(out + ql + 2), 28);
+	assert_memory_equal(out + ql + 12, a6, 16);
+	/* Another type: no data, no error. */
+	ql = dns_query(q, "www.bet365.com", 15, 0);
+	assert_int_equal(forge_dns_message(q, ql, &a, out, sizeof(out)), ql);
+	assert_int_equal(get16(out + 6), 0);
+	assert_int_equal(get16(out + 2) & 0x000f, 0);
+}
+
+static void
+test_dns_cname(void **state)
+{
+	static const uint8_t		 a4[8] = { 10, 77, 2, 10, 10, 77, 2, 11 };
+	uint8_t				 q[512], out[FORGE_MAX];
+	size_t				 ql = dns_query(q, "www.google.com", 1, 0), n, o;
+	struct forge_dns_answer		 a = { .ttl = 300, .cname = "forcesafesearch.google.com",
+	    .a4 = a4, .na4 = 2 };
+
+	(void)state;
+	n = forge_dns_message(q, ql, &a, out, sizeof(out));
+	assert_int_equal(get16(out + 6), 3);
+	assert_int_equal(get16(out + ql + 2), 5);
+	o = ql + 12;
+	assert_int_equal(out[o], 15);
+	assert_memory_equal(out + o + 1, "forcesafesearch", 15);
+	/* The A records are owned by the CNAME's target, by pointer. */
+	o += get16(out + ql + 10);
+	assert_int_equal(get16(out + o), 0xc000 | (ql + 12));
+	assert_int_equal(get16(out + o + 2), 1);
+	assert_memory_equal(out + o + 12, a4, 4);
+	assert_memory_equal(out + o + 16 + 12, a4 + 4, 4);
+	assert_int_equal(n, o + 32);
+	/* A CNAME alone (addresses not known yet). */
+	a.na4 = 0;
+	assert_int_equal(forge_dns_message(q, ql, &a, out, sizeof(out)), ql + 12 + 28);
+}
+
+static void
+test_dns_refuses_bad_queries(void **state)
+{
+	uint8_t				 q[512], out[FORGE_MAX];
+	size_t				 ql = dns_query(q, "bet365.com", 1, 1);
+	struct forge_dns_answer		 a = { .rcode = FORGE_RCODE_NXDOMAIN, .ede = 17,
+	    .ede_text = "x" };
+
+	(void)state;
+	/* Every truncation either fails or gives a message that fits: never a read past ql. */
+	for (size_t i = 0; i < ql; i++) {
+		size_t n = forge_dns_message(q, i, &a, out, sizeof(out));
+
+		assert_true(n == 0 || n <= sizeof(out));
+		if (i < 12 + 12 + 4)
+			assert_int_equal(n, 0);
+	}
+	for (size_t i = 0; i < 40; i++)
+		assert_int_equal(forge_dns_message(q, ql, &a, out, i), 0);
+	put16(q + 4, 2);
+	assert_int_equal(forge_dns_message(q, ql, &a, out, sizeof(out)), 0);
+	put16(q + 4, 1);
+	q[12] = 0xc0;	/* a compressed question name */
+	assert_int_equal(forge_dns_message(q, ql, &a, out, sizeof(out)), 0);
+}
+
+static void
+test_udp_and_tcp_replies(void **state)
+{
+	uint8_t			 pkt[1500], out[FORGE_MAX], pay[64];
+	struct pkt_info		 q, r;
+	size_t			 n;
+
+	(void)state;
+	memset(pay, 'x', sizeof(pay));
+	n = ip4(pkt, PKT_PROTO_UDP, 40000, 53, 0, 0, pay, 30);
+	assert_int_equal(pkt_parse_ip(pkt, n, &q), 0);
+	n = forge_udp_reply(&q, pay, 21, out, sizeof(out));
+	assert_int_equal(n, 20 + 8 + 21);
+	assert_int_equal(pkt_parse_ip(out, n, &r), 0);
+	assert_memory_equal(r.src, srv4, 4);
+	assert_memory_equal(r.dst, cli4, 4);
+	assert_int_equal(r.sport, 53);
+	assert_int_equal(r.dport, 40000);
+	assert_int_equal(r.paylen, 21);
+	assert_int_equal(forge_checksum(out, 20, 0), 0);
+	assert_l4_checksum(out, &r);
+
+	n = ip4(pkt, PKT_PROTO_TCP, 40001, 443, 1000, PKT_TCP_ACK | PKT_TCP_PSH, pay, 50);
+	assert_int_equal(pkt_parse_ip(pkt, n, &q), 0);
+	n = forge_tcp(&q, 1, PKT_TCP_RST, NULL, 0, out, sizeof(out));
+	assert_int_equal(pkt_parse_ip(out, n, &r), 0);
+	assert_int_equal(r.sport, 443);
+	assert_int_equal(r.dport, 40001);
+	assert_int_equal(r.tcp_seq, 7);		/* the client's ack */
+	assert_int_equal(r.tcp_ack, 1050);	/* past the dropped data */
+	assert_int_equal(r.tcp_flags, PKT_TCP_RST | PKT_TCP_ACK);
+	assert_l4_checksum(out, &r);
+	n = forge_tcp(&q, 0, PKT_TCP_RST, NULL, 0, out, sizeof(out));
+	assert_int_equal(pkt_parse_ip(out, n, &r), 0);
+	assert_memory_equal(r.src, cli4, 4);
+	assert_int_equal(r.tcp_seq, 1000);	/* exactly what the server expects */
+	assert_int_equal(r.tcp_flags, PKT_TCP_RST);
+	assert_l4_checksum(out, &r);
+	/* Too big for the buffer: nothing, not an overflow. */
+	assert_int_equal(forge_tcp(&q, 1, PKT_TCP_PSH, pay, 64, out, 60), 0);
+}
+
+static void
+test_icmp_and_ipv6(void **state)
+{
+	uint8_t			 pkt[1500], out[FORGE_MAX], pay[1400];
+	struct pkt_info		 q, r;
+	size_t			 n;
+
+	(void)state;
+	memset(pay, 0xc3, sizeof(pay));
+	n = ip4(pkt, PKT_PROTO_UDP, 40002, 443, 0, 0, pay, 1200);
+	assert_int_equal(pkt_parse_ip(pkt, n, &q), 0);
+	n = forge_icmp_prohibited(&q, pkt, n, out, sizeof(out));
+	assert_int_equal(n, 576);
+	assert_int_equal(pkt_parse_ip(out, n, &r), 0);
+	assert_int_equal(r.proto, 1);
+	assert_int_equal(r.payload[0], 3);
+	assert_int_equal(r.payload[1], 13);
+	assert_int_equal(forge_checksum(r.payload, r.paylen, 0), 0);
+	assert_memory_equal(r.payload + 8, pkt, 28);
+
+	/* The same over IPv6: swap in v6 addresses by hand. */
+	memset(&q, 0, sizeof(q));
+	q.af = AF_INET6;
+	inet_pton(AF_INET6, "fd77:1::10", q.src);
+	inet_pton(AF_INET6, "fd77:2::2", q.dst);
+	q.proto = PKT_PROTO_TCP;
+	q.sport = 40003;
+	q.dport = 443;
+	q.tcp_seq = 5;
+	q.tcp_ack = 9;
+	n = forge_tcp(&q, 1, PKT_TCP_RST, NULL, 0, out, sizeof(out));
+	assert_int_equal(n, 60);
+	assert_int_equal(pkt_parse_ip(out, n, &r), 0);
+	assert_int_equal(r.af, AF_INET6);
+	assert_memory_equal(r.src, q.dst, 16);
+	assert_int_equal(r.tcp_seq, 9);
+	assert_l4_checksum(out, &r);
+	n = forge_icmp_prohibited(&q, pay, sizeof(pay), out, sizeof(out));
+	assert_int_equal(n, FORGE_MAX);
+	assert_int_equal(pkt_parse_ip(out, n, &r), 0);
+	assert_int_equal(r.proto, 58);
+	assert_int_equal(r.payload[0], 1);
+	assert_int_equal(r.payload[1], 1);
+	assert_l4_checksum(out, &r);
+}
+
+struct gate_fx {
+	char		*dir;
+	struct policy	*p;
+	struct gate	*g;
+};
+
+static int
+gate_setup(void **state)
+{
+	static struct gate_fx	 fx;
+	struct diag		 d;
+	struct config		 c;
+	char			 err[256];
+
+	diag_init(&d);
+	fx.dir = testutil_confdir();
+	assert_non_null(fx.dir);
+	fx.p = policy_load(fx.dir, &d);
+	assert_non_null(fx.p);
+	assert_int_equal(config_load(&c, fx.dir, &d), 0);
+	diag_free(&d);
+	c.flow_table_size = 64;
+	fx.g = gate_new(&c, fx.p, NULL, NULL, err, sizeof(err));
+	assert_non_null(fx.g);
+	*state = &fx;
+	return 0;
+}
+
+static int
+gate_teardown(void **state)
+{
+	struct gate_fx *fx = *state;
+
+	gate_free(fx->g);
+	policy_unref(fx->p);
+	testutil_rmdir(fx->dir);
+	return 0;
+}
+
+static enum gate_verdict
+tls_flow(struct gate *g, const uint8_t *mac, uint16_t sport, const char *host,
+    enum gate_verdict *straggler)
+{
+	uint8_t			 pkt[1500], ch[600];
+	size_t			 n, cl = client_hello(ch, host);
+	enum gate_verdict	 v;
+
+	n = ip4(pkt, PKT_PROTO_TCP, sport, 443, 99, PKT_TCP_SYN, NULL, 0);
+	assert_int_equal(gate_packet(g, pkt, n, n, mac, 1000), GATE_ACCEPT);
+	n = ip4(pkt, PKT_PROTO_TCP, sport, 443, 100, PKT_TCP_ACK, NULL, 0);
+	assert_int_equal(gate_packet(g, pkt, n, n, mac, 1001), GATE_ACCEPT);
+	n = ip4(pkt, PKT_PROTO_TCP, sport, 443, 100, PKT_TCP_ACK | PKT_TCP_PSH, ch, cl);
+	v = gate_packet(g, pkt, n, n, mac, 1002);
+	/* A packet queued before the kernel had the connection's mark. */
+	n = ip4(pkt, PKT_PROTO_TCP, sport, 443, 100 + (uint32_t)cl, PKT_TCP_ACK, ch, 10);
+	*straggler = gate_packet(g, pkt, n, n, mac, 1003);
+	return v;
+}
+
+static void
+test_gate_verdicts(void **state)
+{
+	struct gate_fx		*fx = *state;
+	struct gate_stats	 st;
+	uint8_t			 pkt[1500], q[512], junk[1200];
+	size_t			 n, ql;
+	enum gate_verdict	 s;
+
+	ql = dns_query(q, "bet365.com", 1, 0);
+	n = ip4(pkt, PKT_PROTO_UDP, 5353, 53, 0, 0, q, ql);
+	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1000), GATE_DROP);
+	ql = dns_query(q, "allowed.test", 1, 0);
+	n = ip4(pkt, PKT_PROTO_UDP, 5354, 53, 0, 0, q, ql);
+	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1000), GATE_ACCEPT);
+
+	assert_int_equal(tls_flow(fx->g, mac_s1, 40000, "www.bet365.com", &s), GATE_BLOCK_FLOW);
+	assert_int_equal(s, GATE_BLOCK_FLOW);
+	assert_int_equal(tls_flow(fx->g, mac_s1, 40001, "www.example.org", &s), GATE_ALLOW_FLOW);
+	assert_int_equal(s, GATE_ALLOW_FLOW);
+	/* Per student: s1's group blocks social; an unknown device gets the default group. */
+	assert_int_equal(tls_flow(fx->g, mac_s1, 40002, "facebook.com", &s), GATE_BLOCK_FLOW);
+	assert_int_equal(tls_flow(fx->g, mac_other, 40003, "facebook.com", &s), GATE_ALLOW_FLOW);
+	/* ...and s1's own allow list beats the group's block. */
+	assert_int_equal(tls_flow(fx->g, mac_s1, 40004, "www.instagram.com", &s), GATE_ALLOW_FLOW);
+
+	/* An unreadable QUIC Initial is blocked so the browser falls back to TCP. */
+	memset(junk, 0x5a, sizeof(junk));
+	junk[0] = 0xc3, junk[1] = 0, junk[2] = 0, junk[3] = 0, junk[4] = 1, junk[5] = 8;
+	n = ip4(pkt, PKT_PROTO_UDP, 40005, 443, 0, 0, junk, sizeof(junk));
+	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1000), GATE_BLOCK_FLOW);
+
+	/* Malformed: a bad IHL, and a length field past the packet. */
+	pkt[0] = 0x44;
+	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1000), GATE_DROP);
+	pkt[0] = 0x45;
+	assert_int_equal(gate_packet(fx->g, pkt, 100, 100, mac_s1, 1000), GATE_DROP);
+	assert_int_equal(gate_packet(fx->g, pkt, 0, 0, NULL, 1000), GATE_DROP);
+	gate_stats(fx->g, &st);
+	assert_int_equal(st.malformed, 3);
+	assert_int_equal(st.blocked, 4);
+}
+
+/* A full flow table evicts the oldest flow; new flows are still judged. */
+static void
+test_gate_full_table(void **state)
+{
+	struct gate_fx		*fx = *state;
+	struct flow_stats	 fs;
+	enum gate_verdict	 s;
+
+	for (uint16_t i = 0; i < 200; i++)
+		assert_int_equal(tls_flow(fx->g, mac_s1, (uint16_t)(41000 + i),
+		    i % 2 ? "www.bet365.com" : "www.example.org", &s),
+		    i % 2 ? GATE_BLOCK_FLOW : GATE_ALLOW_FLOW);
+	gate_flow_stats(fx->g, &fs);
+	assert_true(fs.live <= 64);
+	assert_true(fs.evicted > 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dns_nxdomain_with_ede),
+		cmocka_unit_test(test_dns_address_answers),
+		cmocka_unit_test(test_dns_cname),
+		cmocka_unit_test(test_dns_refuses_bad_queries),
+		cmocka_unit_test(test_udp_and_tcp_replies),
+		cmocka_unit_test(test_icmp_and_ipv6),
+		cmocka_unit_test_setup_teardown(test_gate_verdicts, gate_setup, gate_teardown),
+		cmocka_unit_test_setup_teardown(test_gate_full_table, gate_setup, gate_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
