@@ -2,7 +2,7 @@
 PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
-PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap
+PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap libcares
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

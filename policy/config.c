@@ -25,11 +25,14 @@ config_defaults(struct config *c)
 	c->retention_days = 90;
 	c->flow_table_size = 65536;
 	c->flow_idle_seconds = 300;
+	c->block_encrypted_dns = 1;
+	c->dns_map_size = 65536;
 }
 
 enum config_key {
 	CK_QUEUES, CK_FAIL, CK_DATABASE, CK_DNS_BLOCK, CK_ADDR4, CK_ADDR6,
-	CK_BLOCK_PAGE, CK_LOG_LEVEL, CK_RETENTION, CK_FLOWS, CK_IDLE, CK_N
+	CK_BLOCK_PAGE, CK_LOG_LEVEL, CK_RETENTION, CK_FLOWS, CK_IDLE, CK_RESOLVERS,
+	CK_ENCDNS, CK_STRICT, CK_ECH, CK_DNSMAP, CK_N
 };
 
 static void
@@ -77,6 +80,39 @@ config_str(struct ycfg *y, yaml_node_t *n, char *dst, size_t dstsz,
 	memcpy(dst, s, strlen(s) + 1);
 }
 
+/* A list of resolver addresses, kept as c-ares' "ADDR,ADDR" form. */
+static void
+config_resolvers(struct config *c, struct ycfg *y, yaml_node_t *n)
+{
+	yaml_node_item_t	*items;
+	int			 count = ycfg_seq(y, n, "resolvers", &items);
+	uint8_t			 a[16];
+	size_t			 o = 0;
+
+	if (count < 0)
+		return;
+	if (count > 4) {
+		ycfg_err(y, n, "resolvers lists at most 4 addresses");
+		return;
+	}
+	for (int i = 0; i < count; i++) {
+		yaml_node_t	*it = ycfg_node(y, items[i]);
+		const char	*s = ycfg_str(y, it, "a resolver address");
+
+		if (s == NULL)
+			continue;
+		if (inet_pton(AF_INET, s, a) != 1 && inet_pton(AF_INET6, s, a) != 1) {
+			ycfg_err(y, it, "resolver \"%.60s\" is not an IP address", s);
+			continue;
+		}
+		/* c-ares wants IPv6 servers in brackets only with a port; plain is fine. */
+		o += (size_t)snprintf(c->resolvers + o, sizeof(c->resolvers) - o, "%s%s",
+		    o ? "," : "", s);
+		if (o >= sizeof(c->resolvers))
+			o = sizeof(c->resolvers) - 1;
+	}
+}
+
 int
 config_load(struct config *c, const char *dir, struct diag *d)
 {
@@ -89,8 +125,11 @@ config_load(struct config *c, const char *dir, struct diag *d)
 		{ "block_address4", 0, NULL, NULL }, { "block_address6", 0, NULL, NULL },
 		{ "block_page", 0, NULL, NULL }, { "log_level", 0, NULL, NULL },
 		{ "retention_days", 0, NULL, NULL }, { "flow_table_size", 0, NULL, NULL },
-		{ "flow_idle_seconds", 0, NULL, NULL },
+		{ "flow_idle_seconds", 0, NULL, NULL }, { "resolvers", 0, NULL, NULL },
+		{ "block_encrypted_dns", 0, NULL, NULL }, { "strict_https", 0, NULL, NULL },
+		{ "strip_ech", 0, NULL, NULL }, { "dns_map_size", 0, NULL, NULL },
 	};
+	static const char *const bools[] = { "false", "true", NULL };
 	struct ycfg	 y;
 	char		*path = NULL;
 	const char	*s;
@@ -161,6 +200,19 @@ config_load(struct config *c, const char *dir, struct diag *d)
 	if (k[CK_IDLE].val && ycfg_int(&y, k[CK_IDLE].val, 10, 86400,
 	    "flow_idle_seconds", &v) == 0)
 		c->flow_idle_seconds = (unsigned)v;
+	if (k[CK_RESOLVERS].val)
+		config_resolvers(c, &y, k[CK_RESOLVERS].val);
+	if (k[CK_ENCDNS].val &&
+	    (e = ycfg_enum(&y, k[CK_ENCDNS].val, bools, "block_encrypted_dns")) >= 0)
+		c->block_encrypted_dns = e;
+	if (k[CK_STRICT].val &&
+	    (e = ycfg_enum(&y, k[CK_STRICT].val, bools, "strict_https")) >= 0)
+		c->strict_https = e;
+	if (k[CK_ECH].val && (e = ycfg_enum(&y, k[CK_ECH].val, bools, "strip_ech")) >= 0)
+		c->strip_ech = e;
+	if (k[CK_DNSMAP].val && ycfg_int(&y, k[CK_DNSMAP].val, 1024, 16777216,
+	    "dns_map_size", &v) == 0)
+		c->dns_map_size = (unsigned)v;
  out:
 	rc = y.nerr ? -1 : 0;
 	ycfg_free(&y);

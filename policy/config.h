@@ -26,6 +26,11 @@ struct config {
 	unsigned		retention_days;
 	unsigned		flow_table_size;
 	unsigned		flow_idle_seconds;
+	char			resolvers[256];	/* "ADDR,ADDR": c-ares servers; "": resolv.conf */
+	int			block_encrypted_dns;	/* DoT/DoQ port 853, DoH by address, the canary */
+	int			strict_https;	/* block TLS/QUIC to addresses the client never resolved */
+	int			strip_ech;	/* drop the ech parameter from HTTPS/SVCB answers */
+	unsigned		dns_map_size;	/* addresses remembered from DNS answers */
 };
 
 /* Defaults, then DIR/hallpass.yaml over them if it exists.  -1 with every error in diag. */

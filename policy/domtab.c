@@ -225,6 +225,22 @@ domtab_find(const struct domtab *t, const char *name, size_t len,
 	return 1;
 }
 
+void
+domtab_foreach(const struct domtab *t,
+    void (*cb)(const char *, const uint32_t *, size_t, void *), void *arg)
+{
+	for (size_t i = 0; i < t->nslots; i++) {
+		const struct domtab_slot *s = &t->slots[i];
+
+		if (s->off == DOMTAB_EMPTY)
+			continue;
+		if (s->list & DOMTAB_MULTI)
+			cb(t->arena + s->off, &t->over[s->list & ~DOMTAB_MULTI], s->line, arg);
+		else
+			cb(t->arena + s->off, &s->list, 1, arg);
+	}
+}
+
 size_t
 domtab_count(const struct domtab *t)
 {

@@ -21,6 +21,10 @@ int		 domtab_build(struct domtab *);
 size_t		 domtab_find(const struct domtab *, const char *name, size_t len,
 		    const uint32_t **pairs, const char **key);
 size_t		 domtab_count(const struct domtab *);	/* distinct names */
+/* Calls cb for every name after domtab_build, with its pairs as domtab_find gives them. */
+void		 domtab_foreach(const struct domtab *,
+		    void (*cb)(const char *name, const uint32_t *pairs, size_t n, void *),
+		    void *arg);
 uint32_t	 domtab_hash(const char *, size_t);
 
 #endif

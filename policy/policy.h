@@ -105,6 +105,18 @@ int		 policy_parse_local(const struct policy *, const char *, time_t *);
 /* The local day ("YYYY-MM-DD", day[11]) and hour (0-23) of UTC instant t in the policy's time zone. */
 void		 policy_local_day(const struct policy *, time_t t, char day[11], int *hour);
 
+/*
+ * Calls cb with every domain listed in category (a rules.d category name), in
+ * no particular order.  Returns the number of domains, or -1 when there is no
+ * such category.
+ */
+long		 policy_category_domains(const struct policy *, const char *category,
+		    void (*cb)(const char *domain, void *), void *arg);
+
+/* Calls cb with every safe-search target host (each once per engine and level). */
+void		 policy_safesearch_targets(const struct policy *,
+		    void (*cb)(const char *host, void *), void *arg);
+
 /* Statistics for benchmarks and `rules check`. */
 struct policy_stats {
 	size_t	categories, domains, patterns, urls, groups, students, guardians;

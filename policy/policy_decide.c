@@ -606,6 +606,44 @@ policy_parse_local(const struct policy *p, const char *s, time_t *out)
 	return 0;
 }
 
+struct catdom_state {
+	const struct policy	*p;
+	uint32_t		 cat;
+	void			(*cb)(const char *, void *);
+	void			*arg;
+	long			 n;
+};
+
+static void
+catdom_one(const char *name, const uint32_t *pairs, size_t n, void *arg)
+{
+	struct catdom_state *cs = arg;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct policy_list *l = &cs->p->lists[pairs[2 * i]];
+
+		if (l->kind == PLIST_CATEGORY && l->owner == cs->cat) {
+			cs->cb(name, cs->arg);
+			cs->n++;
+			return;
+		}
+	}
+}
+
+long
+policy_category_domains(const struct policy *p, const char *category,
+    void (*cb)(const char *, void *), void *arg)
+{
+	int			 c = policy_category_find(p, category);
+	struct catdom_state	 cs = { p, 0, cb, arg, 0 };
+
+	if (c < 0)
+		return -1;
+	cs.cat = (uint32_t)c;
+	domtab_foreach(p->domains, catdom_one, &cs);
+	return cs.n;
+}
+
 void
 policy_local_day(const struct policy *p, time_t t, char day[11], int *hour)
 {

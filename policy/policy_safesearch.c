@@ -135,6 +135,21 @@ safesearch_engines(struct policy *p, struct ycfg *y, yaml_node_t *n)
 	free(seen->lines);
 }
 
+void
+policy_safesearch_targets(const struct policy *p, void (*cb)(const char *, void *),
+    void *arg)
+{
+	for (size_t i = 0; i < p->nengines; i++) {
+		const char *m = p->engines[i].target[POLICY_SS_MODERATE];
+		const char *st = p->engines[i].target[POLICY_SS_STRICT];
+
+		if (m != NULL)
+			cb(m, arg);
+		if (st != NULL && (m == NULL || strcmp(m, st) != 0))
+			cb(st, arg);
+	}
+}
+
 int
 policy_safesearch_load(struct policy *p, const char *dir, struct diag *d)
 {

@@ -11,11 +11,17 @@
 #include "classify.h"
 #include "forge.h"
 #include "log.h"
+#include "resolve.h"
 
 #define GATE_DNS_TTL		60	/* block answers are short-lived: a reload shows soon */
 #define GATE_FOLD_SLOTS		4096
 #define GATE_FOLD_MS		10000
 #define GATE_ACCT_IDLE_MS	(24u * 3600 * 1000)
+#define GATE_SS_TTL_MAX		300	/* safe-search answers: short enough to follow the target's changes */
+#define GATE_DOH_CATEGORY	"doh-providers"
+#define GATE_CANARY		"use-application-dns.net"
+
+enum { TAG_SAFESEARCH = 1, TAG_DOH };
 
 enum { V_NONE = 0, V_ALLOW, V_BLOCK };
 
@@ -39,6 +45,7 @@ struct gate {
 	struct classify		*cls;
 	struct activity		*act;
 	struct inject		*inj;
+	struct resolve		*res;
 	struct flow_table	*acct;		/* decided connections, for their usage */
 	struct gate_acct	*accts;		/* by flow index in acct */
 	size_t			 nacct;
@@ -100,6 +107,44 @@ gate_free(struct gate *g)
 	free(g);
 }
 
+static void
+gate_watch_ss(const char *host, void *arg)
+{
+	struct gate *g = arg;
+
+	if (resolve_watch(g->res, host, TAG_SAFESEARCH) != 0)
+		log_msg(LOG_L_WARN, "too many names to keep resolved: %s left out", host);
+}
+
+static void
+gate_watch_doh(const char *host, void *arg)
+{
+	struct gate *g = arg;
+
+	/* The canary has no address by design; every other endpoint is blocked by address too. */
+	if (strcmp(host, GATE_CANARY) != 0 && resolve_watch(g->res, host, TAG_DOH) != 0)
+		log_msg(LOG_L_WARN, "too many names to keep resolved: %s left out", host);
+}
+
+/* The names enforcement needs resolved: safe-search targets, DoH endpoints. */
+static void
+gate_watch(struct gate *g)
+{
+	if (g->res == NULL)
+		return;
+	resolve_clear(g->res);
+	policy_safesearch_targets(g->policy, gate_watch_ss, g);
+	if (g->cfg.block_encrypted_dns)
+		(void)policy_category_domains(g->policy, GATE_DOH_CATEGORY, gate_watch_doh, g);
+}
+
+void
+gate_set_resolver(struct gate *g, struct resolve *r)
+{
+	g->res = r;
+	gate_watch(g);
+}
+
 void
 gate_reload(struct gate *g, struct policy *p, const struct config *cfg)
 {
@@ -114,6 +159,10 @@ gate_reload(struct gate *g, struct policy *p, const struct config *cfg)
 	memcpy(g->cfg.block_page, cfg->block_page, sizeof(g->cfg.block_page));
 	g->cfg.retention_days = cfg->retention_days;
 	g->cfg.log_level = cfg->log_level;
+	g->cfg.block_encrypted_dns = cfg->block_encrypted_dns;
+	g->cfg.strict_https = cfg->strict_https;
+	g->cfg.strip_ech = cfg->strip_ech;
+	gate_watch(g);
 }
 
 void
@@ -376,16 +425,44 @@ gate_block_page(const struct gate *g, const char *host, const struct policy_deci
 	return (size_t)m;
 }
 
-/* Answers a blocked DNS question in place of the upstream. */
+/* Sends answer a to the DNS question in r in place of the upstream's, over UDP or TCP. */
 static void
-gate_dns_block(struct gate *g, const struct classify_result *r,
-    const struct policy_decision *d)
+gate_dns_send(struct gate *g, const struct classify_result *r,
+    const struct forge_dns_answer *a, uint64_t *counter)
 {
-	struct forge_dns_answer	 a;
 	const struct pkt_info	*p = &r->pkt;
 	const uint8_t		*q = p->payload;
 	size_t			 qlen = p->paylen, mlen, len;
-	int			 tcp = p->proto == PKT_PROTO_TCP;
+
+	if (p->proto == PKT_PROTO_TCP) {
+		/* One query per segment (classify judged the segment's first message). */
+		if (qlen < 2)
+			return;
+		if ((mlen = forge_dns_message(q + 2, qlen - 2, a, g->msg + 2,
+		    sizeof(g->msg) - 2)) == 0)
+			return;
+		g->msg[0] = (uint8_t)(mlen >> 8);
+		g->msg[1] = (uint8_t)mlen;
+		len = forge_tcp(p, 1, PKT_TCP_PSH | PKT_TCP_FIN, g->msg, mlen + 2,
+		    g->out, sizeof(g->out));
+		gate_send(g, len, counter);
+		/* The server never saw the query: close its side so no half-open stream lingers. */
+		len = forge_tcp(p, 0, PKT_TCP_RST, NULL, 0, g->out, sizeof(g->out));
+		gate_send(g, len, &g->st.resets);
+		return;
+	}
+	if ((mlen = forge_dns_message(q, qlen, a, g->msg, sizeof(g->msg))) == 0)
+		return;
+	len = forge_udp_reply(p, g->msg, mlen, g->out, sizeof(g->out));
+	gate_send(g, len, counter);
+}
+
+/* Answers a blocked DNS question: NXDOMAIN or the block address, per hallpass.yaml. */
+static void
+gate_dns_block(struct gate *g, const struct classify_result *r,
+    const struct policy_decision *d, int force_nx)
+{
+	struct forge_dns_answer	 a;
 	char			 text[96];
 
 	memset(&a, 0, sizeof(a));
@@ -394,7 +471,7 @@ gate_dns_block(struct gate *g, const struct classify_result *r,
 	snprintf(text, sizeof(text), "blocked by hallpass: %s",
 	    d->category != NULL ? d->category : "district policy");
 	a.ede_text = text;
-	if (g->cfg.dns_block == CONFIG_DNS_ADDRESS) {
+	if (g->cfg.dns_block == CONFIG_DNS_ADDRESS && !force_nx) {
 		a.rcode = FORGE_RCODE_NOERROR;
 		a.a4 = g->cfg.block_address4;
 		a.na4 = 1;
@@ -402,29 +479,38 @@ gate_dns_block(struct gate *g, const struct classify_result *r,
 		a.na6 = 1;
 	} else
 		a.rcode = FORGE_RCODE_NXDOMAIN;
-	if (tcp) {
-		/* One query per segment (classify judged the segment's first message). */
-		if (qlen < 2)
-			return;
-		q += 2;
-		qlen -= 2;
-		if ((mlen = forge_dns_message(q, qlen, &a, g->msg + 2,
-		    sizeof(g->msg) - 2)) == 0)
-			return;
-		g->msg[0] = (uint8_t)(mlen >> 8);
-		g->msg[1] = (uint8_t)mlen;
-		len = forge_tcp(p, 1, PKT_TCP_PSH | PKT_TCP_FIN, g->msg, mlen + 2,
-		    g->out, sizeof(g->out));
-		gate_send(g, len, &g->st.dns_answered);
-		/* The server never saw the query: close its side so no half-open stream lingers. */
-		len = forge_tcp(p, 0, PKT_TCP_RST, NULL, 0, g->out, sizeof(g->out));
-		gate_send(g, len, &g->st.resets);
-		return;
+	gate_dns_send(g, r, &a, &g->st.dns_answered);
+}
+
+/*
+ * Answers a search host's question with a CNAME to the engine's safe-search
+ * host, plus that host's addresses once the resolver knows them (stale ones
+ * while a refresh is under way).  Never waits for a lookup.
+ */
+static void
+gate_dns_safesearch(struct gate *g, const struct classify_result *r,
+    const char *target, uint64_t now_ms)
+{
+	const struct resolve_entry	*e = g->res != NULL ? resolve_get(g->res, target) : NULL;
+	struct forge_dns_answer		 a;
+
+	memset(&a, 0, sizeof(a));
+	a.rcode = FORGE_RCODE_NOERROR;
+	a.cname = target;
+	a.ttl = GATE_DNS_TTL;
+	if (e != NULL && e->expires_ms != 0) {
+		a.a4 = e->a4[0];
+		a.na4 = e->na4;
+		a.a6 = e->a6[0];
+		a.na6 = e->na6;
+		if (e->expires_ms > now_ms) {
+			uint64_t left = (e->expires_ms - now_ms) / 1000;
+
+			a.ttl = (uint32_t)(left < GATE_SS_TTL_MAX ? (left ? left : 1) :
+			    GATE_SS_TTL_MAX);
+		}
 	}
-	if ((mlen = forge_dns_message(q, qlen, &a, g->msg, sizeof(g->msg))) == 0)
-		return;
-	len = forge_udp_reply(p, g->msg, mlen, g->out, sizeof(g->out));
-	gate_send(g, len, &g->st.dns_answered);
+	gate_dns_send(g, r, &a, &g->st.safesearch);
 }
 
 /* Ends a blocked TCP connection at both ends, after a block page for plain HTTP. */
@@ -452,14 +538,14 @@ gate_tcp_block(struct gate *g, const struct classify_result *r, const char *host
 static enum gate_verdict
 gate_enforce(struct gate *g, const struct classify_result *r, const uint8_t *ip,
     size_t caplen, const char *host, const struct policy_decision *d,
-    enum policy_action action)
+    enum policy_action action, int force_nx)
 {
 	size_t len;
 
 	if (r->proto == CLASSIFY_P_DNS) {
 		if (action != POLICY_BLOCK)
 			return GATE_ACCEPT;	/* DNS is judged query by query, never fast-pathed */
-		gate_dns_block(g, r, d);
+		gate_dns_block(g, r, d, force_nx);
 		return GATE_DROP;
 	}
 	if (r->flow != NULL)
@@ -476,6 +562,40 @@ gate_enforce(struct gate *g, const struct classify_result *r, const uint8_t *ip,
 	return GATE_BLOCK_FLOW;
 }
 
+/*
+ * Encrypted DNS that would bypass the gateway's: DoT/DoQ on port 853, or a
+ * connection to an address of a known DoH endpoint (whatever its SNI, so ECH
+ * or a hard-coded address does not help).  Decided by the endpoint's name, so
+ * a group that allows doh-providers keeps it.  Fills d when it blocks.
+ */
+static int
+gate_encrypted_dns(struct gate *g, const struct classify_result *r,
+    const struct policy_student *st, struct policy_decision *d, uint64_t now_ms)
+{
+	const struct resolve_entry *e;
+
+	if (r->pkt.dport == 853) {
+		memset(d, 0, sizeof(*d));
+		d->action = POLICY_BLOCK;
+		d->reason = POLICY_R_CATEGORY_BLOCKED;
+		d->category = GATE_DOH_CATEGORY;
+		g->st.encrypted_dns++;
+		return 1;
+	}
+	if (g->res == NULL ||
+	    (e = resolve_by_addr(g->res, r->pkt.af, r->pkt.dst)) == NULL || e->tag != TAG_DOH)
+		return 0;
+	struct policy_decision dd;
+
+	policy_decide(g->policy, st, e->name, strlen(e->name), NULL,
+	    (time_t)(now_ms / 1000), &dd);
+	if (dd.action != POLICY_BLOCK)
+		return 0;
+	*d = dd;
+	g->st.encrypted_dns++;
+	return 1;
+}
+
 enum gate_verdict
 gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
     const uint8_t *mac, uint64_t now_ms)
@@ -487,6 +607,7 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 	enum gate_verdict		 v;
 	char				 addr[INET6_ADDRSTRLEN];
 	const char			*host, *note = NULL;
+	int				 force_nx = 0;
 
 	g->st.packets++;
 	classify_packet_cap(g->cls, ip, caplen, wirelen, now_ms, &r);
@@ -526,9 +647,12 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 		/* Safe search is a DNS answer; for a connection already made it is an allow. */
 		if (action == POLICY_SAFESEARCH && r.proto != CLASSIFY_P_DNS)
 			action = POLICY_ALLOW;
-		else if (action == POLICY_SAFESEARCH) {
-			action = POLICY_ALLOW;
-			note = "safe-search-not-enforced";
+		if (r.proto == CLASSIFY_P_DNS && g->cfg.block_encrypted_dns &&
+		    strcmp(host, GATE_CANARY) == 0) {
+			/* Firefox turns its default DoH off only on NXDOMAIN, whatever the group. */
+			action = POLICY_BLOCK;
+			force_nx = 1;
+			note = "doh-canary";
 		}
 	} else {
 		/* No name: judge the address itself (IP rules, block-all groups). */
@@ -544,11 +668,23 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 			note = "quic-unreadable";
 		}
 	}
+	if (r.proto != CLASSIFY_P_DNS && action != POLICY_BLOCK && g->cfg.block_encrypted_dns &&
+	    gate_encrypted_dns(g, &r, st, &d, now_ms)) {
+		action = POLICY_BLOCK;
+		note = "encrypted-dns";
+	}
+	if (action == POLICY_SAFESEARCH) {
+		/* Only DNS gets here: answer it ourselves. */
+		g->st.allowed++;
+		gate_dns_safesearch(g, &r, d.rewrite, now_ms);
+		gate_record(g, &r, mac, st, host, &d, action, note, now_ms);
+		return GATE_DROP;
+	}
 	if (action == POLICY_BLOCK)
 		g->st.blocked++;
 	else
 		g->st.allowed++;
-	v = gate_enforce(g, &r, ip, caplen, host, &d, action);
+	v = gate_enforce(g, &r, ip, caplen, host, &d, action, force_nx);
 	gate_record(g, &r, mac, st, host, &d, action, note, now_ms);
 	/* Time and bytes count only for what the student could use. */
 	if (r.proto != CLASSIFY_P_DNS && v == GATE_ALLOW_FLOW)

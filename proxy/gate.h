@@ -23,9 +23,11 @@ struct gate_stats {
 	uint64_t	packets, ignored, pending, malformed;
 	uint64_t	allowed, blocked, dns_answered, resets, block_pages, icmp;
 	uint64_t	inject_failed, events, events_folded, usage;
+	uint64_t	safesearch, encrypted_dns;
 };
 
 struct gate;
+struct resolve;
 
 /*
  * cfg is copied; p is referenced (the gate holds its own reference).  act
@@ -54,6 +56,13 @@ enum gate_verdict gate_packet(struct gate *, const uint8_t *ip, size_t caplen,
  */
 void		 gate_flow_end(struct gate *, const struct flow_key *orig, uint64_t bytes,
 		    uint64_t start_ms, uint64_t stop_ms, uint64_t now_ms);
+/*
+ * Gives the gate the resolver that keeps safe-search targets and DoH
+ * endpoints resolved (NULL: safe search answers with the CNAME alone and
+ * DoH endpoints are caught by name only).  The gate watches the names its
+ * policy needs now and after every reload.
+ */
+void		 gate_set_resolver(struct gate *, struct resolve *);
 void		 gate_stats(const struct gate *, struct gate_stats *);
 void		 gate_flow_stats(const struct gate *, struct flow_stats *);
 

@@ -25,6 +25,7 @@
 #include "inject.h"
 #include "log.h"
 #include "policy.h"
+#include "resolve.h"
 
 #define RECV_BUFSZ	(0xffff + 4096)
 #define QUEUE_MAXLEN	8192
@@ -38,6 +39,7 @@ struct daemon {
 	struct activity		*act;
 	struct inject		*inj;
 	struct ct		*ct;
+	struct resolve		*res;
 	struct nfq_handle	*nfq;
 	struct nfq_q_handle	*qh[CONFIG_MAX_QUEUES];
 	uint64_t		 verdict_errors, ct_lost, nfq_overruns;
@@ -197,7 +199,7 @@ log_counters(struct daemon *d)
 	activity_stats(d->act, &a);
 	log_msg(LOG_L_INFO, "packets %llu (pending %llu, ignored %llu, malformed %llu); "
 	    "allowed %llu, blocked %llu; answers: dns %llu, resets %llu, pages %llu, "
-	    "icmp %llu, failed %llu; flows live %llu, evicted %llu, expired %llu; "
+	    "icmp %llu, failed %llu; safe search %llu, encrypted dns %llu; flows live %llu, evicted %llu, expired %llu; "
 	    "events %llu (folded %llu), usage %llu, written %llu, dropped %llu, "
 	    "failed %llu; verdict errors %llu, conntrack overruns %llu",
 	    (unsigned long long)g.packets, (unsigned long long)g.pending,
@@ -205,7 +207,8 @@ log_counters(struct daemon *d)
 	    (unsigned long long)g.allowed, (unsigned long long)g.blocked,
 	    (unsigned long long)g.dns_answered, (unsigned long long)g.resets,
 	    (unsigned long long)g.block_pages, (unsigned long long)g.icmp,
-	    (unsigned long long)g.inject_failed, (unsigned long long)f.live,
+	    (unsigned long long)g.inject_failed, (unsigned long long)g.safesearch,
+	    (unsigned long long)g.encrypted_dns, (unsigned long long)f.live,
 	    (unsigned long long)f.evicted, (unsigned long long)f.expired,
 	    (unsigned long long)g.events, (unsigned long long)g.events_folded,
 	    (unsigned long long)g.usage, (unsigned long long)a.written,
@@ -249,12 +252,14 @@ reload(struct daemon *d)
 	d->policy = p;
 }
 
+#define RES_FDS	16
+
 static int
 run(struct daemon *d, int sfd)
 {
 	static unsigned char	 buf[RECV_BUFSZ];
-	struct pollfd		 pfd[3];
-	int			 nfd = nfq_fd(d->nfq);
+	struct pollfd		 pfd[3 + RES_FDS];
+	int			 nfd = nfq_fd(d->nfq), nres, timeout;
 
 	pfd[0].fd = nfd;
 	pfd[0].events = POLLIN;
@@ -263,7 +268,10 @@ run(struct daemon *d, int sfd)
 	pfd[2].fd = d->ct != NULL ? ct_fd(d->ct) : -1;
 	pfd[2].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 3, 1000) < 0) {
+		timeout = 1000;
+		/* c-ares' sockets join the same poll: its answers never wait on the packet path, nor it on them. */
+		nres = resolve_prepare(d->res, now_ms(), pfd + 3, RES_FDS, &timeout);
+		if (poll(pfd, (nfds_t)(3 + nres), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_L_ERROR, "poll: %s", strerror(errno));
@@ -286,6 +294,7 @@ run(struct daemon *d, int sfd)
 				nfq_handle_packet(d->nfq, (char *)buf, (int)n);
 			}
 		}
+		resolve_process(d->res, pfd + 3, nres, now_ms());
 		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN) &&
 		    ct_dispatch(d->ct, on_ct_end, d, &d->ct_lost) < 0 &&
 		    d->ct_lost % 100 == 1)
@@ -402,6 +411,12 @@ main(int argc, char **argv)
 		log_msg(LOG_L_ERROR, "%s", err);
 		goto out;
 	}
+	if ((d.res = resolve_new(d.cfg.resolvers[0] ? d.cfg.resolvers : NULL, 2000, err,
+	    sizeof(err))) == NULL) {
+		log_msg(LOG_L_ERROR, "%s", err);
+		goto out;
+	}
+	gate_set_resolver(d.gate, d.res);
 	sysctl_on("nf_conntrack_acct");
 	sysctl_on("nf_conntrack_timestamp");
 	if ((d.ct = ct_open(err, sizeof(err))) == NULL)
@@ -425,6 +440,7 @@ out:
 	close_queues(&d);
 	ct_close(d.ct);
 	gate_free(d.gate);
+	resolve_free(d.res);
 	inject_free(d.inj);
 	activity_free(d.act);	/* writes what is still queued */
 	policy_unref(d.policy);
