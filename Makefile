@@ -71,11 +71,11 @@ $(B)/tests/hp_send: tests/net/hp_send.c $(LIBS)
 unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send
 
 # The fuzzer is clang's libFuzzer over the same sources, built apart from the gcc objects.
-FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(PROXY_SRC) $(POLICY_SRC)
-build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(wildcard proxy/*.h policy/*.h)
+FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(PROXY_SRC) $(POLICY_SRC) $(STORE_SRC)
+build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(wildcard proxy/*.h policy/*.h store/*.h)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
-	    $(PKG_CFLAGS) -Ipolicy -Iproxy -o $@ $(FUZZ_SRC) $(PKG_LIBS) -lpthread -lm
+	    $(PKG_CFLAGS) -Ipolicy -Iproxy -Istore -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(NF_LIBS) -lpthread -lm
 
 # make test: sanitizer build of everything, then every unit and CLI test; last line "N passed, N failed".
 test:

@@ -435,14 +435,17 @@ fw_ruleset_up(struct fw_buf *b, const struct fw_state *st, enum fw_mode mode,
 	    HALLPASS_MARK_ALLOW, HALLPASS_MARK_MASK) != 0 ||
 	    fw_buf_printf(b, "-A %s -m connmark --mark 0x%x/0x%x -j DROP\n", M,
 	    HALLPASS_MARK_BLOCK, HALLPASS_MARK_MASK) != 0 ||
+	    /* DNS answers teach hallpassd which name each address was for (and lose their ECH). */
+	    fw_buf_printf(b, "-A %s -p udp --sport 53 -m conntrack --ctdir REPLY -j %s\n",
+	    M, q) != 0 ||
 	    /* Replies of undecided flows carry no name; the client's side is what is judged. */
 	    fw_buf_printf(b, "-A %s -m conntrack --ctdir REPLY -j ACCEPT\n", M) != 0 ||
 	    /* The handshake carries no name either; holding it costs new connections/s. */
 	    fw_buf_printf(b, "-A %s -p tcp --syn -j ACCEPT\n", M) != 0 ||
 	    /* The first data packets: TLS ClientHello or HTTP request. */
 	    fw_buf_printf(b, "-A %s -p tcp -j %s\n", M, q) != 0 ||
-	    /* QUIC Initials. */
-	    fw_buf_printf(b, "-A %s -p udp --dport 443 -j %s\n", M, q) != 0 ||
+	    /* QUIC Initials, and the first datagram of other UDP flows (blocked ports, DoQ). */
+	    fw_buf_printf(b, "-A %s -p udp -j %s\n", M, q) != 0 ||
 	    /* Anything else falls off the end: the FORWARD policy decides. */
 	    fw_buf_printf(b, "-I FORWARD 1 -j %s\n", M) != 0)
 		return -1;

@@ -26,7 +26,7 @@ config_defaults(struct config *c)
 	c->flow_table_size = 65536;
 	c->flow_idle_seconds = 300;
 	c->block_encrypted_dns = 1;
-	c->dns_map_size = 65536;
+	c->dns_map_size = 16384;
 }
 
 enum config_key {

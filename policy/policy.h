@@ -113,6 +113,15 @@ void		 policy_local_day(const struct policy *, time_t t, char day[11], int *hour
 long		 policy_category_domains(const struct policy *, const char *category,
 		    void (*cb)(const char *domain, void *), void *arg);
 
+/*
+ * 1 if the group of student (NULL: the default group) lists proto (6 TCP, 17
+ * UDP) and port in block_ports, with *line set to the entry's line; else 0.
+ */
+int		 policy_port_blocked(const struct policy *, const struct policy_student *,
+		    int proto, uint16_t port, unsigned *line);
+/* The file policy_port_blocked's line is in (policy.yaml). */
+const char	*policy_file(const struct policy *);
+
 /* Calls cb with every safe-search target host (each once per engine and level). */
 void		 policy_safesearch_targets(const struct policy *,
 		    void (*cb)(const char *host, void *), void *arg);

@@ -606,6 +606,29 @@ policy_parse_local(const struct policy *p, const char *s, time_t *out)
 	return 0;
 }
 
+int
+policy_port_blocked(const struct policy *p, const struct policy_student *st,
+    int proto, uint16_t port, unsigned *line)
+{
+	const struct policy_group *g = &p->groups[st != NULL ? st->group : p->default_group];
+
+	for (size_t i = 0; i < g->nports; i++) {
+		uint32_t e = g->ports[i];
+
+		if ((e & 0xffff) == port && ((e >> 16) == 0 || (int)(e >> 16) == proto)) {
+			*line = g->port_lines[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+const char *
+policy_file(const struct policy *p)
+{
+	return p->policy_file;
+}
+
 struct catdom_state {
 	const struct policy	*p;
 	uint32_t		 cat;

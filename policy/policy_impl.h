@@ -16,6 +16,8 @@
 #define POLICY_MAX_CATEGORIES	4096
 #define POLICY_CATSET_WORDS	((POLICY_MAX_CATEGORIES + 63) / 64)
 
+#define POLICY_MAX_PORTS	32
+
 enum policy_list_kind {
 	PLIST_CATEGORY = 0,
 	PLIST_GROUP_ALLOW,
@@ -81,6 +83,10 @@ struct policy_group {
 	uint32_t		 allow_list, deny_list;
 	struct policy_schedule	*schedules;
 	size_t			 nschedules;
+	/* block_ports: proto (6, 17 or 0 for both) << 16 | port, line for explain */
+	uint32_t		 ports[POLICY_MAX_PORTS];
+	uint32_t		 port_lines[POLICY_MAX_PORTS];
+	size_t			 nports;
 };
 
 struct policy_student {

@@ -248,6 +248,43 @@ policy_schedules(struct policy *p, struct ycfg *y, yaml_node_t *n,
 	}
 }
 
+/* block_ports: "udp/51820", "tcp/1194" or a bare port (both protocols). */
+static void
+policy_ports(struct ycfg *y, yaml_node_t *n, struct policy_group *g)
+{
+	yaml_node_item_t	*items;
+	int			 count = ycfg_seq(y, n, "block_ports", &items);
+
+	if (count < 0)
+		return;
+	if (count > POLICY_MAX_PORTS) {
+		ycfg_err(y, n, "block_ports lists at most %d ports", POLICY_MAX_PORTS);
+		return;
+	}
+	for (int i = 0; i < count; i++) {
+		yaml_node_t	*it = ycfg_node(y, items[i]);
+		const char	*s = ycfg_str(y, it, "a port");
+		uint32_t	 proto = 0;
+		char		*end;
+		unsigned long	 port;
+
+		if (s == NULL)
+			continue;
+		if (strncmp(s, "udp/", 4) == 0)
+			proto = 17, s += 4;
+		else if (strncmp(s, "tcp/", 4) == 0)
+			proto = 6, s += 4;
+		port = strtoul(s, &end, 10);
+		if (*s < '0' || *s > '9' || *end != '\0' || port < 1 || port > 65535) {
+			ycfg_err(y, it, "block_ports entry \"%.40s\" must be a port 1-65535, "
+			    "optionally prefixed udp/ or tcp/", ycfg_str(y, it, "a port"));
+			continue;
+		}
+		g->port_lines[g->nports] = (uint32_t)ycfg_line(it);
+		g->ports[g->nports++] = proto << 16 | (uint32_t)port;
+	}
+}
+
 static void
 policy_groups(struct policy *p, struct ycfg *y, yaml_node_t *n)
 {
@@ -271,7 +308,7 @@ policy_groups(struct policy *p, struct ycfg *y, yaml_node_t *n)
 		struct ycfg_key		 k[] = {
 			{ "block", 0, NULL, NULL }, { "allow", 0, NULL, NULL },
 			{ "deny", 0, NULL, NULL }, { "safe_search", 0, NULL, NULL },
-			{ "schedules", 0, NULL, NULL },
+			{ "schedules", 0, NULL, NULL }, { "block_ports", 0, NULL, NULL },
 		};
 		static const char *const ss[] = { "off", "moderate", "strict", NULL };
 		char what[120];
@@ -301,7 +338,7 @@ policy_groups(struct policy *p, struct ycfg *y, yaml_node_t *n)
 			    (uint32_t)(g - p->groups), p->policy_file);
 			continue;
 		}
-		(void)ycfg_map(y, v, k, 5, what);
+		(void)ycfg_map(y, v, k, 6, what);
 		(void)policy_blocks(p, y, k[0].val, &g->blocks, &g->refs, &g->nrefs,
 		    &g->block_all, &g->block_all_line, "block");
 		g->allow_list = policy_list_new(p, PLIST_GROUP_ALLOW,
@@ -318,6 +355,8 @@ policy_groups(struct policy *p, struct ycfg *y, yaml_node_t *n)
 		}
 		if (k[4].val != NULL)
 			policy_schedules(p, y, k[4].val, g);
+		if (k[5].val != NULL)
+			policy_ports(y, k[5].val, g);
 	}
 }
 

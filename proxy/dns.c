@@ -154,6 +154,12 @@ dns_strerror(enum dns_err err)
 		return "name too long";
 	case DNS_E_TCPLEN:
 		return "TCP length prefix too small";
+	case DNS_E_QUERY:
+		return "a query, not a response";
+	case DNS_E_BADPTR:
+		return "compression pointer outside the message or looping";
+	case DNS_E_RDATA:
+		return "record data malformed for its type";
 	}
 	return "unknown error";
 }

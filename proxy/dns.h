@@ -23,6 +23,10 @@ enum dns_err {
 	DNS_E_LABELTYPE,	/* label length byte over 63: reserved types 0x40, 0x80 */
 	DNS_E_NAMELEN,		/* name over 255 wire bytes, or over DNS_NAME_MAX when presented */
 	DNS_E_TCPLEN,		/* TCP length prefix below a DNS header */
+	/* dnsresp_parse() only: */
+	DNS_E_QUERY,		/* QR=0 where a response was expected */
+	DNS_E_BADPTR,		/* compression pointer outside the message, or too many in a row (a loop) */
+	DNS_E_RDATA,		/* record data that does not match its type (A not 4 bytes, bad SVCB) */
 };
 
 struct dns_query {

@@ -330,3 +330,28 @@ forge_icmp_prohibited(const struct pkt_info *q, const uint8_t *ip, size_t len,
 		put16(c + 2, forge_l4_sum(AF_INET6, out, 58, c, ICMP_HDR + quote));
 	return h + ICMP_HDR + quote;
 }
+
+int
+forge_fix_udp(uint8_t *pkt, size_t len, size_t l4off)
+{
+	uint8_t		*u = pkt + l4off;
+	size_t		 ulen = len - l4off;
+	int		 af = (pkt[0] >> 4) == 4 ? AF_INET : AF_INET6;
+	uint16_t	 ck;
+
+	if (l4off + UDP_HDR > len || len > 0xffff ||
+	    (af == AF_INET6 && (l4off < IP6_HDR || len - IP6_HDR > 0xffff)) ||
+	    (af == AF_INET && l4off < IP4_HDR))
+		return -1;
+	if (af == AF_INET) {
+		put16(pkt + 2, (uint16_t)len);
+		put16(pkt + 10, 0);
+		put16(pkt + 10, forge_checksum(pkt, (size_t)(pkt[0] & 0x0f) * 4, 0));
+	} else
+		put16(pkt + 4, (uint16_t)(len - IP6_HDR));
+	put16(u + 4, (uint16_t)ulen);
+	put16(u + 6, 0);
+	ck = forge_l4_sum(af, pkt, PKT_PROTO_UDP, u, ulen);
+	put16(u + 6, ck == 0 ? 0xffff : ck);
+	return 0;
+}

@@ -68,6 +68,14 @@ size_t	forge_tcp(const struct pkt_info *q, int to_client, uint8_t flags,
 size_t	forge_icmp_prohibited(const struct pkt_info *q, const uint8_t *ip,
 	    size_t len, uint8_t *out, size_t outsz);
 
+/*
+ * After a UDP payload was changed in place: sets the IP and UDP lengths of
+ * the packet pkt[0..len), whose UDP header starts at l4off, and recomputes
+ * the IPv4 header and UDP checksums.  (IPv6 extension headers before the UDP
+ * header are counted in the payload length.)  -1 if the sizes do not fit.
+ */
+int	forge_fix_udp(uint8_t *pkt, size_t len, size_t l4off);
+
 /* The RFC 1071 Internet checksum of data, with sum as a running partial sum. */
 uint16_t forge_checksum(const void *data, size_t len, uint32_t sum);
 

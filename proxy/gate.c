@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "classify.h"
+#include "dnsmap.h"
+#include "dnsresp.h"
 #include "forge.h"
 #include "log.h"
 #include "resolve.h"
@@ -46,6 +48,9 @@ struct gate {
 	struct activity		*act;
 	struct inject		*inj;
 	struct resolve		*res;
+	struct dnsmap		*map;		/* (client, address) → the name it resolved */
+	uint8_t			*mod;		/* a rewritten packet (GATE_ACCEPT_MODIFIED) */
+	size_t			 modlen;
 	struct flow_table	*acct;		/* decided connections, for their usage */
 	struct gate_acct	*accts;		/* by flow index in acct */
 	size_t			 nacct;
@@ -83,7 +88,10 @@ gate_new(const struct config *cfg, struct policy *p, struct activity *act,
 	g->cls = classify_new(&cc);
 	g->acct = flow_table_new(g->nacct, 0, 8, GATE_ACCT_IDLE_MS);
 	g->accts = calloc(g->nacct, sizeof(*g->accts));
-	if (g->cls == NULL || g->acct == NULL || g->accts == NULL) {
+	g->map = dnsmap_new(cfg->dns_map_size ? cfg->dns_map_size : 16384);
+	g->mod = malloc(0x10000);
+	if (g->cls == NULL || g->acct == NULL || g->accts == NULL || g->map == NULL ||
+	    g->mod == NULL) {
 		snprintf(err, errlen, "out of memory for %u flows", cfg->flow_table_size);
 		gate_free(g);
 		return NULL;
@@ -103,6 +111,8 @@ gate_free(struct gate *g)
 	classify_free(g->cls);
 	flow_table_free(g->acct);
 	free(g->accts);
+	dnsmap_free(g->map);
+	free(g->mod);
 	policy_unref(g->policy);
 	free(g);
 }
@@ -163,6 +173,13 @@ gate_reload(struct gate *g, struct policy *p, const struct config *cfg)
 	g->cfg.strict_https = cfg->strict_https;
 	g->cfg.strip_ech = cfg->strip_ech;
 	gate_watch(g);
+}
+
+const uint8_t *
+gate_modified(const struct gate *g, size_t *len)
+{
+	*len = g->modlen;
+	return g->mod;
 }
 
 void
@@ -563,6 +580,70 @@ gate_enforce(struct gate *g, const struct classify_result *r, const uint8_t *ip,
 }
 
 /*
+ * A DNS answer on its way to a client: remember which name each address
+ * was for (so a connection without a readable name can be judged by it), and
+ * take the ech parameter out of HTTPS/SVCB answers when strip_ech is set.
+ */
+static enum gate_verdict
+gate_dns_response(struct gate *g, const struct classify_result *r, const uint8_t *ip,
+    size_t caplen, uint64_t now_ms)
+{
+	struct dnsresp	 resp;
+	size_t		 off, mlen;
+
+	if (r->pkt.truncated || dnsresp_parse(r->pkt.payload, r->pkt.paylen, &resp) != 0)
+		return GATE_ACCEPT;	/* not ours to judge: the client's resolver will */
+	g->st.dns_answers_seen++;
+	for (size_t i = 0; i < resp.naddr; i++)
+		if (resp.addr[i].af == r->pkt.af)
+			dnsmap_add(g->map, r->pkt.af, r->pkt.dst, resp.addr[i].addr,
+			    resp.qname, resp.addr[i].ttl, now_ms);
+	if (!g->cfg.strip_ech || !resp.has_ech || r->pkt.fragment != PKT_FRAG_NONE)
+		return GATE_ACCEPT;
+	off = (size_t)(r->pkt.payload - ip);
+	if (off < 8 || off > caplen)
+		return GATE_ACCEPT;
+	memcpy(g->mod, ip, off);
+	mlen = dnsresp_strip_ech(r->pkt.payload, r->pkt.paylen, g->mod + off,
+	    0x10000 - off);
+	if (mlen == 0 || mlen == r->pkt.paylen ||
+	    forge_fix_udp(g->mod, off + mlen, off - 8) != 0)
+		return GATE_ACCEPT;
+	g->modlen = off + mlen;
+	g->st.ech_stripped++;
+	return GATE_ACCEPT_MODIFIED;
+}
+
+/* A port the client's group blocks (VPN defaults, say): the flow ends here, whatever it names. */
+static enum gate_verdict
+gate_port(struct gate *g, struct classify_result *r, const uint8_t *ip, size_t caplen,
+    const uint8_t *mac, uint64_t now_ms)
+{
+	const struct policy_student	*st;
+	struct policy_decision		 d;
+	char				 addr[INET6_ADDRSTRLEN];
+	unsigned			 line;
+	enum gate_verdict		 v;
+
+	st = policy_client_lookup(g->policy, mac, r->pkt.af, r->pkt.src);
+	if (!policy_port_blocked(g->policy, st, r->pkt.proto, r->pkt.dport, &line))
+		return GATE_ACCEPT;
+	if (inet_ntop(r->pkt.af, r->pkt.dst, addr, sizeof(addr)) == NULL)
+		return GATE_DROP;
+	memset(&d, 0, sizeof(d));
+	d.action = POLICY_BLOCK;
+	d.reason = POLICY_R_GROUP_DENY;
+	d.rule_file = policy_file(g->policy);
+	d.rule_line = line;
+	/* Not a named protocol: record it as plain tcp/udp to the address. */
+	r->proto = CLASSIFY_P_NONE;
+	g->st.blocked++;
+	v = gate_enforce(g, r, ip, caplen, addr, &d, POLICY_BLOCK, 0);
+	gate_record(g, r, mac, st, addr, &d, POLICY_BLOCK, "blocked-port", now_ms);
+	return v;
+}
+
+/*
  * Encrypted DNS that would bypass the gateway's: DoT/DoQ on port 853, or a
  * connection to an address of a known DoH endpoint (whatever its SNI, so ECH
  * or a hard-coded address does not help).  Decided by the endpoint's name, so
@@ -606,11 +687,21 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 	enum policy_action		 action;
 	enum gate_verdict		 v;
 	char				 addr[INET6_ADDRSTRLEN];
-	const char			*host, *note = NULL;
+	const char			*host, *note = NULL, *mapped;
+	char				 mapname[CLASSIFY_HOST_BUFSZ];
 	int				 force_nx = 0;
 
 	g->st.packets++;
 	classify_packet_cap(g->cls, ip, caplen, wirelen, now_ms, &r);
+	if (r.status != CLASSIFY_MALFORMED && r.pkt.proto == PKT_PROTO_UDP &&
+	    r.pkt.sport == 53 && r.pkt.fragment != PKT_FRAG_LATER)
+		return gate_dns_response(g, &r, ip, caplen, now_ms);
+	if (r.status != CLASSIFY_MALFORMED && r.pkt.dport != 53 &&
+	    (r.pkt.proto == PKT_PROTO_TCP || r.pkt.proto == PKT_PROTO_UDP) &&
+	    r.pkt.fragment != PKT_FRAG_LATER &&
+	    (r.flow == NULL || r.flow->verdict == V_NONE) &&
+	    (v = gate_port(g, &r, ip, caplen, mac, now_ms)) != GATE_ACCEPT)
+		return v;
 	switch (r.status) {
 	case CLASSIFY_MALFORMED:
 		/* The kernel would forward it; a filter must not: it could hide a name. */
@@ -623,6 +714,10 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 		return GATE_ACCEPT;
 	case CLASSIFY_IGNORE:
 		g->st.ignored++;
+		/* UDP that is not QUIC names nothing: its port was judged above, the rest is the kernel's. */
+		if (r.pkt.proto == PKT_PROTO_UDP && r.pkt.dport != 443 && r.pkt.sport != 53 &&
+		    r.pkt.fragment != PKT_FRAG_LATER)
+			return GATE_ALLOW_FLOW;
 		if (r.flow == NULL || r.flow->state != FLOW_DONE)
 			return GATE_ACCEPT;
 		if (r.flow->verdict == V_BLOCK)
@@ -647,12 +742,43 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 		/* Safe search is a DNS answer; for a connection already made it is an allow. */
 		if (action == POLICY_SAFESEARCH && r.proto != CLASSIFY_P_DNS)
 			action = POLICY_ALLOW;
+		if (r.ech && action != POLICY_BLOCK &&
+		    (mapped = dnsmap_find(g->map, r.pkt.af, r.pkt.src, r.pkt.dst,
+		    now_ms)) != NULL) {
+			/* ECH: the outer name is the provider's; the one the client looked up is the site. */
+			struct policy_decision	 dm;
+
+			policy_decide(g->policy, st, mapped, strlen(mapped), NULL,
+			    (time_t)(now_ms / 1000), &dm);
+			g->st.dns_map_hits++;
+			if (dm.action == POLICY_BLOCK) {
+				d = dm;
+				action = POLICY_BLOCK;
+				activity_copy(mapname, sizeof(mapname), mapped);
+				host = mapname;
+				note = "ech-dns-map";
+			}
+		}
 		if (r.proto == CLASSIFY_P_DNS && g->cfg.block_encrypted_dns &&
 		    strcmp(host, GATE_CANARY) == 0) {
 			/* Firefox turns its default DoH off only on NXDOMAIN, whatever the group. */
 			action = POLICY_BLOCK;
 			force_nx = 1;
 			note = "doh-canary";
+		}
+	} else if ((mapped = dnsmap_find(g->map, r.pkt.af, r.pkt.src, r.pkt.dst,
+	    now_ms)) != NULL) {
+		/* No readable name (no SNI, a bare address): the name the client resolved. */
+		g->st.dns_map_hits++;
+		activity_copy(mapname, sizeof(mapname), mapped);
+		host = mapname;
+		policy_decide(g->policy, st, host, strlen(host), NULL,
+		    (time_t)(now_ms / 1000), &d);
+		action = d.action == POLICY_BLOCK ? POLICY_BLOCK : POLICY_ALLOW;
+		note = "dns-map";
+		if (r.proto == CLASSIFY_P_QUIC && action != POLICY_BLOCK) {
+			action = POLICY_BLOCK;
+			note = "quic-unreadable";
 		}
 	} else {
 		/* No name: judge the address itself (IP rules, block-all groups). */
@@ -662,6 +788,13 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 		policy_decide(g->policy, st, host, strlen(host), NULL,
 		    (time_t)(now_ms / 1000), &d);
 		action = d.action == POLICY_BLOCK ? POLICY_BLOCK : POLICY_ALLOW;
+		if (g->cfg.strict_https && action != POLICY_BLOCK &&
+		    (r.proto == CLASSIFY_P_TLS || r.proto == CLASSIFY_P_QUIC)) {
+			/* Strict: HTTPS only to what the client looked up through us. */
+			action = POLICY_BLOCK;
+			note = "strict-https";
+			g->st.strict_blocked++;
+		}
 		if (r.proto == CLASSIFY_P_QUIC && action != POLICY_BLOCK) {
 			/* An unreadable QUIC Initial could name anything: make it fall back to TCP. */
 			action = POLICY_BLOCK;

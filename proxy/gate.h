@@ -17,6 +17,7 @@ enum gate_verdict {
 	GATE_DROP,		/* drop this packet only */
 	GATE_ALLOW_FLOW,	/* accept and mark the connection allowed */
 	GATE_BLOCK_FLOW,	/* drop and mark the connection blocked */
+	GATE_ACCEPT_MODIFIED,	/* accept the packet gate_modified() gives instead */
 };
 
 struct gate_stats {
@@ -24,6 +25,7 @@ struct gate_stats {
 	uint64_t	allowed, blocked, dns_answered, resets, block_pages, icmp;
 	uint64_t	inject_failed, events, events_folded, usage;
 	uint64_t	safesearch, encrypted_dns;
+	uint64_t	dns_answers_seen, dns_map_hits, ech_stripped, strict_blocked;
 };
 
 struct gate;
@@ -63,6 +65,8 @@ void		 gate_flow_end(struct gate *, const struct flow_key *orig, uint64_t bytes,
  * policy needs now and after every reload.
  */
 void		 gate_set_resolver(struct gate *, struct resolve *);
+/* The rewritten packet after GATE_ACCEPT_MODIFIED, valid until the next gate_packet. */
+const uint8_t	*gate_modified(const struct gate *, size_t *len);
 void		 gate_stats(const struct gate *, struct gate_stats *);
 void		 gate_flow_stats(const struct gate *, struct flow_stats *);
 

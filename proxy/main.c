@@ -112,6 +112,13 @@ on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
 	case GATE_DROP:
 		rc = nfq_set_verdict(qh, id, NF_DROP, 0, NULL);
 		break;
+	case GATE_ACCEPT_MODIFIED: {
+		size_t		 mlen;
+		const uint8_t	*m = gate_modified(d->gate, &mlen);
+
+		rc = nfq_set_verdict(qh, id, NF_ACCEPT, (uint32_t)mlen, m);
+		break;
+	}
 	default:
 		rc = nfq_set_verdict(qh, id, NF_ACCEPT, 0, NULL);
 		break;
@@ -199,7 +206,8 @@ log_counters(struct daemon *d)
 	activity_stats(d->act, &a);
 	log_msg(LOG_L_INFO, "packets %llu (pending %llu, ignored %llu, malformed %llu); "
 	    "allowed %llu, blocked %llu; answers: dns %llu, resets %llu, pages %llu, "
-	    "icmp %llu, failed %llu; safe search %llu, encrypted dns %llu; flows live %llu, evicted %llu, expired %llu; "
+	    "icmp %llu, failed %llu; safe search %llu, encrypted dns %llu; dns answers "
+	    "seen %llu, map hits %llu, ech stripped %llu, strict %llu; flows live %llu, evicted %llu, expired %llu; "
 	    "events %llu (folded %llu), usage %llu, written %llu, dropped %llu, "
 	    "failed %llu; verdict errors %llu, conntrack overruns %llu",
 	    (unsigned long long)g.packets, (unsigned long long)g.pending,
@@ -208,7 +216,9 @@ log_counters(struct daemon *d)
 	    (unsigned long long)g.dns_answered, (unsigned long long)g.resets,
 	    (unsigned long long)g.block_pages, (unsigned long long)g.icmp,
 	    (unsigned long long)g.inject_failed, (unsigned long long)g.safesearch,
-	    (unsigned long long)g.encrypted_dns, (unsigned long long)f.live,
+	    (unsigned long long)g.encrypted_dns, (unsigned long long)g.dns_answers_seen,
+	    (unsigned long long)g.dns_map_hits, (unsigned long long)g.ech_stripped,
+	    (unsigned long long)g.strict_blocked, (unsigned long long)f.live,
 	    (unsigned long long)f.evicted, (unsigned long long)f.expired,
 	    (unsigned long long)g.events, (unsigned long long)g.events_folded,
 	    (unsigned long long)g.usage, (unsigned long long)a.written,

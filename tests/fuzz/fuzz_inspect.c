@@ -1,4 +1,4 @@
-/* fuzz_inspect: libFuzzer on the inspect/hallpassd entry point — link header, classify, policy decision. */
+/* fuzz_inspect: libFuzzer on the inspect and hallpassd entry points — link header, classify, policy decision, the gate's verdicts and answers. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "classify.h"
+#include "config.h"
+#include "gate.h"
 #include "linkhdr.h"
 #include "policy.h"
 
@@ -14,6 +16,7 @@ static const int fuzz_dlts[] = { 1, 113, 276, 12, 0, 108, 228, 229 };
 
 static struct classify	*fuzz_c;
 static struct policy	*fuzz_p;
+static struct gate	*fuzz_g;
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -41,6 +44,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	cc.quic_hellos = 4;
 	if ((fuzz_c = classify_new(&cc)) == NULL)
 		abort();
+	/* hallpassd's path too: DNS answers, the DNS map, ports, block answers built (not sent). */
+	struct config	cfg;
+	char		err[256];
+
+	config_defaults(&cfg);
+	cfg.flow_table_size = 64;
+	cfg.dns_map_size = 64;
+	cfg.strip_ech = 1;
+	cfg.strict_https = 1;
+	if ((fuzz_g = gate_new(&cfg, fuzz_p, NULL, NULL, err, sizeof(err))) == NULL)
+		abort();
 	return 0;
 }
 
@@ -59,6 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (linkhdr_ip(fuzz_dlts[data[0] % 8], data + 1, size - 1, &ip, &iplen,
 	    &mac) != LINKHDR_IP)
 		return 0;
+	(void)gate_packet(fuzz_g, ip, iplen, iplen, mac, now);
 	classify_packet(fuzz_c, ip, iplen, now, &r);
 	if (r.status == CLASSIFY_NAME || r.status == CLASSIFY_NONAME) {
 		const struct policy_student *st = policy_client_lookup(fuzz_p, mac,

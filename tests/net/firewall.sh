@@ -78,10 +78,11 @@ want_main() {
 -A HALLPASS -p tcp -m tcp --dport 53 -m conntrack --ctdir ORIGINAL -j NFQUEUE $q
 -A HALLPASS -m connmark --mark 0x10000/0x30000 -j ACCEPT
 -A HALLPASS -m connmark --mark 0x20000/0x30000 -j DROP
+-A HALLPASS -p udp -m udp --sport 53 -m conntrack --ctdir REPLY -j NFQUEUE $q
 -A HALLPASS -m conntrack --ctdir REPLY -j ACCEPT
 -A HALLPASS -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j ACCEPT
 -A HALLPASS -p tcp -j NFQUEUE $q
--A HALLPASS -p udp -m udp --dport 443 -j NFQUEUE $q
+-A HALLPASS -p udp -j NFQUEUE $q
 EOF
 }
 
@@ -129,7 +130,7 @@ for f in iptables ip6tables; do
 done
 [ "$(inns cat /proc/sys/net/netfilter/nf_conntrack_acct)" = 1 ]
 ok $? "up turns on nf_conntrack_acct in the namespace"
-hp 0 firewall status && grep -q '^IPv4: installed, gateway mode: 13 rules in HALLPASS, jumped to from rule 1' "$tmp/out" &&
+hp 0 firewall status && grep -q '^IPv4: installed, gateway mode: 14 rules in HALLPASS, jumped to from rule 1' "$tmp/out" &&
     grep -q '^IPv6: installed, gateway mode' "$tmp/out" && grep -q -- '--queue-bypass' "$tmp/out"
 ok $? "status prints both families' rules and exits 0"
 
@@ -253,10 +254,10 @@ else
 	ok $? "closed, no daemon: same over IPv6"
 	! st dig +time=1 +tries=1 +short @"$UPSTREAM_IP4" www.allowed.test A >"$tmp/out" 2>"$tmp/err"
 	ok $? "closed, no daemon: DNS is dropped"
-	# UDP to another port is not queued: the upstream's "port unreachable" comes back (refused, not timed out).
-	st dig +time=2 +tries=1 -p 5353 @"$UPSTREAM_IP4" www.allowed.test A >"$tmp/out" 2>"$tmp/err"
-	grep -qi 'refused' "$tmp/out" "$tmp/err"
-	ok $? "closed, no daemon: other UDP is not queued and passes"
+	# The first datagram of any UDP flow is queued (port rules): closed means it goes nowhere.
+	st dig +time=1 +tries=1 -p 5353 @"$UPSTREAM_IP4" www.allowed.test A >"$tmp/out" 2>"$tmp/err"
+	grep -qi 'timed out' "$tmp/out" "$tmp/err" && ! grep -qi 'refused' "$tmp/out" "$tmp/err"
+	ok $? "closed, no daemon: other UDP is queued too, so it is dropped"
 	gw "$HALLPASS" -c "$open1" firewall up >"$tmp/out" 2>"$tmp/err"
 	st $CURL "https://$UPSTREAM_IP4/" >"$tmp/out" 2>"$tmp/err"
 	ok $? "open, no daemon: HTTPS passes (--queue-bypass)"

@@ -50,7 +50,8 @@ rule() { printf 'category: %s\ndescription: test %s\ndomains: [%s]\n' "$1" "$1" 
 rule gambling bet365.com
 rule games minecraft.net
 rule social "instagram.com, example.com"
-cp "$top/rules/aup.yaml" "$cfg/"
+cp "$top/rules/aup.yaml" "$top/rules/safesearch.yaml" "$cfg/"
+cp "$top/rules/rules.d/doh-providers.yaml" "$cfg/rules.d/"
 from=$(date -u -d '-10 min' +%H:%M) to=$(date -u -d '+50 min' +%H:%M)
 write_policy() { # $1: the standard group's block list
 	cat >"$cfg/policy.yaml" <<EOF
@@ -58,9 +59,12 @@ timezone: UTC
 default_group: standard
 groups:
   standard:
-    block: [$1]
+    block: [$1, doh-providers]
+    safe_search: moderate
   kids:
-    block: [gambling, social]
+    block: [gambling, social, doh-providers]
+    safe_search: strict
+    block_ports: [udp/51820, 1194]
     schedules:
       - name: homework
         days: all
@@ -92,6 +96,7 @@ fail: closed
 database: $work/hallpass.db
 dns_block: nxdomain
 log_level: info
+strip_ech: true
 EOF
 check "the test configuration is valid" "$HALLPASS" -c "$cfg" rules check
 check "firewall up in the gateway" gw "$HALLPASS" -c "$cfg" firewall up
@@ -171,10 +176,58 @@ expect "QUIC: blocked Initial answered with ICMP prohibited (IPv6)" prohibited \
 expect "QUIC: allowed Initial reaches the upstream (its port is closed)" refused \
 	st2 "$HP_SEND" quic "$UPSTREAM_IP4" 443 "$quic_hex"
 
+# --- bypasses: safe search, encrypted DNS, ports, ECH, names for flows without SNI ---
+answer() { # ns name type: the answer section, one line
+	ip netns exec "$1" dig +noall +answer +tries=1 +time=2 "@$DNS_IP4" "$2" "$3" | awk '{print $4, $5}' | xargs
+}
+expect "safe search: strict group's www.google.com is a CNAME to forcesafesearch with its address" \
+	"CNAME forcesafesearch.google.com. A $SAFE_GOOGLE_IP4" answer "$NS_STUDENT" www.google.com A
+expect "safe search: strict group's YouTube is restrict.youtube.com (AAAA)" \
+	"CNAME restrict.youtube.com. AAAA $SAFE_YOUTUBE_STRICT_IP6" answer "$NS_STUDENT" www.youtube.com AAAA
+expect "safe search: moderate group's YouTube is restrictmoderate.youtube.com" \
+	"CNAME restrictmoderate.youtube.com. A $SAFE_YOUTUBE_MODERATE_IP4" answer "$NS_STUDENT2" www.youtube.com A
+lacks "safe search: the search host's question never reached the upstream" "www.google.com" cat "$TOPO_DNS_LOG"
+out=$(dig1 "@$DNS_IP4" use-application-dns.net A 2>&1)
+contains "DoH canary: use-application-dns.net is NXDOMAIN from hallpass" "status: NXDOMAIN" echo "$out"
+contains "DoH canary: ... answered by the gateway, not the upstream" "blocked by hallpass" echo "$out"
+t0=$(date +%s%N)
+out=$(st1 kdig +tls +timeout=3 +retry=0 "@$DNS_IP4" allowed.test A 2>&1)
+ms=$((($(date +%s%N) - t0) / 1000000))
+if printf '%s' "$out" | grep -q "status: NOERROR"; then nok "DoT: kdig +tls to port 853 fails" "$out"
+elif [ $ms -ge 1000 ]; then nok "DoT: kdig +tls to port 853 fails fast" "took $ms ms"
+else ok "DoT: kdig +tls to port 853 fails fast ($ms ms)"; fi
+tls_code() { # ns sni address: curl's exit status
+	ip netns exec "$1" curl -s -o /dev/null -m 5 --cacert "$TOPO_CA" -g --resolve "$2:443:$3" "https://$2/"; echo $?
+}
+expect "DoH: a DoH endpoint by name is reset" 35 tls_code "$NS_STUDENT" cloudflare-dns.com "$DOH_CLOUDFLARE_IP4"
+expect "DoH: an allowed name sent to a DoH endpoint's address is reset too" 35 \
+	tls_code "$NS_STUDENT" www.allowed.test "$DOH_GOOGLE_IP4"
+expect "DoH: ... and over IPv6" 35 tls_code "$NS_STUDENT" www.allowed.test "[$DOH_GOOGLE_IP6]"
+expect "DoH: the same name to its own address still works" 0 tls_code "$NS_STUDENT" www.allowed.test "$UPSTREAM_IP4"
+expect "ports: s1's group blocks udp/51820 (WireGuard): ICMP prohibited" prohibited \
+	st1 "$HP_SEND" quic "$UPSTREAM_IP4" 51820 "$quic_hex"
+expect "ports: ... and 1194 (OpenVPN)" prohibited st1 "$HP_SEND" quic "$UPSTREAM_IP4" 1194 "$quic_hex"
+expect "ports: s2's group does not: the datagram reaches the upstream" refused \
+	st2 "$HP_SEND" quic "$UPSTREAM_IP4" 51820 "$quic_hex"
+contains "ECH: the upstream's HTTPS record carries an ech parameter" "ech=" \
+	ip netns exec "$NS_UPSTREAM" dig +short "@$DNS_IP4" "$TOPO_ECH_RR_NAME" HTTPS
+out=$(dig1 +short "@$DNS_IP4" "$TOPO_ECH_RR_NAME" HTTPS 2>&1)
+contains "ECH: through the gateway the HTTPS record keeps alpn and hints" 'alpn="h2" ipv4hint=' echo "$out"
+lacks "ECH: ... but loses its ech parameter (strip_ech)" "ech=" echo "$out"
+nosni() { # ns address: "connected" when a TLS handshake without SNI completes
+	ip netns exec "$1" timeout 5 openssl s_client -connect "$2:443" -noservername </dev/null 2>&1 |
+		grep -q "Cipher is TLS" && echo connected || echo failed
+}
+expect "no SNI: allowed to an address the client resolved from an allowed name" connected nosni "$NS_STUDENT" "$UPSTREAM_IP4"
+expect "no SNI: allowed to an address never resolved (strict_https off)" connected nosni "$NS_STUDENT" "$SAFE_BING_IP4"
+
 # --- reload: an allowed download keeps going while the rules change ---
 st2 curl -sS -m 30 --limit-rate 300k --resolve "allowed.test:80:$UPSTREAM_IP4" \
 	-o /dev/null -w '%{http_code} %{size_download}' http://allowed.test/data/1m >"$work/dl.out" 2>&1 &
 dl=$!
+# s2 resolves a games site while games are allowed for it; after the reload they are not.
+expect "DNS map: s2 resolves minecraft.net while it is allowed" "$UPSTREAM_IP4" \
+	st2 dig +short +tries=1 +time=2 "@$DNS_IP4" minecraft.net A
 sleep 1
 write_policy "gambling, games"
 kill -HUP "$dpid"
@@ -182,6 +235,8 @@ i=0
 while ! grep -q "reloaded" "$work/hallpassd.log" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 check "reload: SIGHUP loads the new rules" grep -q "reloaded $cfg" "$work/hallpassd.log"
 expect "reload: games now blocked for s2" 403 http_code "$NS_STUDENT2" minecraft.net
+expect "DNS map: TLS without SNI to the address s2 learned from minecraft.net is now blocked" \
+	failed nosni "$NS_STUDENT2" "$UPSTREAM_IP4"
 wait "$dl"
 expect "reload: the download running across it finished whole" "200 1048576" cat "$work/dl.out"
 
@@ -194,6 +249,13 @@ contains "reload: ... and the rules in force stay" "the rules in force stay" cat
 expect "reload: after the rejected reload games stay blocked for s2" 403 http_code "$NS_STUDENT2" minecraft.net
 expect "reload: after the rejected reload allowed names still work" 200 http_code "$NS_STUDENT2" allowed.test
 write_policy "gambling, games"
+echo "strict_https: true" >>"$cfg/hallpass.yaml"
+kill -HUP "$dpid"
+i=0
+while [ "$(grep -c "reloaded" "$work/hallpassd.log")" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+expect "strict_https: TLS without SNI to an address never resolved is blocked" failed nosni "$NS_STUDENT" "$SAFE_BING_IP4"
+expect "strict_https: TLS with SNI is judged by its name as before" "ok www.allowed.test" \
+	curl1 --resolve "www.allowed.test:443:$UPSTREAM_IP4" https://www.allowed.test/
 
 # --- malformed packets from a student never crash the daemon ---
 seed=$(date +%s)
@@ -239,13 +301,37 @@ contains "activity: s1's schedule block says which schedule" \
 contains "activity: s2's allowed visit is recorded" '"student":"s2","client":"'"$STUDENT2_MAC"'","proto":"http","host":"minecraft.net","category":"games","action":"allow"' \
 	act --student s2 --json
 lacks "activity: s2's rows hold nothing of s1" '"student":"s1"' act --student s2 --json
+contains "activity: safe search is recorded as such" '"host":"www.google.com","category":null,"action":"safesearch"' act --student s1 --json
+contains "activity: encrypted DNS blocks say so" '"action":"block","rule":null,"reason":"encrypted-dns"' act --student s1 --json
+contains "activity: a blocked port is recorded with its policy line" '"proto":"udp","host":"'"$UPSTREAM_IP4"'","category":null,"action":"block","rule":"policy.yaml:' act --student s1 --json
+contains "activity: a name from the DNS map says where it came from" '"host":"minecraft.net","category":"games","action":"block","rule":"rules.d/games.yaml:3","reason":"dns-map"' act --student s2 --json
+
+# --- a resolver that never answers never stalls the packet path ---
+sed -i '/^strict_https/d' "$cfg/hallpass.yaml"
+echo "resolvers: [10.77.2.99]" >>"$cfg/hallpass.yaml"
+ip netns exec "$NS_GATEWAY" "$HALLPASSD" -c "$cfg" >"$work/hallpassd2.log" 2>&1 &
+dpid=$!
+i=0
+while ! grep -q "filtering on" "$work/hallpassd2.log" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+out=$(dig1 "@$DNS_IP4" www.google.com A 2>&1)
+contains "dead resolver: safe search still answers at once, with the CNAME alone" \
+	"forcesafesearch.google.com." echo "$out"
+qt=$(printf '%s' "$out" | sed -n 's/.*Query time: \([0-9]*\) msec.*/\1/p')
+check "dead resolver: ... in ${qt:-?} ms (< 1000)" test "${qt:-9999}" -lt 1000
+lacks "dead resolver: ... and no address it does not know" "$SAFE_GOOGLE_IP4" echo "$out"
+expect "dead resolver: other DNS is unaffected" "$UPSTREAM_IP4" dig1 +short "@$DNS_IP4" allowed.test A
+kill -TERM "$dpid"
+wait "$dpid"
+expect "dead resolver: hallpassd still exits cleanly" 0 echo $?
+dpid=
+
 expect "fail closed: with the daemon stopped, DNS gets no answer" "" sh -c \
 	'ip netns exec "$1" dig +short +tries=1 +time=1 "@$2" allowed.test A | grep -v "^;"' - "$NS_STUDENT" "$DNS_IP4"
 check "firewall down" gw "$HALLPASS" -c "$cfg" firewall down
 expect "after firewall down, traffic flows unfiltered" "$UPSTREAM_IP4" dig1 +short "@$DNS_IP4" bet365.com A
 
-if grep -q "ERROR: AddressSanitizer\|runtime error" "$work/hallpassd.log"; then
-	nok "no sanitizer report from hallpassd" "$(grep -A5 'Sanitizer\|runtime error' "$work/hallpassd.log" | head -20)"
+if cat "$work"/hallpassd*.log | grep -q "ERROR: AddressSanitizer\|runtime error"; then
+	nok "no sanitizer report from hallpassd" "$(cat "$work"/hallpassd*.log | grep -A5 'Sanitizer\|runtime error' | head -20)"
 else
 	ok "no sanitizer report from hallpassd"
 fi

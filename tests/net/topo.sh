@@ -24,7 +24,7 @@
 #   UPSTREAM_IF UPSTREAM_IP4 UPSTREAM_IP6 UPSTREAM_MAC DNS_IP4 DNS_IP6 IPERF_PORT
 #   SAFE_GOOGLE_IP4/6 SAFE_YOUTUBE_STRICT_IP4/6 SAFE_YOUTUBE_MODERATE_IP4/6 SAFE_BING_IP4/6
 #   SAFE_DDG_IP4/6 DOH_GOOGLE_IP4/6 DOH_CLOUDFLARE_IP4/6
-#   TOPO_NAMES TOPO_SPECIAL_NAMES TOPO_HTTPS_RR_NAME TOPO_DNSPERF_QUERIES
+#   TOPO_NAMES TOPO_SPECIAL_NAMES TOPO_HTTPS_RR_NAME TOPO_ECH_RR_NAME TOPO_ECH_CONFIG TOPO_DNSPERF_QUERIES
 #   TOPO_NGINX_ACCESS_LOG TOPO_DNS_LOG (what reached the upstream, for "never reached it" tests)
 #
 # Upstream services: unbound on UDP+TCP 53 (and DoT 853) on every upstream address; nginx on
@@ -312,6 +312,8 @@ $_ifs    access-control: 0.0.0.0/0 allow
     local-data: "wild.test. 300 IN A $UPSTREAM_IP4"
     local-data: "wild.test. 300 IN AAAA $UPSTREAM_IP6"
 $_data    local-data: '$TOPO_HTTPS_RR_NAME. 300 IN HTTPS 1 . alpn="http/1.1" ipv4hint=$UPSTREAM_IP4 ipv6hint=$UPSTREAM_IP6'
+    local-data: "$TOPO_ECH_RR_NAME. 300 IN A $UPSTREAM_IP4"
+    local-data: '$TOPO_ECH_RR_NAME. 300 IN HTTPS 1 . alpn="h2" ech="$TOPO_ECH_CONFIG" ipv4hint=$UPSTREAM_IP4'
 remote-control:
     control-enable: no
 EOF

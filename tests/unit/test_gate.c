@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "dnsmap.h"
 #include "forge.h"
 #include "gate.h"
 #include "pkt.h"
@@ -109,7 +110,7 @@ ip4(uint8_t *b, uint8_t proto, uint16_t sport, uint16_t dport, uint32_t seq,
 static size_t
 client_hello(uint8_t *b, const char *host)
 {
-	size_t	hl = strlen(host), o = 0, ext, hs;
+	size_t	hl = host != NULL ? strlen(host) : 0, o = 0, ext, hs;
 
 	b[o++] = 0x16, b[o++] = 3, b[o++] = 1, o += 2;
 	hs = o;
@@ -121,12 +122,18 @@ client_hello(uint8_t *b, const char *host)
 	b[o++] = 1, b[o++] = 0;
 	ext = o;
 	o += 2;
-	b[o++] = 0, b[o++] = 0;
-	put16(b + o, (uint16_t)(hl + 5)), o += 2;
-	put16(b + o, (uint16_t)(hl + 3)), o += 2;
-	b[o++] = 0;
-	put16(b + o, (uint16_t)hl), o += 2;
-	memcpy(b + o, host, hl), o += hl;
+	if (host != NULL) {
+		b[o++] = 0, b[o++] = 0;
+		put16(b + o, (uint16_t)(hl + 5)), o += 2;
+		put16(b + o, (uint16_t)(hl + 3)), o += 2;
+		b[o++] = 0;
+		put16(b + o, (uint16_t)hl), o += 2;
+		memcpy(b + o, host, hl), o += hl;
+	} else {
+		/* Some extension, so the list is not empty: supported_versions TLS 1.3. */
+		b[o++] = 0, b[o++] = 43, b[o++] = 0, b[o++] = 3, b[o++] = 2;
+		b[o++] = 3, b[o++] = 4;
+	}
 	put16(b + ext, (uint16_t)(o - ext - 2));
 	put16(b + 3, (uint16_t)(o - 5));
 	b[hs + 1] = 0;
@@ -478,6 +485,99 @@ test_gate_full_table(void **state)
 	assert_true(fs.evicted > 0);
 }
 
+static void
+test_dnsmap(void **state)
+{
+	struct dnsmap	*m = dnsmap_new(1024);
+	uint8_t		 c1[16] = { 10, 77, 1, 10 }, c2[16] = { 10, 77, 1, 11 };
+	uint8_t		 a[16] = { 10, 77, 2, 2 };
+
+	(void)state;
+	assert_non_null(m);
+	dnsmap_add(m, AF_INET, c1, a, "www.example.org", 60, 1000);
+	assert_string_equal(dnsmap_find(m, AF_INET, c1, a, 2000), "www.example.org");
+	/* Per client: another client never resolved it. */
+	assert_null(dnsmap_find(m, AF_INET, c2, a, 2000));
+	/* The latest answer for the address wins. */
+	dnsmap_add(m, AF_INET, c1, a, "cdn.example.net", 60, 3000);
+	assert_string_equal(dnsmap_find(m, AF_INET, c1, a, 4000), "cdn.example.net");
+	/* Kept at least five minutes, then gone. */
+	assert_non_null(dnsmap_find(m, AF_INET, c1, a, 3000 + 299 * 1000));
+	assert_null(dnsmap_find(m, AF_INET, c1, a, 3000 + 301 * 1000));
+	/* Bounded: the least recently used go. */
+	for (uint32_t i = 0; i < 5000; i++) {
+		uint8_t x[16] = { 10, 0, (uint8_t)(i >> 8), (uint8_t)i };
+
+		dnsmap_add(m, AF_INET, c1, x, "n.example", 600, 10000);
+	}
+	assert_true(dnsmap_count(m) <= 1024);
+	dnsmap_free(m);
+}
+
+/* DNS answers teach the gate names; a ClientHello without SNI is judged by them. */
+static void
+test_gate_dns_map(void **state)
+{
+	struct gate_fx		*fx = *state;
+	static const uint8_t	 a4[4] = { 10, 77, 2, 2 };
+	struct forge_dns_answer	 a = { .ttl = 300, .a4 = a4, .na4 = 1 };
+	struct pkt_info		 q;
+	uint8_t			 qpkt[512], msg[512], resp[FORGE_MAX], dq[256];
+	size_t			 n, ql, ml;
+	enum gate_verdict	 s;
+
+	/* Without an answer, a ClientHello without SNI is judged by its address: allowed. */
+	assert_int_equal(tls_flow(fx->g, mac_s1, 42000, NULL, &s), GATE_ALLOW_FLOW);
+	ql = dns_query(dq, "www.bet365.com", 1, 0);
+	n = ip4(qpkt, PKT_PROTO_UDP, 5400, 53, 0, 0, dq, ql);
+	assert_int_equal(pkt_parse_ip(qpkt, n, &q), 0);
+	ml = forge_dns_message(dq, ql, &a, msg, sizeof(msg));
+	n = forge_udp_reply(&q, msg, ml, resp, sizeof(resp));
+	assert_int_equal(gate_packet(fx->g, resp, n, n, NULL, 1500), GATE_ACCEPT);
+	assert_int_equal(tls_flow(fx->g, mac_s1, 42001, NULL, &s), GATE_BLOCK_FLOW);
+	assert_int_equal(s, GATE_BLOCK_FLOW);
+}
+
+/* block_ports: the group's ports end the flow whatever it carries. */
+static void
+test_gate_ports(void **state)
+{
+	struct gate_fx		*fx = *state;
+	struct gate		*g;
+	struct policy		*p;
+	struct config		 c;
+	struct diag		 d;
+	uint8_t			 pkt[256], pay[32] = { 1, 2, 3 };
+	char			 err[256], cmd[600];
+	size_t			 n;
+
+	snprintf(cmd, sizeof(cmd), "sed -i 's/^    safe_search: strict$/    safe_search: "
+	    "strict\\n    block_ports: [udp\\/51820, 1194]/' %s/policy.yaml", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	diag_init(&d);
+	p = policy_load(fx->dir, &d);
+	if (p == NULL)
+		for (size_t i = 0; i < d.n; i++)
+			print_error("%s\n", d.msgs[i]);
+	assert_non_null(p);
+	assert_int_equal(config_load(&c, fx->dir, &d), 0);
+	diag_free(&d);
+	c.flow_table_size = 64;
+	g = gate_new(&c, p, NULL, NULL, err, sizeof(err));
+	assert_non_null(g);
+	n = ip4(pkt, PKT_PROTO_UDP, 40000, 51820, 0, 0, pay, sizeof(pay));
+	assert_int_equal(gate_packet(g, pkt, n, n, mac_s1, 1000), GATE_BLOCK_FLOW);
+	/* Another student's group does not list it; other UDP is let go to the kernel. */
+	assert_int_equal(gate_packet(g, pkt, n, n, mac_other, 1000), GATE_ALLOW_FLOW);
+	n = ip4(pkt, PKT_PROTO_UDP, 40001, 51821, 0, 0, pay, sizeof(pay));
+	assert_int_equal(gate_packet(g, pkt, n, n, mac_s1, 1000), GATE_ALLOW_FLOW);
+	/* 1194 without a protocol: TCP too, from the first packet after the handshake. */
+	n = ip4(pkt, PKT_PROTO_TCP, 40002, 1194, 10, PKT_TCP_ACK, NULL, 0);
+	assert_int_equal(gate_packet(g, pkt, n, n, mac_s1, 1000), GATE_BLOCK_FLOW);
+	gate_free(g);
+	policy_unref(p);
+}
+
 int
 main(void)
 {
@@ -490,6 +590,9 @@ main(void)
 		cmocka_unit_test(test_icmp_and_ipv6),
 		cmocka_unit_test_setup_teardown(test_gate_verdicts, gate_setup, gate_teardown),
 		cmocka_unit_test_setup_teardown(test_gate_full_table, gate_setup, gate_teardown),
+		cmocka_unit_test(test_dnsmap),
+		cmocka_unit_test_setup_teardown(test_gate_dns_map, gate_setup, gate_teardown),
+		cmocka_unit_test_setup_teardown(test_gate_ports, gate_setup, gate_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
