@@ -240,9 +240,10 @@ resolve_prepare(struct resolve *r, uint64_t now_ms, struct pollfd *pfd, int max,
 	for (int i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
 		short ev = 0;
 
-		if (ARES_GETSOCK_READABLE(bits, i))
+		/* The ARES_GETSOCK_* macros shift a signed 1 into the sign bit for the last socket. */
+		if (((unsigned)bits >> i) & 1u)
 			ev |= POLLIN;
-		if (ARES_GETSOCK_WRITABLE(bits, i))
+		if (((unsigned)bits >> (i + ARES_GETSOCK_MAXNUM)) & 1u)
 			ev |= POLLOUT;
 		if (ev == 0)
 			continue;

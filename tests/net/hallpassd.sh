@@ -270,7 +270,7 @@ expect "malformed: blocked TLS still reset" 35 sh -c \
 	- "$NS_STUDENT" "$TOPO_CA" "$UPSTREAM_IP4"
 
 # --- usage from conntrack: a finished download adds bytes to the student's day ---
-st1 curl -s -o /dev/null --resolve "allowed.test:80:$UPSTREAM_IP4" http://allowed.test/data/1m
+st1 curl -s -o /dev/null -m 10 --resolve "allowed.test:80:$UPSTREAM_IP4" http://allowed.test/data/1m
 gw conntrack -F >/dev/null 2>&1
 bytes=0 i=0
 while [ $i -lt 40 ]; do

@@ -108,7 +108,7 @@ ip4(uint8_t *b, uint8_t proto, uint16_t sport, uint16_t dport, uint32_t seq,
 
 /* A TLS ClientHello with one server_name. */
 static size_t
-client_hello(uint8_t *b, const char *host)
+client_hello_ext(uint8_t *b, const char *host, int ech)
 {
 	size_t	hl = host != NULL ? strlen(host) : 0, o = 0, ext, hs;
 
@@ -129,6 +129,12 @@ client_hello(uint8_t *b, const char *host)
 		b[o++] = 0;
 		put16(b + o, (uint16_t)hl), o += 2;
 		memcpy(b + o, host, hl), o += hl;
+		if (ech) {
+			/* encrypted_client_hello (0xfe0d): outer type, then opaque bytes. */
+			b[o++] = 0xfe, b[o++] = 0x0d, b[o++] = 0, b[o++] = 8;
+			b[o++] = 0;	/* outer */
+			memset(b + o, 0x42, 7), o += 7;
+		}
 	} else {
 		/* Some extension, so the list is not empty: supported_versions TLS 1.3. */
 		b[o++] = 0, b[o++] = 43, b[o++] = 0, b[o++] = 3, b[o++] = 2;
@@ -139,6 +145,12 @@ client_hello(uint8_t *b, const char *host)
 	b[hs + 1] = 0;
 	put16(b + hs + 2, (uint16_t)(o - hs - 4));
 	return o;
+}
+
+static size_t
+client_hello(uint8_t *b, const char *host)
+{
+	return client_hello_ext(b, host, 0);
 }
 
 /* The transport checksum of a parsed packet verifies (sums to zero). */
@@ -536,6 +548,17 @@ test_gate_dns_map(void **state)
 	assert_int_equal(gate_packet(fx->g, resp, n, n, NULL, 1500), GATE_ACCEPT);
 	assert_int_equal(tls_flow(fx->g, mac_s1, 42001, NULL, &s), GATE_BLOCK_FLOW);
 	assert_int_equal(s, GATE_BLOCK_FLOW);
+
+	/* ECH: the outer name is allowed, the name the client resolved is not. */
+	uint8_t pkt[1500], ch[600];
+	size_t	cl = client_hello_ext(ch, "public.example.net", 1);
+
+	n = ip4(pkt, PKT_PROTO_TCP, 42002, 443, 100, PKT_TCP_ACK | PKT_TCP_PSH, ch, cl);
+	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1600), GATE_BLOCK_FLOW);
+	/* Without ECH the same outer name stands on its own. */
+	cl = client_hello_ext(ch, "public.example.net", 0);
+	n = ip4(pkt, PKT_PROTO_TCP, 42003, 443, 100, PKT_TCP_ACK | PKT_TCP_PSH, ch, cl);
+	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1600), GATE_ALLOW_FLOW);
 }
 
 /* block_ports: the group's ports end the flow whatever it carries. */
