@@ -2,7 +2,7 @@
 PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
-PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap libcares
+PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap libsodium libcares
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -10,7 +10,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2
 CSTD	 = -std=c11 -D_GNU_SOURCE
 OPT	?= -O2 -g
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ipolicy -Iproxy -Istore -Icli $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ipolicy -Iproxy -Istore -Icli -Idashboard-cgi $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 # Only hallpassd talks netlink to the kernel.
 NF_PKGS	 = libnetfilter_queue libnetfilter_conntrack
@@ -25,17 +25,20 @@ POLICY_SRC = $(wildcard policy/*.c)
 PROXY_SRC  = $(filter-out proxy/main.c,$(wildcard proxy/*.c))
 STORE_SRC  = $(wildcard store/*.c)
 CLI_SRC	   = $(wildcard cli/*.c)
+# dashboard-cgi/: libhallpass-dash (request parsing, pages, languages) and hallpass.cgi's main.
+DASH_SRC   = $(filter-out dashboard-cgi/main.c,$(wildcard dashboard-cgi/*.c))
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 POLICY_OBJ = $(POLICY_SRC:%.c=$(B)/%.o)
 PROXY_OBJ  = $(PROXY_SRC:%.c=$(B)/%.o)
 STORE_OBJ  = $(STORE_SRC:%.c=$(B)/%.o)
-LIBS	   = $(B)/libhallpass-proxy.a $(B)/libhallpass-store.a $(B)/libhallpass-policy.a
+DASH_OBJ   = $(DASH_SRC:%.c=$(B)/%.o)
+LIBS	   = $(B)/libhallpass-dash.a $(B)/libhallpass-proxy.a $(B)/libhallpass-store.a $(B)/libhallpass-policy.a
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all test unit bench demo install uninstall deps clean check-gcc check-clang
-all: $(B)/hallpass $(B)/hallpassd
+.PHONY: all test unit bench demo install uninstall deps web-deps clean check-gcc check-clang
+all: $(B)/hallpass $(B)/hallpassd $(B)/hallpass.cgi
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -53,6 +56,18 @@ $(B)/libhallpass-store.a: $(STORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(B)/libhallpass-dash.a: $(DASH_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/hallpass.cgi: $(B)/dashboard-cgi/main.o $(LIBS)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
+
+# Seeds the dashboard's browser tests' database through the store API.
+$(B)/tests/hp_seed: tests/web/hp_seed.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
+
 $(B)/hallpass: $(CLI_OBJ) $(LIBS)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
 
@@ -68,7 +83,7 @@ $(B)/tests/hp_send: tests/net/hp_send.c $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
 
-unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send
+unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.cgi $(B)/tests/hp_seed
 
 # The fuzzer is clang's libFuzzer over the same sources, built apart from the gcc objects.
 FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(PROXY_SRC) $(POLICY_SRC) $(STORE_SRC)
@@ -81,13 +96,17 @@ build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(wildcard proxy/*.h policy/*.h store/*.h)
 test:
 	$(MAKE) B=build/test OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit
 	$(MAKE) build/fuzz/fuzz_inspect
+	$(MAKE) web-deps
 	HALLPASS_BUILD=build/test tests/run-tests.sh
 
 bench:
 	$(MAKE) B=build/rel all bench-bin
 	HALLPASS_BUILD=build/rel bench/run-bench.sh
 
-bench-bin: $(B)/bench_policy
+bench-bin: $(B)/bench_policy $(B)/bench_cgi
+
+$(B)/bench_cgi: bench/bench_cgi.c $(LIBS)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
 
 $(B)/bench_policy: bench/bench_policy.c $(LIBS)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
@@ -120,11 +139,19 @@ uninstall:
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
 	   libpcap-dev libcmocka-dev libssl-dev tzdata
+# The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).
+WEB_PKGS = lighttpd chromium
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).
 NET_PKGS = $(shell grep -v '^\#' tests/net/packages.txt)
 deps:
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(NET_PKGS)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(NET_PKGS) $(WEB_PKGS)
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
+	$(MAKE) web-deps
+
+# The dashboard's browser tests: playwright-core from tests/web/package-lock.json (npm ci).
+web-deps:
+	@[ -d tests/web/node_modules/playwright-core ] || (cd tests/web && npm ci --no-audit --no-fund)
 
 clean:
 	rm -rf build

@@ -8,6 +8,7 @@
 #include "aup.h"
 #include "cmd_activity.h"
 #include "cmd_firewall.h"
+#include "cmd_guardian.h"
 #include "cmd_import.h"
 #include "cmd_inspect.h"
 #include "config.h"
@@ -36,6 +37,9 @@ usage(FILE *f)
 	    "                                    ip6tables rules that queue to hallpassd\n"
 	    "  activity [--student ID|-] [--since T] [--until T] [--limit N] [--json]\n"
 	    "                                    print recorded events, oldest first\n"
+	    "  guardian invite GUARDIAN_ID [--days N]\n"
+	    "                                    make a single-use dashboard enrolment\n"
+	    "                                    code (default 14 days)\n"
 	    "\n"
 	    "  -c DIR   configuration directory (default /etc/hallpass)\n"
 	    "  -h       this help\n"
@@ -218,6 +222,8 @@ main(int argc, char **argv)
 		return cmd_firewall(dir, argc, argv);
 	if (strcmp(argv[0], "activity") == 0)
 		return cmd_activity(dir, argc, argv);
+	if (strcmp(argv[0], "guardian") == 0)
+		return cmd_guardian(dir, argc, argv);
 	fprintf(stderr, "hallpass: unknown command \"%s\"\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;

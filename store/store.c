@@ -1,5 +1,6 @@
 /* store: SQLite (WAL) store with user_version migrations for activity events, usage rollups and dashboard state. */
 #include "store.h"
+#include "store_impl.h"
 
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -138,6 +139,8 @@ enum store_st {
 #define Q_ASC	"ORDER BY ts_ms, id LIMIT ?3"
 #define Q_DESC	"ORDER BY ts_ms DESC, id DESC LIMIT ?3"
 
+_Static_assert(ST__MAX <= STORE_ST_MAX, "raise STORE_ST_MAX in store_impl.h");
+
 /* Fixed texts, one per variant, so the planner picks the index and no SQL is ever assembled. */
 static const char *const store_sql[ST__MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -186,22 +189,11 @@ static const char *const store_sql[ST__MAX] = {
 	[ST_Q_NOBODY_DESC] = Q_COLS "student IS NULL AND " Q_RANGE Q_DESC,
 };
 
-struct store {
-	sqlite3		*db;
-	char		*path;
-	int		 flags;
-	int		 in_query;	/* a query's statement is mid-step: its callback is running */
-	sqlite3_stmt	*st[ST__MAX];	/* prepared on first use: the CGI never compiles the writer's */
-};
-
 /* What an event may say; the dashboard and the CLI switch on these words. */
 static const char *const store_protos[] = { "dns", "tls", "http", "quic", "tcp", "udp", NULL };
 static const char *const store_actions[] = { "allow", "block", "safesearch", NULL };
 
-static void store_seterr(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
+void
 store_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -214,7 +206,7 @@ store_seterr(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Copies SQLite's message before anything (a rollback, a reset) can replace it. */
-static void
+void
 store_dberr(const struct store *s, char *err, size_t errlen, const char *what)
 {
 	store_seterr(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
@@ -240,7 +232,7 @@ store_stmt(struct store *s, enum store_st id, char *err, size_t errlen)
 }
 
 /* Ready for the next use; bindings cleared so no pointer into a caller's buffer outlives the call. */
-static void
+void
 store_stmt_done(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
@@ -248,7 +240,7 @@ store_stmt_done(sqlite3_stmt *st)
 }
 
 /* Steps a statement that returns no rows. */
-static int
+int
 store_run(struct store *s, sqlite3_stmt *st, const char *what, char *err,
     size_t errlen)
 {
@@ -272,27 +264,27 @@ store_exec(struct store *s, enum store_st id, const char *what, char *err,
 }
 
 /* IMMEDIATE: take the write lock up front, so the busy timeout applies instead of a failed upgrade. */
-static int
+int
 store_begin(struct store *s, char *err, size_t errlen)
 {
 	return store_exec(s, ST_BEGIN, "begin", err, errlen);
 }
 
-static int
+int
 store_commit(struct store *s, char *err, size_t errlen)
 {
 	return store_exec(s, ST_COMMIT, "commit", err, errlen);
 }
 
 /* SQLite rolls back by itself after some errors (full disk, I/O); only roll back what is still open. */
-static void
+void
 store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		(void)store_exec(s, ST_ROLLBACK, "rollback", NULL, 0);
 }
 
-static int
+int
 store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v == NULL)
@@ -300,7 +292,7 @@ store_bind_text(sqlite3_stmt *st, int i, const char *v)
 	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-static int
+int
 store_writable(const struct store *s, const char *fn, char *err, size_t errlen)
 {
 	if (s->flags & STORE_RDONLY) {
@@ -497,6 +489,7 @@ store_close(struct store *s)
 		return;
 	for (int i = 0; i < ST__MAX; i++)
 		sqlite3_finalize(s->st[i]);
+	store_dash_finalize(s);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);

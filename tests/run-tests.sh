@@ -9,6 +9,8 @@ pass=0 fail=0 skip=0
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export HALLPASS="$top/$build/hallpass"
 export HALLPASS_TOP="$top"
+# Tests that leave files to look at (the dashboard's screenshots) put them here.
+export HALLPASS_TEST_OUT="$out"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -38,7 +40,7 @@ for t in "$build"/tests/test_*; do
 	(cd tests && "$top/$t") >"$out/$name.log" 2>&1
 	count "$name" "$out/$name.log" $?
 done
-for t in tests/cli/*.sh tests/net/smoke.sh tests/net/firewall.sh tests/net/hallpassd.sh; do
+for t in tests/cli/*.sh tests/net/smoke.sh tests/net/firewall.sh tests/net/hallpassd.sh tests/web/dashboard.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
 	sh "$t" >"$out/$name.log" 2>&1

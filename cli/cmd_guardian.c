@@ -1,0 +1,111 @@
+/* cmd_guardian: makes dashboard enrolment codes — random (libsodium), stored only as a hash, single use, expiring. */
+#include "cmd_guardian.h"
+
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "config.h"
+#include "dash_auth.h"
+#include "policy.h"
+#include "store.h"
+
+static int
+guardian_usage(void)
+{
+	fputs("usage: hallpass [-c DIR] guardian invite GUARDIAN_ID [--days N]\n",
+	    stderr);
+	return 2;
+}
+
+static int
+guardian_invite(const char *dir, const char *gid, long days)
+{
+	struct config	 c;
+	struct diag	 d;
+	struct policy	*p = NULL;
+	struct store	*s = NULL;
+	struct timeval	 tv;
+	struct tm	 tm;
+	char		 code[DASH_INVITE_BUF], err[512], when[64];
+	uint8_t		 hash[STORE_HASH_LEN];
+	int64_t		 now, exp;
+	time_t		 et;
+	int		 rc = 1;
+
+	diag_init(&d);
+	if (config_load(&c, dir, &d) != 0 || (p = policy_load(dir, &d)) == NULL) {
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "%s\n", d.msgs[i]);
+		goto out;
+	}
+	/* Only a guardian IT has linked to students can be invited: the code grants their view. */
+	if (policy_guardian_find(p, gid) == NULL) {
+		fprintf(stderr, "hallpass: unknown guardian \"%s\" (not in %s/policy.yaml)\n",
+		    gid, dir);
+		goto out;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "hallpass: libsodium failed to initialise\n");
+		goto out;
+	}
+	if ((s = store_open(c.database, STORE_CREATE, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "hallpass: %s\n", err);
+		goto out;
+	}
+	gettimeofday(&tv, NULL);
+	now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	exp = now + (int64_t)days * 24 * 3600 * 1000;
+	dash_invite_new(code, hash);
+	if (store_invite_create(s, gid, hash, now, exp, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hallpass: %s\n", err);
+		goto out;
+	}
+	et = (time_t)(exp / 1000);
+	gmtime_r(&et, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("code %s\nguardian %s\nexpires %s\n", code, gid, when);
+	rc = 0;
+out:
+	sodium_memzero(code, sizeof(code));
+	store_close(s);
+	policy_unref(p);
+	diag_free(&d);
+	return rc;
+}
+
+int
+cmd_guardian(const char *dir, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "days", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long	 days = DASH_INVITE_DAYS;
+	char	*end;
+	int	 ch;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			days = strtol(optarg, &end, 10);
+			if (*end != '\0' || days < 1 || days > 90) {
+				fputs("hallpass: --days must be 1-90\n", stderr);
+				return 2;
+			}
+			break;
+		default:
+			return guardian_usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2 || strcmp(argv[0], "invite") != 0)
+		return guardian_usage();
+	return guardian_invite(dir, argv[1], days);
+}

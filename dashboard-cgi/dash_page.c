@@ -1,0 +1,974 @@
+/* dash_page: routing, sessions, the page frame and the small pages — login, enrolment, logout, terms, language, home. */
+#include "dash.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dash_auth.h"
+#include "dash_date.h"
+
+/* Inline so the page is one request; contrast >= 4.5:1 everywhere, readable at 320 px. */
+static const char dash_css[] =
+    "*{box-sizing:border-box}"
+    "body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
+    "color:#1a1a1a;background:#f6f7f9}"
+    "header,main,footer{max-width:56rem;margin:0 auto;padding:.75rem 1rem}"
+    "header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;"
+    "justify-content:space-between;background:#0b3d91;color:#fff;max-width:none}"
+    "header a,header button{color:#fff}"
+    "header .brand{font-weight:700;font-size:1.1rem;text-decoration:none}"
+    "nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}"
+    "a{color:#0b3d91}a:focus,button:focus,input:focus,select:focus{outline:3px solid #f2a900;outline-offset:2px}"
+    ".skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;color:#000;padding:.5rem}"
+    "h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}"
+    "section{background:#fff;border:1px solid #d0d5dd;border-radius:.5rem;padding:.75rem 1rem;margin:1rem 0}"
+    "label{display:block;font-weight:600;margin:.75rem 0 .25rem}"
+    "input,select{font:inherit;width:100%;max-width:24rem;padding:.5rem;border:1px solid #5f6b7a;border-radius:.25rem}"
+    "button,.button{font:inherit;background:#0b3d91;color:#fff;border:0;border-radius:.25rem;"
+    "padding:.55rem 1rem;margin-top:.75rem;cursor:pointer;text-decoration:none;display:inline-block}"
+    "header button{background:transparent;border:1px solid #fff;margin:0;padding:.25rem .75rem}"
+    "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .4rem;border-bottom:1px solid #e3e6ea;vertical-align:top}"
+    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
+    ".tw{overflow-x:auto}.host{overflow-wrap:anywhere;min-width:7rem}"
+    ".notice{background:#fff4ce;border:1px solid #8a6d00;padding:.75rem 1rem;border-radius:.5rem}"
+    ".error{background:#fde8e8;border:1px solid #9b1c1c;color:#5c0f0f;padding:.75rem 1rem;border-radius:.5rem}"
+    ".ok{background:#e6f4ea;border:1px solid #1e6b34;padding:.75rem 1rem;border-radius:.5rem}"
+    ".stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.5rem;margin:0;padding:0}"
+    ".stats div{background:#eef2f8;border-radius:.5rem;padding:.5rem .75rem}"
+    ".stats dt{font-size:.9rem}.stats dd{margin:0;font-size:1.3rem;font-weight:700}"
+    ".chart svg{width:100%;height:auto;max-width:40rem}"
+    ".muted{color:#4a5361}"
+    "footer{font-size:.9rem}"
+    "@media (min-width:40rem){.row{display:flex;gap:1rem;align-items:flex-end}.row>*{flex:1}}";
+
+const char *
+dash_t(const struct dash *d, const char *key)
+{
+	return i18n_s(d->lang, key);
+}
+
+/* Only the page name goes after the script: the script name is the server's own. */
+void
+dash_href(struct dash *d, const char *page)
+{
+	cgi_out_html(d->out, d->req->script);
+	cgi_out_raw(d->out, "/");
+	cgi_out_html(d->out, page);
+}
+
+void
+dash_csrf_field(struct dash *d)
+{
+	cgi_out_raw(d->out, "<input type=\"hidden\" name=\"csrf\" value=\"");
+	cgi_out_html(d->out, d->authed ? d->csrf_hex : d->pre_hex);
+	cgi_out_raw(d->out, "\">");
+}
+
+void
+dash_redirect(struct dash *d, const char *page)
+{
+	char	 loc[512];
+
+	snprintf(loc, sizeof(loc), "%s/%s", d->req->script, page);
+	d->out->status = 303;
+	cgi_out_header(d->out, "Location", loc);
+}
+
+static void
+dash_set_cookie(struct dash *d, const char *name, const char *value,
+    long max_age)
+{
+	char	 c[512];
+
+	/* Secure + SameSite=Strict: never sent from another site, never over plain HTTP off localhost. */
+	snprintf(c, sizeof(c), "%s=%s; Path=/; Max-Age=%ld; HttpOnly; Secure; "
+	    "SameSite=Strict", name, value, max_age);
+	cgi_out_header(d->out, "Set-Cookie", c);
+}
+
+const struct policy_student *
+dash_my_student(const struct dash *d, const char *id)
+{
+	if (d->guardian == NULL || id == NULL)
+		return NULL;
+	for (size_t i = 0; i < policy_guardian_nstudents(d->guardian); i++) {
+		const struct policy_student *s = policy_guardian_student(d->guardian, i);
+
+		if (strcmp(policy_student_id(s), id) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+void
+dash_today(const struct dash *d, char out[11])
+{
+	struct tz_tm	 t;
+
+	struct dash_day	 day;
+
+	tz_localtime(d->tz, d->now_ms / 1000, &t);
+	dash_day_from_ymd(t.year, t.mon, t.mday, &day);
+	memcpy(out, day.s, 11);
+}
+
+int64_t
+dash_day_start_ms(const struct dash *d, int y, int m, int day)
+{
+	struct tz_tm	 t;
+	int64_t		 sec;
+
+	memset(&t, 0, sizeof(t));
+	t.year = y;
+	t.mon = m;
+	t.mday = day;
+	if (tz_mktime(d->tz, &t, &sec) == -1)
+		return 0;
+	return sec * 1000;
+}
+
+void
+dash_time(const struct dash *d, int hour, int min, char *buf, size_t len)
+{
+	static const char *const names[] = { "h12", "hh", "h", "mm", "ampm" };
+	char		 h12[4], hh[4], h[4], mm[4];
+	const char	*vals[5];
+
+	snprintf(h12, sizeof(h12), "%d", (hour + 11) % 12 + 1);
+	snprintf(hh, sizeof(hh), "%02d", hour % 100);
+	snprintf(h, sizeof(h), "%d", hour % 100);
+	snprintf(mm, sizeof(mm), "%02d", min % 100);
+	vals[0] = h12;
+	vals[1] = hh;
+	vals[2] = h;
+	vals[3] = mm;
+	vals[4] = dash_t(d, hour < 12 ? "time.am" : "time.pm");
+	i18n_subst_named(dash_t(d, "time.format"), buf, len, 5, names, vals);
+}
+
+/* The language links keep the page a parent is on (its parameters re-validated, then re-encoded). */
+static void
+dash_lang_links(struct dash *d, const char *page)
+{
+	const char	*id = cgi_kv_get(&d->req->query, "id");
+	const char	*day = cgi_kv_get(&d->req->query, "day");
+	const char	*range = cgi_kv_get(&d->req->query, "range");
+
+	cgi_out_raw(d->out, "<nav aria-label=\"");
+	cgi_out_html(d->out, dash_t(d, "nav.language"));
+	cgi_out_raw(d->out, "\"><ul>");
+	for (size_t i = 0; i < d->i18n->n; i++) {
+		const struct i18n_lang *l = &d->i18n->langs[i];
+
+		cgi_out_raw(d->out, "<li><a href=\"");
+		dash_href(d, "lang?set=");
+		cgi_out_urlenc(d->out, l->tag);
+		cgi_out_raw(d->out, "&amp;back=");
+		cgi_out_urlenc(d->out, page);
+		if (strcmp(page, "child") == 0) {
+			if (id != NULL) {
+				cgi_out_raw(d->out, "&amp;id=");
+				cgi_out_urlenc(d->out, id);
+			}
+			if (day != NULL) {
+				cgi_out_raw(d->out, "&amp;day=");
+				cgi_out_urlenc(d->out, day);
+			}
+			if (range != NULL) {
+				cgi_out_raw(d->out, "&amp;range=");
+				cgi_out_urlenc(d->out, range);
+			}
+		}
+		cgi_out_raw(d->out, "\" hreflang=\"");
+		cgi_out_html(d->out, l->tag);
+		cgi_out_raw(d->out, "\" lang=\"");
+		cgi_out_html(d->out, l->tag);
+		cgi_out_raw(d->out, "\"");
+		if (l == d->lang)
+			cgi_out_raw(d->out, " aria-current=\"true\"");
+		cgi_out_raw(d->out, ">");
+		cgi_out_html(d->out, l->name);
+		cgi_out_raw(d->out, "</a></li>");
+	}
+	cgi_out_raw(d->out, "</ul></nav>");
+}
+
+void
+dash_page_head(struct dash *d, const char *title)
+{
+	cgi_out_raw(d->out, "<!doctype html>\n<html lang=\"");
+	cgi_out_html(d->out, d->lang->tag);
+	cgi_out_raw(d->out, "\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	    "<meta name=\"referrer\" content=\"same-origin\"><title>");
+	cgi_out_html(d->out, title);
+	cgi_out_raw(d->out, " — ");
+	cgi_out_html(d->out, dash_t(d, "app.name"));
+	cgi_out_raw(d->out, "</title><style>");
+	cgi_out_raw(d->out, dash_css);
+	cgi_out_raw(d->out, "</style></head><body><a class=\"skip\" href=\"#main\">");
+	cgi_out_html(d->out, dash_t(d, "nav.skip"));
+	cgi_out_raw(d->out, "</a><header><a class=\"brand\" href=\"");
+	dash_href(d, "");
+	cgi_out_raw(d->out, "\">");
+	cgi_out_html(d->out, dash_t(d, "app.name"));
+	cgi_out_raw(d->out, "</a><nav aria-label=\"");
+	cgi_out_html(d->out, dash_t(d, "nav.label"));
+	cgi_out_raw(d->out, "\"><ul>");
+	if (d->authed) {
+		cgi_out_raw(d->out, "<li><a href=\"");
+		dash_href(d, "");
+		cgi_out_raw(d->out, "\">");
+		cgi_out_html(d->out, dash_t(d, "nav.home"));
+		cgi_out_raw(d->out, "</a></li>");
+	}
+	cgi_out_raw(d->out, "<li><a href=\"");
+	dash_href(d, "terms");
+	cgi_out_raw(d->out, "\">");
+	cgi_out_html(d->out, dash_t(d, "nav.terms"));
+	cgi_out_raw(d->out, "</a></li>");
+	if (d->authed) {
+		cgi_out_raw(d->out, "<li><form method=\"post\" action=\"");
+		dash_href(d, "logout");
+		cgi_out_raw(d->out, "\">");
+		dash_csrf_field(d);
+		cgi_out_raw(d->out, "<button type=\"submit\">");
+		cgi_out_html(d->out, dash_t(d, "nav.logout"));
+		cgi_out_raw(d->out, "</button></form></li>");
+	} else {
+		cgi_out_raw(d->out, "<li><a href=\"");
+		dash_href(d, "login");
+		cgi_out_raw(d->out, "\">");
+		cgi_out_html(d->out, dash_t(d, "nav.login"));
+		cgi_out_raw(d->out, "</a></li>");
+	}
+	cgi_out_raw(d->out, "</ul></nav></header><main id=\"main\">");
+}
+
+void
+dash_page_foot(struct dash *d)
+{
+	cgi_out_raw(d->out, "</main><footer><h2 class=\"muted\" style=\"font-size:1rem\">");
+	cgi_out_html(d->out, dash_t(d, "nav.language"));
+	cgi_out_raw(d->out, "</h2>");
+	dash_lang_links(d, d->page);
+	cgi_out_raw(d->out, "</footer></body></html>\n");
+}
+
+void
+dash_error(struct dash *d, int status, const char *key)
+{
+	/* Keep the security headers and cookies already decided; drop a half-built page. */
+	cgi_buf_free(&d->out->body);
+	d->out->status = status;
+	dash_page_head(d, dash_t(d, "err.title"));
+	cgi_out_raw(d->out, "<h1>");
+	cgi_out_html(d->out, dash_t(d, "err.title"));
+	cgi_out_raw(d->out, "</h1><p class=\"error\" role=\"alert\">");
+	cgi_out_html(d->out, dash_t(d, key));
+	cgi_out_raw(d->out, "</p><p><a href=\"");
+	dash_href(d, "");
+	cgi_out_raw(d->out, "\">");
+	cgi_out_html(d->out, dash_t(d, "err.back"));
+	cgi_out_raw(d->out, "</a></p>");
+	dash_page_foot(d);
+}
+
+static void
+dash_error_500(struct dash *d)
+{
+	dash_error(d, 500, "err.server");
+}
+
+/* ---- forms used before login carry a double-submit token: cookie hp_pre == field csrf. */
+
+static void
+dash_pre_token(struct dash *d)
+{
+	const char	*c = cgi_kv_get(&d->req->cookies, DASH_COOKIE_PRE);
+	uint8_t		 b[STORE_CSRF_LEN];
+
+	if (c != NULL && dash_unhex(c, b, sizeof(b)) == 0) {
+		snprintf(d->pre_hex, sizeof(d->pre_hex), "%s", c);
+		return;
+	}
+	randombytes_buf(b, sizeof(b));
+	dash_hex(b, sizeof(b), d->pre_hex);
+	dash_set_cookie(d, DASH_COOKIE_PRE, d->pre_hex, 3600);
+}
+
+static int
+dash_pre_ok(const struct dash *d)
+{
+	const char	*c = cgi_kv_get(&d->req->cookies, DASH_COOKIE_PRE);
+	const char	*f = cgi_kv_get(&d->req->form, "csrf");
+
+	if (c == NULL || f == NULL || strlen(c) != 2 * STORE_CSRF_LEN ||
+	    strlen(f) != strlen(c))
+		return 0;
+	return sodium_memcmp(c, f, strlen(c)) == 0;
+}
+
+static const char *
+dash_field(const struct dash *d, const char *name)
+{
+	const char	*v = cgi_kv_get(&d->req->form, name);
+
+	return v != NULL ? v : "";
+}
+
+/* ---- login */
+
+static void
+dash_login_form(struct dash *d, const char *msg_key, const char *user)
+{
+	dash_page_head(d, dash_t(d, "login.title"));
+	cgi_out_raw(d->out, "<h1>");
+	cgi_out_html(d->out, dash_t(d, "login.title"));
+	cgi_out_raw(d->out, "</h1>");
+	if (msg_key != NULL) {
+		cgi_out_raw(d->out, "<p class=\"error\" role=\"alert\">");
+		cgi_out_html(d->out, dash_t(d, msg_key));
+		cgi_out_raw(d->out, "</p>");
+	}
+	cgi_out_raw(d->out, "<section><form method=\"post\" action=\"");
+	dash_href(d, "login");
+	cgi_out_raw(d->out, "\">");
+	dash_csrf_field(d);
+	cgi_out_raw(d->out, "<label for=\"user\">");
+	cgi_out_html(d->out, dash_t(d, "login.user"));
+	cgi_out_raw(d->out, "</label><input id=\"user\" name=\"user\" type=\"text\" "
+	    "autocomplete=\"username\" required maxlength=\"254\" value=\"");
+	cgi_out_html(d->out, user);
+	cgi_out_raw(d->out, "\"><label for=\"password\">");
+	cgi_out_html(d->out, dash_t(d, "login.password"));
+	cgi_out_raw(d->out, "</label><input id=\"password\" name=\"password\" "
+	    "type=\"password\" autocomplete=\"current-password\" required>"
+	    "<button type=\"submit\">");
+	cgi_out_html(d->out, dash_t(d, "login.submit"));
+	cgi_out_raw(d->out, "</button></form></section><p>");
+	cgi_out_html(d->out, dash_t(d, "login.new"));
+	cgi_out_raw(d->out, " <a href=\"");
+	dash_href(d, "enrol");
+	cgi_out_raw(d->out, "\">");
+	cgi_out_html(d->out, dash_t(d, "enrol.link"));
+	cgi_out_raw(d->out, "</a></p>");
+	dash_page_foot(d);
+}
+
+/* A guardian by id or by e-mail address (case-insensitive), as parents know either. */
+static const struct policy_guardian *
+dash_guardian_lookup(const struct dash *d, const char *user)
+{
+	const struct policy_guardian	*g;
+	const char			*email;
+
+	if ((g = policy_guardian_find(d->pol, user)) != NULL)
+		return g;
+	for (size_t i = 0; i < policy_guardian_count(d->pol); i++) {
+		g = policy_guardian_at(d->pol, i);
+		email = policy_guardian_email(g);
+		if (email != NULL && strcasecmp(email, user) == 0)
+			return g;
+	}
+	return NULL;
+}
+
+static int
+dash_start_session(struct dash *d, const char *guardian_id)
+{
+	char	 tok[DASH_TOKEN_HEX];
+
+	if (dash_session_new(d->st, guardian_id, d->lang->tag, d->now_ms, tok, d->err,
+	    sizeof(d->err)) == -1)
+		return -1;
+	dash_set_cookie(d, DASH_COOKIE_SESSION, tok,
+	    (long)(DASH_ABSOLUTE_MS / 1000));
+	sodium_memzero(tok, sizeof(tok));
+	return 0;
+}
+
+static void
+dash_login_post(struct dash *d)
+{
+	const struct policy_guardian	*g;
+	const char			*user = dash_field(d, "user");
+	const char			*pw = dash_field(d, "password");
+	char				 acct[96], addr[96], hash[STORE_PWHASH_MAX];
+	int				 rc;
+
+	if (!dash_pre_ok(d)) {
+		dash_error(d, 403, "err.csrf");
+		return;
+	}
+	if (strlen(user) > 254 || strlen(pw) > DASH_PW_MAX) {
+		dash_error(d, 400, "err.badrequest");
+		return;
+	}
+	g = dash_guardian_lookup(d, user);
+	/* An unknown name is throttled under what was typed, so probing it costs the same. */
+	snprintf(acct, sizeof(acct), "acct:%.80s", g ? policy_guardian_id(g) : user);
+	snprintf(addr, sizeof(addr), "addr:%.80s", d->req->remote_addr);
+	if ((rc = dash_throttled(d->st, acct, addr, d->now_ms, d->err,
+	    sizeof(d->err))) == -1) {
+		dash_error_500(d);
+		return;
+	}
+	if (rc == 1) {
+		d->out->status = 429;
+		cgi_out_header(d->out, "Retry-After", "900");
+		dash_login_form(d, "login.throttled", user);
+		return;
+	}
+	rc = g == NULL ? 1 : store_account_get(d->st, policy_guardian_id(g), hash,
+	    sizeof(hash), d->err, sizeof(d->err));
+	if (rc == -1) {
+		dash_error_500(d);
+		return;
+	}
+	if (rc == 1 || dash_pw_verify(hash, pw) != 0) {
+		if (dash_fail(d->st, acct, addr, d->now_ms, d->err, sizeof(d->err)) == -1) {
+			dash_error_500(d);
+			return;
+		}
+		d->out->status = 403;
+		dash_login_form(d, "login.failed", user);
+		return;
+	}
+	if (store_failure_clear(d->st, acct, d->err, sizeof(d->err)) == -1 ||
+	    dash_start_session(d, policy_guardian_id(g)) == -1) {
+		dash_error_500(d);
+		return;
+	}
+	(void)store_audit(d->st, d->now_ms, policy_guardian_id(g), "login",
+	    d->req->remote_addr, NULL, 0);
+	dash_redirect(d, "");
+}
+
+/* ---- enrolment */
+
+static void
+dash_enrol_form(struct dash *d, const char *msg_key)
+{
+	dash_page_head(d, dash_t(d, "enrol.title"));
+	cgi_out_raw(d->out, "<h1>");
+	cgi_out_html(d->out, dash_t(d, "enrol.title"));
+	cgi_out_raw(d->out, "</h1><p>");
+	cgi_out_html(d->out, dash_t(d, "enrol.intro"));
+	cgi_out_raw(d->out, "</p>");
+	if (msg_key != NULL) {
+		cgi_out_raw(d->out, "<p class=\"error\" role=\"alert\">");
+		cgi_out_html(d->out, dash_t(d, msg_key));
+		cgi_out_raw(d->out, "</p>");
+	}
+	cgi_out_raw(d->out, "<section><form method=\"post\" action=\"");
+	dash_href(d, "enrol");
+	cgi_out_raw(d->out, "\">");
+	dash_csrf_field(d);
+	cgi_out_raw(d->out, "<label for=\"code\">");
+	cgi_out_html(d->out, dash_t(d, "enrol.code"));
+	cgi_out_raw(d->out, "</label><input id=\"code\" name=\"code\" type=\"text\" "
+	    "autocomplete=\"one-time-code\" autocapitalize=\"characters\" required "
+	    "maxlength=\"40\"><label for=\"password\">");
+	cgi_out_html(d->out, dash_t(d, "enrol.password"));
+	cgi_out_raw(d->out, "</label><input id=\"password\" name=\"password\" "
+	    "type=\"password\" autocomplete=\"new-password\" required ");
+	cgi_out_printf(d->out, "minlength=\"%d\" maxlength=\"%d\" "
+	    "aria-describedby=\"pwhelp\"><p id=\"pwhelp\" class=\"muted\">",
+	    DASH_PW_MIN, DASH_PW_MAX);
+	cgi_out_html(d->out, dash_t(d, "enrol.pwhelp"));
+	cgi_out_raw(d->out, "</p><label for=\"password2\">");
+	cgi_out_html(d->out, dash_t(d, "enrol.password2"));
+	cgi_out_raw(d->out, "</label><input id=\"password2\" name=\"password2\" "
+	    "type=\"password\" autocomplete=\"new-password\" required>"
+	    "<button type=\"submit\">");
+	cgi_out_html(d->out, dash_t(d, "enrol.submit"));
+	cgi_out_raw(d->out, "</button></form></section>");
+	dash_page_foot(d);
+}
+
+static void
+dash_enrol_post(struct dash *d)
+{
+	const char	*code = dash_field(d, "code");
+	const char	*pw = dash_field(d, "password");
+	const char	*pw2 = dash_field(d, "password2");
+	uint8_t		 ch[STORE_HASH_LEN];
+	char		 addr[96], gid[80], hash[STORE_PWHASH_MAX];
+	int		 rc;
+
+	if (!dash_pre_ok(d)) {
+		dash_error(d, 403, "err.csrf");
+		return;
+	}
+	snprintf(addr, sizeof(addr), "addr:%.80s", d->req->remote_addr);
+	if ((rc = dash_throttled(d->st, NULL, addr, d->now_ms, d->err,
+	    sizeof(d->err))) != 0) {
+		if (rc == -1) {
+			dash_error_500(d);
+			return;
+		}
+		d->out->status = 429;
+		cgi_out_header(d->out, "Retry-After", "900");
+		dash_enrol_form(d, "login.throttled");
+		return;
+	}
+	/* Checked before the code is spent: a typo must not burn the invitation. */
+	if (dash_pw_acceptable(pw) == -1) {
+		d->out->status = 400;
+		dash_enrol_form(d, "enrol.pwshort");
+		return;
+	}
+	if (strcmp(pw, pw2) != 0) {
+		d->out->status = 400;
+		dash_enrol_form(d, "enrol.pwmismatch");
+		return;
+	}
+	if (dash_invite_hash(code, ch) == -1) {
+		(void)dash_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
+		d->out->status = 403;
+		dash_enrol_form(d, "enrol.badcode");
+		return;
+	}
+	if (dash_pw_hash(pw, hash, sizeof(hash)) == -1) {
+		snprintf(d->err, sizeof(d->err), "crypto_pwhash_str failed (memory?)");
+		dash_error_500(d);
+		return;
+	}
+	rc = store_invite_consume(d->st, ch, d->now_ms, gid, sizeof(gid), d->err,
+	    sizeof(d->err));
+	if (rc == -1) {
+		dash_error_500(d);
+		return;
+	}
+	if (rc == 1 || policy_guardian_find(d->pol, gid) == NULL) {
+		(void)dash_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
+		d->out->status = 403;
+		dash_enrol_form(d, "enrol.badcode");
+		return;
+	}
+	/* A new password ends every earlier session (an invite doubles as a reset). */
+	if (store_account_set(d->st, gid, hash, d->now_ms, d->err,
+	    sizeof(d->err)) == -1 ||
+	    store_sessions_delete_guardian(d->st, gid, d->err, sizeof(d->err)) == -1 ||
+	    dash_start_session(d, gid) == -1) {
+		dash_error_500(d);
+		return;
+	}
+	(void)store_audit(d->st, d->now_ms, gid, "enrol", d->req->remote_addr, NULL, 0);
+	dash_redirect(d, "");
+}
+
+/* ---- logout */
+
+static void
+dash_logout_post(struct dash *d)
+{
+	if (d->authed && store_session_delete(d->st, d->token_hash, d->err,
+	    sizeof(d->err)) == -1) {
+		dash_error_500(d);
+		return;
+	}
+	if (d->authed)
+		(void)store_audit(d->st, d->now_ms, d->sess.guardian_id, "logout", NULL,
+		    NULL, 0);
+	dash_set_cookie(d, DASH_COOKIE_SESSION, "", 0);
+	dash_redirect(d, "login");
+}
+
+/* ---- terms */
+
+static void
+dash_paragraphs(struct dash *d, const char *body)
+{
+	const char	*p = body, *e;
+
+	/* Plain text: blank lines separate paragraphs; nothing in it is markup. */
+	while (*p != '\0') {
+		while (*p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		if ((e = strstr(p, "\n\n")) == NULL)
+			e = p + strlen(p);
+		cgi_out_raw(d->out, "<p>");
+		cgi_out_htmln(d->out, p, (size_t)(e - p));
+		cgi_out_raw(d->out, "</p>");
+		p = e;
+	}
+}
+
+static void
+dash_date_ms(const struct dash *d, int64_t ms, char *buf, size_t len)
+{
+	struct tz_tm	 t;
+	char		 day[96], tm[32];
+
+	tz_localtime(d->tz, ms / 1000, &t);
+	i18n_date(d->lang, t.year, t.mon, t.mday, t.wday, 1, day, sizeof(day));
+	dash_time(d, t.hour, t.min, tm, sizeof(tm));
+	snprintf(buf, len, "%s %s", day, tm);
+}
+
+static void
+dash_terms(struct dash *d, int just_acked)
+{
+	const struct aup_text	*t = aup_text(d->aup, d->lang->tag);
+	struct dash_day		 eff;
+	char			 buf[160], ver[32], when[160];
+	const char		*args[2];
+	int64_t			 ts;
+	int			 rc = 1;
+
+	if (d->authed && (rc = store_aup_acked(d->st, d->sess.guardian_id,
+	    d->aup->version, &ts, d->err, sizeof(d->err))) == -1) {
+		dash_error_500(d);
+		return;
+	}
+	dash_page_head(d, t->title);
+	cgi_out_raw(d->out, "<h1");
+	/* The terms may exist only in English: say which language the text is in. */
+	if (strcasecmp(t->lang, d->lang->tag) != 0) {
+		cgi_out_raw(d->out, " lang=\"");
+		cgi_out_html(d->out, t->lang);
+		cgi_out_raw(d->out, "\"");
+	}
+	cgi_out_raw(d->out, ">");
+	cgi_out_html(d->out, t->title);
+	cgi_out_raw(d->out, "</h1><p class=\"muted\">");
+	snprintf(ver, sizeof(ver), "%ld", d->aup->version);
+	if (dash_day_parse(d->aup->effective, &eff) == 0)
+		i18n_date(d->lang, eff.y, eff.m, eff.d, eff.wday, 1, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "%s", d->aup->effective);
+	args[0] = ver;
+	args[1] = buf;
+	i18n_fmt(d->lang, when, sizeof(when), "terms.version", 2, args);
+	cgi_out_html(d->out, when);
+	cgi_out_raw(d->out, "</p>");
+	if (just_acked) {
+		cgi_out_raw(d->out, "<p class=\"ok\" role=\"status\">");
+		cgi_out_html(d->out, dash_t(d, "terms.thanks"));
+		cgi_out_raw(d->out, "</p>");
+	}
+	cgi_out_raw(d->out, "<section");
+	if (strcasecmp(t->lang, d->lang->tag) != 0) {
+		cgi_out_raw(d->out, " lang=\"");
+		cgi_out_html(d->out, t->lang);
+		cgi_out_raw(d->out, "\"");
+	}
+	cgi_out_raw(d->out, ">");
+	dash_paragraphs(d, t->body);
+	cgi_out_raw(d->out, "</section>");
+	if (d->authed && rc == 0) {
+		dash_date_ms(d, ts, buf, sizeof(buf));
+		args[0] = ver;
+		args[1] = buf;
+		i18n_fmt(d->lang, when, sizeof(when), "terms.acked", 2, args);
+		cgi_out_raw(d->out, "<p class=\"ok\" id=\"acked\">");
+		cgi_out_html(d->out, when);
+		cgi_out_raw(d->out, "</p>");
+	} else if (d->authed) {
+		cgi_out_raw(d->out, "<form method=\"post\" action=\"");
+		dash_href(d, "terms");
+		cgi_out_raw(d->out, "\">");
+		dash_csrf_field(d);
+		cgi_out_printf(d->out, "<input type=\"hidden\" name=\"version\" "
+		    "value=\"%ld\"><button type=\"submit\" id=\"ack\">", d->aup->version);
+		cgi_out_html(d->out, dash_t(d, "terms.ack"));
+		cgi_out_raw(d->out, "</button></form>");
+	} else {
+		cgi_out_raw(d->out, "<p class=\"muted\">");
+		cgi_out_html(d->out, dash_t(d, "terms.login"));
+		cgi_out_raw(d->out, "</p>");
+	}
+	dash_page_foot(d);
+}
+
+static void
+dash_terms_post(struct dash *d)
+{
+	const char	*v = dash_field(d, "version");
+	char		 want[32];
+
+	snprintf(want, sizeof(want), "%ld", d->aup->version);
+	/* The version the parent read: terms replaced while the page was open must be read again. */
+	if (strcmp(v, want) != 0) {
+		dash_error(d, 409, "terms.changed");
+		return;
+	}
+	if (store_aup_ack(d->st, d->sess.guardian_id, d->aup->version, d->now_ms,
+	    d->err, sizeof(d->err)) == -1) {
+		dash_error_500(d);
+		return;
+	}
+	(void)store_audit(d->st, d->now_ms, d->sess.guardian_id, "aup-ack", want,
+	    NULL, 0);
+	dash_redirect(d, "terms?acked=1");
+}
+
+/* ---- language */
+
+static int
+dash_param_ok(const char *v, size_t max)
+{
+	size_t	 n = v ? strlen(v) : 0;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '-' || v[i] == '_' ||
+		    v[i] == '.'))
+			return 0;
+	return 1;
+}
+
+static void
+dash_lang(struct dash *d)
+{
+	static const char *const pages[] = { "", "terms", "login", "enrol", "child",
+		NULL };
+	const struct i18n_lang	*l = i18n_find(d->i18n, cgi_kv_get(&d->req->query,
+	    "set"));
+	const char		*back = cgi_kv_get(&d->req->query, "back");
+	const char		*id = cgi_kv_get(&d->req->query, "id");
+	const char		*day = cgi_kv_get(&d->req->query, "day");
+	const char		*range = cgi_kv_get(&d->req->query, "range");
+	char			 loc[256];
+	size_t			 i;
+
+	if (l == NULL) {
+		dash_error(d, 400, "err.badrequest");
+		return;
+	}
+	dash_set_cookie(d, DASH_COOKIE_LANG, l->tag, 365L * 24 * 3600);
+	d->lang = l;
+	for (i = 0; back != NULL && pages[i] != NULL && strcmp(back, pages[i]) != 0; i++)
+		;
+	if (back == NULL || pages[i] == NULL)
+		back = "";
+	/* Only ids, days and ranges made of safe characters ride along to the redirect. */
+	if (strcmp(back, "child") == 0 && dash_param_ok(id, 64)) {
+		snprintf(loc, sizeof(loc), "child?id=%s%s%s%s%s", id,
+		    dash_param_ok(day, 10) ? "&day=" : "", dash_param_ok(day, 10) ? day : "",
+		    dash_param_ok(range, 8) ? "&range=" : "",
+		    dash_param_ok(range, 8) ? range : "");
+		dash_redirect(d, loc);
+	} else
+		dash_redirect(d, strcmp(back, "child") == 0 ? "" : back);
+}
+
+/* ---- home */
+
+struct dash_sum {
+	int64_t	 visits, blocked;
+};
+
+static int
+dash_sum_cb(const struct store_usage *u, void *arg)
+{
+	struct dash_sum	*s = arg;
+
+	s->visits += u->visits;
+	s->blocked += u->blocked;
+	return 0;
+}
+
+static void
+dash_home(struct dash *d)
+{
+	const char	*args[1];
+	char		 buf[256], today[11], n1[32], n2[32];
+	int		 rc;
+
+	if ((rc = store_aup_acked(d->st, d->sess.guardian_id, d->aup->version, NULL,
+	    d->err, sizeof(d->err))) == -1) {
+		dash_error_500(d);
+		return;
+	}
+	args[0] = policy_guardian_name(d->guardian);
+	i18n_fmt(d->lang, buf, sizeof(buf), "home.hello", 1, args);
+	dash_page_head(d, dash_t(d, "home.title"));
+	cgi_out_raw(d->out, "<h1>");
+	cgi_out_html(d->out, buf);
+	cgi_out_raw(d->out, "</h1>");
+	if (rc == 1) {
+		cgi_out_raw(d->out, "<p class=\"notice\" id=\"terms-notice\">");
+		cgi_out_html(d->out, dash_t(d, "home.terms"));
+		cgi_out_raw(d->out, " <a href=\"");
+		dash_href(d, "terms");
+		cgi_out_raw(d->out, "\">");
+		cgi_out_html(d->out, dash_t(d, "home.terms.link"));
+		cgi_out_raw(d->out, "</a></p>");
+	}
+	cgi_out_raw(d->out, "<h2>");
+	cgi_out_html(d->out, dash_t(d, "home.children"));
+	cgi_out_raw(d->out, "</h2>");
+	dash_today(d, today);
+	for (size_t i = 0; i < policy_guardian_nstudents(d->guardian); i++) {
+		const struct policy_student	*s = policy_guardian_student(d->guardian, i);
+		struct dash_sum			 sum = { 0, 0 };
+		const char			*a2[2];
+
+		if (store_usage_hours(d->st, policy_student_id(s), today, today,
+		    dash_sum_cb, &sum, d->err, sizeof(d->err)) == -1) {
+			dash_error_500(d);
+			return;
+		}
+		cgi_out_raw(d->out, "<section><h3>");
+		cgi_out_html(d->out, policy_student_name(s));
+		cgi_out_raw(d->out, "</h3><p>");
+		i18n_num(d->lang, sum.visits, n1, sizeof(n1));
+		i18n_num(d->lang, sum.blocked, n2, sizeof(n2));
+		a2[0] = n1;
+		a2[1] = n2;
+		i18n_fmt(d->lang, buf, sizeof(buf), "home.today", 2, a2);
+		cgi_out_html(d->out, buf);
+		cgi_out_raw(d->out, "</p><p><a class=\"button\" href=\"");
+		dash_href(d, "child?id=");
+		cgi_out_urlenc(d->out, policy_student_id(s));
+		cgi_out_raw(d->out, "\">");
+		cgi_out_html(d->out, dash_t(d, "home.view.today"));
+		cgi_out_raw(d->out, "</a> <a class=\"button\" href=\"");
+		dash_href(d, "child?id=");
+		cgi_out_urlenc(d->out, policy_student_id(s));
+		cgi_out_raw(d->out, "&amp;range=week\">");
+		cgi_out_html(d->out, dash_t(d, "home.view.week"));
+		cgi_out_raw(d->out, "</a></p></section>");
+	}
+	dash_page_foot(d);
+}
+
+/* ---- the request */
+
+static void
+dash_security_headers(struct cgi_out *o)
+{
+	cgi_out_header(o, "Cache-Control", "no-store");
+	cgi_out_header(o, "X-Content-Type-Options", "nosniff");
+	cgi_out_header(o, "X-Frame-Options", "DENY");
+	/* Not no-referrer: with it Chromium sends "Origin: null" on our own form posts. */
+	cgi_out_header(o, "Referrer-Policy", "same-origin");
+	/* No script at all; the one stylesheet is inline. */
+	cgi_out_header(o, "Content-Security-Policy", "default-src 'none'; "
+	    "style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+	    "frame-ancestors 'none'; base-uri 'none'");
+}
+
+/* A POST from another origin is refused even before its token is looked at. */
+static int
+dash_origin_ok(const struct dash *d)
+{
+	const char	*o = d->req->origin;
+	const char	*h = d->req->host;
+
+	if (*o == '\0')
+		return 1;
+	if (strncmp(o, "https://", 8) == 0)
+		o += 8;
+	else if (strncmp(o, "http://", 7) == 0)
+		o += 7;
+	else
+		return 0;
+	return *h != '\0' && strcmp(o, h) == 0;
+}
+
+static int
+dash_auth(struct dash *d)
+{
+	const char	*tok = cgi_kv_get(&d->req->cookies, DASH_COOKIE_SESSION);
+	int		 rc;
+
+	if (tok == NULL || *tok == '\0')
+		return 0;
+	if ((rc = dash_session_load(d->st, tok, d->now_ms, &d->sess, d->token_hash,
+	    d->err, sizeof(d->err))) == -1)
+		return -1;
+	if (rc == 1)
+		return 0;
+	/* A guardian removed from policy.yaml loses access at once. */
+	if ((d->guardian = policy_guardian_find(d->pol, d->sess.guardian_id)) == NULL)
+		return 0;
+	d->authed = 1;
+	dash_hex(d->sess.csrf, sizeof(d->sess.csrf), d->csrf_hex);
+	return 0;
+}
+
+int
+dash_handle(struct dash *d, const struct cgi_req *req, struct cgi_out *out)
+{
+	const char	*path = req->path;
+	int		 post = req->method == CGI_POST;
+
+	d->req = req;
+	d->out = out;
+	d->authed = 0;
+	d->guardian = NULL;
+	d->err[0] = '\0';
+	d->pre_hex[0] = '\0';
+	d->lang = i18n_pick(d->i18n, cgi_kv_get(&req->cookies, DASH_COOKIE_LANG),
+	    req->accept_language);
+	dash_security_headers(out);
+	if (*path == '/')
+		path++;
+	d->page = path;
+	if (dash_auth(d) == -1) {
+		dash_error_500(d);
+		return -1;
+	}
+	if (post && !dash_origin_ok(d)) {
+		dash_error(d, 403, "err.csrf");
+		return 0;
+	}
+	if (strcmp(path, "login") == 0 || strcmp(path, "enrol") == 0) {
+		dash_pre_token(d);
+		/* A logged-in parent has nothing to do here; sending them home avoids a second session. */
+		if (d->authed && !post)
+			dash_redirect(d, "");
+		else if (strcmp(path, "login") == 0)
+			post ? dash_login_post(d) : dash_login_form(d, NULL, "");
+		else
+			post ? dash_enrol_post(d) : dash_enrol_form(d, NULL);
+	} else if (strcmp(path, "terms") == 0) {
+		if (!post)
+			dash_terms(d, cgi_kv_get(&req->query, "acked") != NULL);
+		else if (!d->authed)
+			dash_error(d, 403, "err.login");
+		else if (!dash_csrf_ok(&d->sess, cgi_kv_get(&req->form, "csrf")))
+			dash_error(d, 403, "err.csrf");
+		else
+			dash_terms_post(d);
+	} else if (strcmp(path, "lang") == 0 && !post) {
+		dash_lang(d);
+	} else if (strcmp(path, "logout") == 0 && post) {
+		if (d->authed && !dash_csrf_ok(&d->sess, cgi_kv_get(&req->form, "csrf")))
+			dash_error(d, 403, "err.csrf");
+		else
+			dash_logout_post(d);
+	} else if (strcmp(path, "") == 0 && !post) {
+		if (!d->authed)
+			dash_redirect(d, "login");
+		else
+			dash_home(d);
+	} else if (strcmp(path, "child") == 0 && !post) {
+		if (!d->authed)
+			dash_redirect(d, "login");
+		else
+			dash_page_child(d);
+	} else if (post && (strcmp(path, "") == 0 || strcmp(path, "child") == 0 ||
+	    strcmp(path, "lang") == 0)) {
+		cgi_out_header(out, "Allow", "GET, HEAD");
+		dash_error(d, 405, "err.method");
+	} else
+		dash_error(d, 404, "err.notfound");
+	if (out->body.oom || out->hdr.oom) {
+		snprintf(d->err, sizeof(d->err), "out of memory");
+		cgi_out_reset(out);
+		out->status = 500;
+		return -1;
+	}
+	return out->status == 500 ? -1 : 0;
+}

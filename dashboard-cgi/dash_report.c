@@ -1,0 +1,691 @@
+/* dash_report: one child's activity page — time online by hour (inline SVG + table), top sites, categories, blocks, schedules, trend. */
+#include "dash.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "dash_date.h"
+/*
+ * The schedule windows of a student's group have no public accessor yet;
+ * the report reads them (read-only) from the snapshot's internals.
+ */
+#include "policy_impl.h"
+
+#define DASH_TOP_SITES		10
+#define DASH_TOP_CATEGORIES	12
+#define DASH_BLOCKED_SHOWN	25
+#define DASH_MAX_SCHEDULES	8
+#define DASH_MAX_DAYS		7
+
+/* What the rollups say about a range of days. */
+struct dash_range {
+	struct dash_day	 from, to;
+	int		 ndays;
+	int64_t		 hour_min[24], hour_visits[24], hour_blocked[24];
+	int64_t		 day_min[DASH_MAX_DAYS], day_visits[DASH_MAX_DAYS],
+			 day_blocked[DASH_MAX_DAYS];
+	int64_t		 total_min, visits, blocked;
+	int64_t		 sched_min[DASH_MAX_SCHEDULES];
+	const struct policy_group *group;
+	int		 bad_row;
+};
+
+/*
+ * Minutes online in one hour bucket: the flows' seconds, at most the hour
+ * itself (parallel flows overlap), and at least a minute when anything was
+ * visited (a DNS lookup has no duration but shows the child was online).
+ */
+static int64_t
+dash_bucket_minutes(int64_t visits, int64_t seconds)
+{
+	int64_t	 m = (seconds + 59) / 60;
+
+	if (m == 0 && visits > 0)
+		m = 1;
+	return m > 60 ? 60 : m;
+}
+
+static int
+dash_sched_days_has(const struct policy_schedule *w, int wday)
+{
+	return (w->days >> wday) & 1;
+}
+
+/* An hour belongs to a window when its middle does; a window past midnight belongs to the day it started. */
+static int
+dash_in_window(const struct policy_schedule *w, int wday, int hour)
+{
+	int	 mm = hour * 60 + 30;
+
+	if (w->from < w->to)
+		return dash_sched_days_has(w, wday) && mm >= w->from && mm < w->to;
+	if (w->from > w->to)
+		return (dash_sched_days_has(w, wday) && mm >= w->from) ||
+		    (dash_sched_days_has(w, (wday + 6) % 7) && mm < w->to);
+	return 0;
+}
+
+static int
+dash_range_cb(const struct store_usage *u, void *arg)
+{
+	struct dash_range	*r = arg;
+	struct dash_day		 day;
+	int64_t			 m;
+	int			 i;
+
+	if (u->hour < 0 || u->hour > 23 || dash_day_parse(u->day, &day) == -1 ||
+	    day.n < r->from.n || day.n > r->to.n) {
+		r->bad_row = 1;
+		return 0;
+	}
+	m = dash_bucket_minutes(u->visits, u->seconds);
+	i = (int)(day.n - r->from.n);
+	r->hour_min[u->hour] += m;
+	r->hour_visits[u->hour] += u->visits;
+	r->hour_blocked[u->hour] += u->blocked;
+	if (i < DASH_MAX_DAYS) {
+		r->day_min[i] += m;
+		r->day_visits[i] += u->visits;
+		r->day_blocked[i] += u->blocked;
+	}
+	r->total_min += m;
+	r->visits += u->visits;
+	r->blocked += u->blocked;
+	if (r->group != NULL)
+		for (size_t w = 0; w < r->group->nschedules && w < DASH_MAX_SCHEDULES; w++)
+			if (dash_in_window(&r->group->schedules[w], day.wday, u->hour))
+				r->sched_min[w] += m;
+	return 0;
+}
+
+static int
+dash_range_load(struct dash *d, const char *student, struct dash_range *r)
+{
+	if (store_usage_hours(d->st, student, r->from.s, r->to.s, dash_range_cb, r,
+	    d->err, sizeof(d->err)) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+dash_num(const struct dash *d, int64_t v, char *buf, size_t len)
+{
+	i18n_num(d->lang, v, buf, len);
+}
+
+/* "Gambling" for a known category, the id itself for one this language does not name. */
+static const char *
+dash_category(const struct dash *d, const char *cat, char *buf, size_t len)
+{
+	const char	*v;
+
+	if (cat == NULL || *cat == '\0')
+		return dash_t(d, "cat.none");
+	snprintf(buf, len, "cat.%s", cat);
+	v = dash_t(d, buf);
+	if (v == buf || strcmp(v, buf) == 0) {
+		snprintf(buf, len, "%s", cat);
+		return buf;
+	}
+	return v;
+}
+
+/* The change against the period before, in words: "12% more than the previous 7 days". */
+static void
+dash_change(struct dash *d, int64_t cur, int64_t prev, const char *period)
+{
+	char		 pct[32], what[64], buf[256];
+	const char	*args[2];
+	int64_t		 p;
+
+	snprintf(what, sizeof(what), "cmp.prev.%s", period);
+	args[1] = dash_t(d, what);
+	if (prev == 0 && cur == 0) {
+		i18n_fmt(d->lang, buf, sizeof(buf), "cmp.same", 2, args);
+	} else if (prev == 0) {
+		i18n_fmt(d->lang, buf, sizeof(buf), "cmp.new", 2, args);
+	} else {
+		p = ((cur - prev) * 100 + (cur >= prev ? prev / 2 : -prev / 2)) / prev;
+		dash_num(d, p < 0 ? -p : p, pct, sizeof(pct));
+		args[0] = pct;
+		i18n_fmt(d->lang, buf, sizeof(buf), p > 0 ? "cmp.up" : p < 0 ?
+		    "cmp.down" : "cmp.same", 2, args);
+	}
+	cgi_out_raw(d->out, "<span class=\"muted\">");
+	cgi_out_html(d->out, buf);
+	cgi_out_raw(d->out, "</span>");
+}
+
+static void
+dash_stat(struct dash *d, const char *key, const char *value, int64_t cur,
+    int64_t prev, const char *period)
+{
+	cgi_out_raw(d->out, "<div><dt>");
+	cgi_out_html(d->out, dash_t(d, key));
+	cgi_out_raw(d->out, "</dt><dd>");
+	cgi_out_html(d->out, value);
+	cgi_out_raw(d->out, "</dd><dd style=\"font-size:.9rem;font-weight:400\">");
+	dash_change(d, cur, prev, period);
+	cgi_out_raw(d->out, "</dd></div>");
+}
+
+static void
+dash_hour_label(const struct dash *d, int h, char *buf, size_t len)
+{
+	char	 a[32], b[32];
+
+	dash_time(d, h, 0, a, sizeof(a));
+	dash_time(d, (h + 1) % 24, 0, b, sizeof(b));
+	snprintf(buf, len, "%s–%s", a, b);
+}
+
+/* Server-rendered SVG: 24 bars, a title and description for screen readers, and a table below. */
+static void
+dash_chart(struct dash *d, const struct dash_range *r)
+{
+	const int	 left = 40, top = 10, plot_h = 170, bar_w = 16, step = 18;
+	int64_t		 ymax = 60, m;
+	char		 buf[256], lbl[96], dur[64];
+	const char	*args[2];
+	int		 busiest = -1, h, bh;
+
+	for (h = 0; h < 24; h++) {
+		if (r->hour_min[h] > ymax)
+			ymax = r->hour_min[h];
+		if (r->hour_min[h] > 0 && (busiest < 0 ||
+		    r->hour_min[h] > r->hour_min[busiest]))
+			busiest = h;
+	}
+	ymax = (ymax + 59) / 60 * 60;
+	cgi_out_raw(d->out, "<section class=\"chart\"><h2 id=\"chart-title\">");
+	cgi_out_html(d->out, dash_t(d, "report.chart"));
+	cgi_out_raw(d->out, "</h2><p id=\"chart-desc\">");
+	if (busiest < 0)
+		cgi_out_html(d->out, dash_t(d, "report.chart.none"));
+	else {
+		dash_hour_label(d, busiest, lbl, sizeof(lbl));
+		i18n_minutes(d->lang, r->hour_min[busiest], dur, sizeof(dur));
+		args[0] = lbl;
+		args[1] = dur;
+		i18n_fmt(d->lang, buf, sizeof(buf), "report.chart.busiest", 2, args);
+		cgi_out_html(d->out, buf);
+	}
+	cgi_out_raw(d->out, "</p><svg xmlns=\"http://www.w3.org/2000/svg\" "
+	    "viewBox=\"0 0 480 210\" role=\"img\" "
+	    "aria-labelledby=\"chart-title chart-desc\">");
+	/* Axis: 0, half and full scale. */
+	for (int k = 0; k <= 2; k++) {
+		int	 y = top + plot_h - plot_h * k / 2;
+
+		i18n_minutes(d->lang, ymax * k / 2, dur, sizeof(dur));
+		cgi_out_printf(d->out, "<line x1=\"%d\" y1=\"%d\" x2=\"476\" y2=\"%d\" "
+		    "stroke=\"#c4cad3\" stroke-width=\"1\"/>", left, y, y);
+		cgi_out_printf(d->out, "<text x=\"%d\" y=\"%d\" font-size=\"10\" "
+		    "text-anchor=\"end\" fill=\"#333\">", left - 3, y + 3);
+		cgi_out_html(d->out, dur);
+		cgi_out_raw(d->out, "</text>");
+	}
+	for (h = 0; h < 24; h++) {
+		m = r->hour_min[h];
+		bh = (int)(m * plot_h / ymax);
+		if (m > 0 && bh < 2)
+			bh = 2;
+		dash_hour_label(d, h, lbl, sizeof(lbl));
+		i18n_minutes(d->lang, m, dur, sizeof(dur));
+		cgi_out_printf(d->out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+		    "fill=\"#0b3d91\"><title>", left + 4 + h * step, top + plot_h - bh,
+		    bar_w, bh);
+		cgi_out_html(d->out, lbl);
+		cgi_out_raw(d->out, ": ");
+		cgi_out_html(d->out, dur);
+		cgi_out_raw(d->out, "</title></rect>");
+		if (h % 6 == 0) {
+			dash_time(d, h, 0, lbl, sizeof(lbl));
+			cgi_out_printf(d->out, "<text x=\"%d\" y=\"%d\" font-size=\"10\" "
+			    "fill=\"#333\">", left + 4 + h * step, top + plot_h + 16);
+			cgi_out_html(d->out, lbl);
+			cgi_out_raw(d->out, "</text>");
+		}
+	}
+	cgi_out_raw(d->out, "</svg><details><summary>");
+	cgi_out_html(d->out, dash_t(d, "report.chart.table"));
+	cgi_out_raw(d->out, "</summary><div class=\"tw\"><table><caption class=\"muted\">");
+	cgi_out_html(d->out, dash_t(d, "report.chart"));
+	cgi_out_raw(d->out, "</caption><thead><tr><th scope=\"col\">");
+	cgi_out_html(d->out, dash_t(d, "report.col.hour"));
+	cgi_out_raw(d->out, "</th><th scope=\"col\" class=\"n\">");
+	cgi_out_html(d->out, dash_t(d, "report.col.time"));
+	cgi_out_raw(d->out, "</th><th scope=\"col\" class=\"n\">");
+	cgi_out_html(d->out, dash_t(d, "report.col.visits"));
+	cgi_out_raw(d->out, "</th><th scope=\"col\" class=\"n\">");
+	cgi_out_html(d->out, dash_t(d, "report.col.blocked"));
+	cgi_out_raw(d->out, "</th></tr></thead><tbody>");
+	for (h = 0; h < 24; h++) {
+		char	 v[32], b[32];
+
+		if (r->hour_visits[h] == 0 && r->hour_min[h] == 0)
+			continue;
+		dash_hour_label(d, h, lbl, sizeof(lbl));
+		i18n_minutes(d->lang, r->hour_min[h], dur, sizeof(dur));
+		dash_num(d, r->hour_visits[h], v, sizeof(v));
+		dash_num(d, r->hour_blocked[h], b, sizeof(b));
+		cgi_out_raw(d->out, "<tr><th scope=\"row\">");
+		cgi_out_html(d->out, lbl);
+		cgi_out_raw(d->out, "</th><td class=\"n\">");
+		cgi_out_html(d->out, dur);
+		cgi_out_raw(d->out, "</td><td class=\"n\">");
+		cgi_out_html(d->out, v);
+		cgi_out_raw(d->out, "</td><td class=\"n\">");
+		cgi_out_html(d->out, b);
+		cgi_out_raw(d->out, "</td></tr>");
+	}
+	cgi_out_raw(d->out, "</tbody></table></div></details></section>");
+}
+
+struct dash_rows {
+	struct dash	*d;
+	int		 n;
+};
+
+static void
+dash_th(struct dash *d, const char *key, int numeric)
+{
+	cgi_out_raw(d->out, numeric ? "<th scope=\"col\" class=\"n\">" :
+	    "<th scope=\"col\">");
+	cgi_out_html(d->out, dash_t(d, key));
+	cgi_out_raw(d->out, "</th>");
+}
+
+static void
+dash_td_num(struct dash *d, int64_t v)
+{
+	char	 b[32];
+
+	dash_num(d, v, b, sizeof(b));
+	cgi_out_raw(d->out, "<td class=\"n\">");
+	cgi_out_html(d->out, b);
+	cgi_out_raw(d->out, "</td>");
+}
+
+static void
+dash_td_min(struct dash *d, int64_t seconds)
+{
+	char	 b[64];
+
+	i18n_minutes(d->lang, (seconds + 59) / 60, b, sizeof(b));
+	cgi_out_raw(d->out, "<td class=\"n\">");
+	cgi_out_html(d->out, b);
+	cgi_out_raw(d->out, "</td>");
+}
+
+static int
+dash_site_cb(const struct store_usage *u, void *arg)
+{
+	struct dash_rows	*rw = arg;
+	struct dash		*d = rw->d;
+	char			 cb[128];
+
+	/* Host names come from the network: escaped, and broken anywhere so a long one cannot widen the page. */
+	cgi_out_raw(d->out, "<tr><td class=\"host\">");
+	cgi_out_html(d->out, u->host);
+	cgi_out_raw(d->out, "</td><td>");
+	cgi_out_html(d->out, dash_category(d, u->category, cb, sizeof(cb)));
+	cgi_out_raw(d->out, "</td>");
+	dash_td_num(d, u->visits);
+	dash_td_min(d, u->seconds);
+	dash_td_num(d, u->blocked);
+	cgi_out_raw(d->out, "</tr>");
+	rw->n++;
+	return 0;
+}
+
+static int
+dash_cat_cb(const struct store_usage *u, void *arg)
+{
+	struct dash_rows	*rw = arg;
+	struct dash		*d = rw->d;
+	char			 cb[128];
+
+	cgi_out_raw(d->out, "<tr><td>");
+	cgi_out_html(d->out, dash_category(d, u->category, cb, sizeof(cb)));
+	cgi_out_raw(d->out, "</td>");
+	dash_td_num(d, u->visits);
+	dash_td_min(d, u->seconds);
+	dash_td_num(d, u->blocked);
+	cgi_out_raw(d->out, "</tr>");
+	rw->n++;
+	return 0;
+}
+
+/* Plain words for why: the daemon's reason names map to a sentence in each language. */
+static const char *
+dash_why(const struct dash *d, const struct store_event *e)
+{
+	static const char *const known[] = { "student-deny", "group-deny",
+		"schedule", "category", "block-all", NULL };
+	char	 key[64];
+
+	for (int i = 0; e->reason != NULL && known[i] != NULL; i++)
+		if (strncmp(e->reason, known[i], strlen(known[i])) == 0) {
+			snprintf(key, sizeof(key), "why.%s", known[i]);
+			return dash_t(d, key);
+		}
+	if (e->reason != NULL && strstr(e->reason, "schedule") != NULL)
+		return dash_t(d, "why.schedule");
+	return dash_t(d, "why.policy");
+}
+
+struct dash_blocked {
+	struct dash	*d;
+	int		 multi_day;
+	int		 n;
+};
+
+static int
+dash_blocked_cb(const struct store_event *e, void *arg)
+{
+	struct dash_blocked	*b = arg;
+	struct dash		*d = b->d;
+	struct tz_tm		 t;
+	char			 when[128], day[96], tm[32], cb[128], what[256];
+	const char		*args[2];
+
+	tz_localtime(d->tz, e->ts_ms / 1000, &t);
+	dash_time(d, t.hour, t.min, tm, sizeof(tm));
+	if (b->multi_day) {
+		i18n_date(d->lang, t.year, t.mon, t.mday, t.wday, 0, day, sizeof(day));
+		snprintf(when, sizeof(when), "%s %s", day, tm);
+	} else
+		snprintf(when, sizeof(when), "%s", tm);
+	args[0] = dash_category(d, e->category, cb, sizeof(cb));
+	args[1] = dash_why(d, e);
+	i18n_fmt(d->lang, what, sizeof(what), "blocked.why", 2, args);
+	cgi_out_raw(d->out, "<tr><td>");
+	cgi_out_html(d->out, when);
+	cgi_out_raw(d->out, "</td><td class=\"host\">");
+	cgi_out_html(d->out, e->host);
+	cgi_out_raw(d->out, "</td><td>");
+	cgi_out_html(d->out, what);
+	cgi_out_raw(d->out, "</td></tr>");
+	b->n++;
+	return 0;
+}
+
+static void
+dash_schedules(struct dash *d, const struct dash_range *r)
+{
+	char		 dur[64], span[96], buf[256], from[32], to[32];
+	const char	*args[3];
+
+	if (r->group == NULL || r->group->nschedules == 0)
+		return;
+	cgi_out_raw(d->out, "<section><h2>");
+	cgi_out_html(d->out, dash_t(d, "report.schedules"));
+	cgi_out_raw(d->out, "</h2><ul>");
+	for (size_t w = 0; w < r->group->nschedules && w < DASH_MAX_SCHEDULES; w++) {
+		const struct policy_schedule	*s = &r->group->schedules[w];
+		char				 key[96];
+		const char			*name;
+
+		snprintf(key, sizeof(key), "sched.%s", s->name);
+		name = dash_t(d, key);
+		if (strcmp(name, key) == 0)
+			name = s->name;
+		dash_time(d, s->from / 60, s->from % 60, from, sizeof(from));
+		dash_time(d, s->to / 60, s->to % 60, to, sizeof(to));
+		i18n_minutes(d->lang, r->sched_min[w], dur, sizeof(dur));
+		snprintf(span, sizeof(span), "%s–%s", from, to);
+		args[0] = name;
+		args[1] = span;
+		args[2] = dur;
+		i18n_fmt(d->lang, buf, sizeof(buf), "report.schedule.line", 3, args);
+		cgi_out_raw(d->out, "<li>");
+		cgi_out_html(d->out, buf);
+		cgi_out_raw(d->out, "</li>");
+	}
+	cgi_out_raw(d->out, "</ul></section>");
+}
+
+static void
+dash_pick_form(struct dash *d, const char *id, const char *day, int week,
+    const char *today)
+{
+	cgi_out_raw(d->out, "<form method=\"get\" action=\"");
+	dash_href(d, "child");
+	cgi_out_raw(d->out, "\" class=\"row\"><input type=\"hidden\" name=\"id\" value=\"");
+	cgi_out_html(d->out, id);
+	cgi_out_raw(d->out, "\"><div><label for=\"day\">");
+	cgi_out_html(d->out, dash_t(d, "report.pick.day"));
+	cgi_out_raw(d->out, "</label><input type=\"date\" id=\"day\" name=\"day\" "
+	    "min=\"2000-01-01\" max=\"");
+	cgi_out_html(d->out, today);
+	cgi_out_raw(d->out, "\" value=\"");
+	cgi_out_html(d->out, day);
+	cgi_out_raw(d->out, "\"></div><div><label for=\"range\">");
+	cgi_out_html(d->out, dash_t(d, "report.pick.range"));
+	cgi_out_raw(d->out, "</label><select id=\"range\" name=\"range\">"
+	    "<option value=\"day\"");
+	cgi_out_raw(d->out, week ? ">" : " selected>");
+	cgi_out_html(d->out, dash_t(d, "report.range.day"));
+	cgi_out_raw(d->out, "</option><option value=\"week\"");
+	cgi_out_raw(d->out, week ? " selected>" : ">");
+	cgi_out_html(d->out, dash_t(d, "report.range.week"));
+	cgi_out_raw(d->out, "</option></select></div><div><button type=\"submit\">");
+	cgi_out_html(d->out, dash_t(d, "report.pick.show"));
+	cgi_out_raw(d->out, "</button></div></form>");
+}
+
+void
+dash_page_child(struct dash *d)
+{
+	const struct cgi_kv		*q = &d->req->query;
+	const char			*id = cgi_kv_get(q, "id");
+	const char			*day = cgi_kv_get(q, "day");
+	const char			*range = cgi_kv_get(q, "range");
+	const struct policy_student	*s;
+	struct dash_range		 cur, prev;
+	struct dash_day			 end, t0;
+	struct dash_rows		 rows;
+	struct dash_blocked		 bl;
+	char				 today[11], title[256], dlong[96], dfrom[96],
+					 n1[64], buf[256];
+	const char			*args[3];
+	int				 week;
+	int64_t				 since, until;
+
+	/* Every parameter is checked before anything is read; unknown values are a 400, not a guess. */
+	if (id == NULL || (range != NULL && strcmp(range, "day") != 0 &&
+	    strcmp(range, "week") != 0)) {
+		dash_error(d, 400, "err.badrequest");
+		return;
+	}
+	week = range != NULL && strcmp(range, "week") == 0;
+	dash_today(d, today);
+	if (day == NULL || *day == '\0')
+		day = today;
+	if (dash_day_parse(day, &end) == -1 || strcmp(end.s, today) > 0) {
+		dash_error(d, 400, "err.badday");
+		return;
+	}
+	/* Not theirs and not a student at all look the same: 404, nothing about the child. */
+	if ((s = dash_my_student(d, id)) == NULL) {
+		dash_error(d, 404, "err.notfound");
+		return;
+	}
+	memset(&cur, 0, sizeof(cur));
+	cur.ndays = week ? 7 : 1;
+	cur.to = end;
+	dash_day_from_n(end.n - cur.ndays + 1, &cur.from);
+	cur.group = s->group < d->pol->ngroups ? &d->pol->groups[s->group] : NULL;
+	memset(&prev, 0, sizeof(prev));
+	prev.ndays = cur.ndays;
+	prev.group = cur.group;
+	dash_day_from_n(cur.from.n - 1, &prev.to);
+	dash_day_from_n(cur.from.n - cur.ndays, &prev.from);
+	if (dash_range_load(d, id, &cur) == -1 || dash_range_load(d, id, &prev) == -1) {
+		dash_error(d, 500, "err.server");
+		return;
+	}
+
+	i18n_date(d->lang, end.y, end.m, end.d, end.wday, 1, dlong, sizeof(dlong));
+	i18n_date(d->lang, cur.from.y, cur.from.m, cur.from.d, cur.from.wday, 1, dfrom,
+	    sizeof(dfrom));
+	args[0] = policy_student_name(s);
+	args[1] = week ? dfrom : dlong;
+	args[2] = dlong;
+	i18n_fmt(d->lang, title, sizeof(title), week ? "report.title.week" :
+	    "report.title.day", 3, args);
+	dash_page_head(d, title);
+	cgi_out_raw(d->out, "<h1>");
+	cgi_out_html(d->out, title);
+	cgi_out_raw(d->out, "</h1>");
+	dash_pick_form(d, id, end.s, week, today);
+
+	/* Previous / next period. */
+	cgi_out_raw(d->out, "<p><a href=\"");
+	dash_href(d, "child?id=");
+	cgi_out_urlenc(d->out, id);
+	dash_day_from_n(end.n - cur.ndays, &t0);
+	cgi_out_raw(d->out, "&amp;day=");
+	cgi_out_html(d->out, t0.s);
+	cgi_out_raw(d->out, week ? "&amp;range=week\" rel=\"prev\">" : "\" rel=\"prev\">");
+	cgi_out_html(d->out, dash_t(d, week ? "report.prev.week" : "report.prev.day"));
+	cgi_out_raw(d->out, "</a>");
+	if (strcmp(end.s, today) < 0) {
+		dash_day_from_n(end.n + cur.ndays, &t0);
+		if (strcmp(t0.s, today) > 0)
+			snprintf(t0.s, sizeof(t0.s), "%s", today);
+		cgi_out_raw(d->out, " · <a href=\"");
+		dash_href(d, "child?id=");
+		cgi_out_urlenc(d->out, id);
+		cgi_out_raw(d->out, "&amp;day=");
+		cgi_out_html(d->out, t0.s);
+		cgi_out_raw(d->out, week ? "&amp;range=week\" rel=\"next\">" :
+		    "\" rel=\"next\">");
+		cgi_out_html(d->out, dash_t(d, week ? "report.next.week" :
+		    "report.next.day"));
+		cgi_out_raw(d->out, "</a>");
+	}
+	cgi_out_raw(d->out, "</p>");
+
+	/* Summary with the change against the period before. */
+	cgi_out_raw(d->out, "<section><h2>");
+	cgi_out_html(d->out, dash_t(d, "report.summary"));
+	cgi_out_raw(d->out, "</h2><dl class=\"stats\">");
+	i18n_minutes(d->lang, cur.total_min, n1, sizeof(n1));
+	dash_stat(d, "report.time", n1, cur.total_min, prev.total_min, week ? "week" :
+	    "day");
+	dash_num(d, cur.visits, n1, sizeof(n1));
+	dash_stat(d, "report.visits", n1, cur.visits, prev.visits, week ? "week" : "day");
+	dash_num(d, cur.blocked, n1, sizeof(n1));
+	dash_stat(d, "report.blocked", n1, cur.blocked, prev.blocked, week ? "week" :
+	    "day");
+	cgi_out_raw(d->out, "</dl></section>");
+
+	dash_chart(d, &cur);
+
+	if (week) {
+		cgi_out_raw(d->out, "<section><h2>");
+		cgi_out_html(d->out, dash_t(d, "report.days"));
+		cgi_out_raw(d->out, "</h2><div class=\"tw\"><table><thead><tr>");
+		dash_th(d, "report.col.day", 0);
+		dash_th(d, "report.col.time", 1);
+		dash_th(d, "report.col.visits", 1);
+		dash_th(d, "report.col.blocked", 1);
+		cgi_out_raw(d->out, "</tr></thead><tbody>");
+		for (int i = 0; i < cur.ndays; i++) {
+			dash_day_from_n(cur.from.n + i, &t0);
+			i18n_date(d->lang, t0.y, t0.m, t0.d, t0.wday, 0, buf, sizeof(buf));
+			cgi_out_raw(d->out, "<tr><th scope=\"row\">");
+			cgi_out_html(d->out, buf);
+			cgi_out_raw(d->out, "</th>");
+			i18n_minutes(d->lang, cur.day_min[i], n1, sizeof(n1));
+			cgi_out_raw(d->out, "<td class=\"n\">");
+			cgi_out_html(d->out, n1);
+			cgi_out_raw(d->out, "</td>");
+			dash_td_num(d, cur.day_visits[i]);
+			dash_td_num(d, cur.day_blocked[i]);
+			cgi_out_raw(d->out, "</tr>");
+		}
+		cgi_out_raw(d->out, "</tbody></table></div></section>");
+	}
+
+	dash_schedules(d, &cur);
+
+	/* Top sites. */
+	cgi_out_raw(d->out, "<section><h2>");
+	cgi_out_html(d->out, dash_t(d, "report.sites"));
+	cgi_out_raw(d->out, "</h2><div class=\"tw\"><table id=\"sites\"><thead><tr>");
+	dash_th(d, "report.col.site", 0);
+	dash_th(d, "report.col.category", 0);
+	dash_th(d, "report.col.visits", 1);
+	dash_th(d, "report.col.time", 1);
+	dash_th(d, "report.col.blocked", 1);
+	cgi_out_raw(d->out, "</tr></thead><tbody>");
+	rows.d = d;
+	rows.n = 0;
+	if (store_usage_hosts(d->st, id, cur.from.s, cur.to.s, DASH_TOP_SITES,
+	    dash_site_cb, &rows, d->err, sizeof(d->err)) == -1) {
+		dash_error(d, 500, "err.server");
+		return;
+	}
+	cgi_out_raw(d->out, "</tbody></table></div>");
+	if (rows.n == 0) {
+		cgi_out_raw(d->out, "<p class=\"muted\">");
+		cgi_out_html(d->out, dash_t(d, "report.nothing"));
+		cgi_out_raw(d->out, "</p>");
+	}
+	cgi_out_raw(d->out, "</section>");
+
+	/* Categories. */
+	cgi_out_raw(d->out, "<section><h2>");
+	cgi_out_html(d->out, dash_t(d, "report.categories"));
+	cgi_out_raw(d->out, "</h2><div class=\"tw\"><table id=\"categories\"><thead><tr>");
+	dash_th(d, "report.col.category", 0);
+	dash_th(d, "report.col.visits", 1);
+	dash_th(d, "report.col.time", 1);
+	dash_th(d, "report.col.blocked", 1);
+	cgi_out_raw(d->out, "</tr></thead><tbody>");
+	rows.n = 0;
+	if (store_usage_categories(d->st, id, cur.from.s, cur.to.s,
+	    DASH_TOP_CATEGORIES, dash_cat_cb, &rows, d->err, sizeof(d->err)) == -1) {
+		dash_error(d, 500, "err.server");
+		return;
+	}
+	cgi_out_raw(d->out, "</tbody></table></div></section>");
+
+	/* Blocked attempts: raw events of this child only, newest first, bounded. */
+	since = dash_day_start_ms(d, cur.from.y, cur.from.m, cur.from.d);
+	dash_day_from_n(cur.to.n + 1, &t0);
+	until = dash_day_start_ms(d, t0.y, t0.m, t0.d);
+	cgi_out_raw(d->out, "<section><h2>");
+	cgi_out_html(d->out, dash_t(d, "report.blocks"));
+	cgi_out_raw(d->out, "</h2><div class=\"tw\"><table id=\"blocked\"><thead><tr>");
+	dash_th(d, "report.col.when", 0);
+	dash_th(d, "report.col.site", 0);
+	dash_th(d, "report.col.why", 0);
+	cgi_out_raw(d->out, "</tr></thead><tbody>");
+	bl.d = d;
+	bl.multi_day = week;
+	bl.n = 0;
+	if (store_blocked_events(d->st, id, since, until, DASH_BLOCKED_SHOWN,
+	    dash_blocked_cb, &bl, d->err, sizeof(d->err)) == -1) {
+		dash_error(d, 500, "err.server");
+		return;
+	}
+	cgi_out_raw(d->out, "</tbody></table></div>");
+	if (bl.n == 0) {
+		cgi_out_raw(d->out, "<p class=\"muted\">");
+		cgi_out_html(d->out, dash_t(d, "report.noblocks"));
+		cgi_out_raw(d->out, "</p>");
+	} else if (bl.n == DASH_BLOCKED_SHOWN && cur.blocked > bl.n) {
+		dash_num(d, bl.n, n1, sizeof(n1));
+		args[0] = n1;
+		i18n_fmt(d->lang, buf, sizeof(buf), "report.blocks.more", 1, args);
+		cgi_out_raw(d->out, "<p class=\"muted\">");
+		cgi_out_html(d->out, buf);
+		cgi_out_raw(d->out, "</p>");
+	}
+	cgi_out_raw(d->out, "</section>");
+	dash_page_foot(d);
+}

@@ -1,0 +1,115 @@
+/* hallpass.cgi: the parent dashboard as a CGI/1.1 program — parse, validate, open the store, render, answer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "aup.h"
+#include "cgi_out.h"
+#include "cgi_req.h"
+#include "config.h"
+#include "dash.h"
+#include "dash_auth.h"
+#include "i18n.h"
+#include "policy.h"
+#include "store.h"
+#include "tz.h"
+
+#define DEFAULT_CONFIG	"/etc/hallpass"
+#define DEFAULT_LANG	"/usr/local/share/hallpass/lang"
+
+static const char *
+main_getenv(void *arg, const char *name)
+{
+	(void)arg;
+	return getenv(name);
+}
+
+static void
+main_log_diag(const struct diag *dg)
+{
+	for (size_t i = 0; i < dg->n; i++)
+		fprintf(stderr, "hallpass.cgi: %s\n", dg->msgs[i]);
+}
+
+/* Before anything is loaded there is no language: a fixed, plain answer. */
+static void
+main_fail(int status, const char *why)
+{
+	fprintf(stderr, "hallpass.cgi: %s\n", why);
+	printf("Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Cache-Control: no-store\r\n\r\n%d %s\n", status, cgi_status_text(status),
+	    status, cgi_status_text(status));
+}
+
+int
+main(void)
+{
+	struct cgi_req	 req;
+	struct cgi_out	 out;
+	struct config	 cfg;
+	struct diag	 dg;
+	struct i18n	 i18n;
+	struct dash	 d;
+	struct timeval	 tv;
+	const char	*confdir, *langdir;
+	char		 err[512];
+	int		 status, rc = 0, have_i18n = 0;
+
+	memset(&d, 0, sizeof(d));
+	memset(&req, 0, sizeof(req));
+	diag_init(&dg);
+	if ((confdir = getenv("HALLPASS_CONFIG")) == NULL || *confdir == '\0')
+		confdir = DEFAULT_CONFIG;
+	if ((langdir = getenv("HALLPASS_LANG")) == NULL || *langdir == '\0')
+		langdir = DEFAULT_LANG;
+
+	/* Parse first: a hostile request is refused before any file or database is opened. */
+	status = cgi_req_parse(&req, main_getenv, NULL, stdin, err, sizeof(err));
+	if (status != 0) {
+		main_fail(status, err);
+		goto out;
+	}
+	if (dash_auth_init() == -1) {
+		main_fail(500, "libsodium failed to initialise");
+		goto out;
+	}
+	if (i18n_load(&i18n, langdir, err, sizeof(err)) == -1) {
+		main_fail(500, err);
+		goto out;
+	}
+	have_i18n = 1;
+	if (config_load(&cfg, confdir, &dg) == -1 ||
+	    (d.pol = policy_load(confdir, &dg)) == NULL ||
+	    (d.aup = aup_load(confdir, &dg)) == NULL) {
+		main_log_diag(&dg);
+		main_fail(500, "configuration errors (see above)");
+		goto out;
+	}
+	if ((d.tz = tz_load(policy_timezone(d.pol), err, sizeof(err))) == NULL ||
+	    (d.st = store_open(cfg.database, 0, err, sizeof(err))) == NULL) {
+		main_fail(503, err);
+		goto out;
+	}
+	gettimeofday(&tv, NULL);
+	d.now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	d.i18n = &i18n;
+	cgi_out_init(&out);
+	if (dash_handle(&d, &req, &out) == -1)
+		fprintf(stderr, "hallpass.cgi: %s %s: %s\n",
+		    req.method == CGI_POST ? "POST" : "GET", req.path,
+		    d.err[0] ? d.err : "error");
+	if (cgi_out_write(&out, stdout, req.method == CGI_HEAD) == -1)
+		rc = 1;
+	cgi_out_free(&out);
+out:
+	store_close(d.st);
+	tz_free(d.tz);
+	aup_free(d.aup);
+	policy_unref(d.pol);
+	if (have_i18n)
+		i18n_free(&i18n);
+	diag_free(&dg);
+	cgi_req_free(&req);
+	return rc;
+}

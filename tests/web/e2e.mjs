@@ -1,0 +1,283 @@
+// e2e.mjs: the dashboard through lighttpd — a parent's journey in Debian's chromium (playwright-core), then security checks over raw HTTP; prints TAP.
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const BASE = process.env.HP_BASE;           // http://127.0.0.1:PORT
+const CGI = `${BASE}/hallpass.cgi`;
+const OUT = process.env.HP_OUT;             // screenshots go here
+const PW = 'correct horse battery staple';
+const G1_EMAIL = 'maria.garcia@example.org';
+let n = 0, failed = 0;
+
+function ok(cond, what, detail) {
+  n++;
+  if (cond) console.log(`ok ${n} - ${what}`);
+  else {
+    failed++;
+    console.log(`not ok ${n} - ${what}`);
+    if (detail !== undefined) console.log(`#   ${String(detail).slice(0, 400).replace(/\n/g, '\n#   ')}`);
+  }
+}
+
+// One raw request: no cookie jar, no redirects followed, every header visible.
+function req(method, path, { cookie = '', body = null, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(path.startsWith('http') ? path : `${CGI}${path}`);
+    const h = { ...headers };
+    if (cookie) h.Cookie = cookie;
+    if (body !== null) {
+      h['Content-Type'] ??= 'application/x-www-form-urlencoded';
+      h['Content-Length'] = Buffer.byteLength(body);
+    }
+    const r = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    r.on('error', reject);
+    if (body !== null) r.write(body);
+    r.end();
+  });
+}
+
+function cookieFrom(res, name) {
+  for (const c of res.headers['set-cookie'] || []) {
+    const m = c.match(new RegExp(`^${name}=([^;]*)`));
+    if (m) return m[1];
+  }
+  return null;
+}
+
+const form = (o) => new URLSearchParams(o).toString();
+
+// A session for a guardian over raw HTTP: enrol with a fresh code, return its cookie and CSRF token.
+async function rawEnrol(gid) {
+  const code = execFileSync(process.env.HALLPASS, ['-c', process.env.HP_CONF, 'guardian', 'invite', gid])
+    .toString().match(/^code (\S+)/m)[1];
+  const g = await req('GET', '/enrol');
+  const pre = cookieFrom(g, 'hp_pre');
+  const p = await req('POST', '/enrol', { cookie: `hp_pre=${pre}`, body: form({ csrf: pre, code, password: PW, password2: PW }) });
+  const tok = cookieFrom(p, 'hp_session');
+  const cookie = `hp_session=${tok}`;
+  const t = await req('GET', '/terms', { cookie });
+  const csrf = (t.body.match(/name="csrf" value="([0-9a-f]{64})"/) || [])[1];
+  return { cookie, csrf, pre, status: p.status };
+}
+
+async function browserJourney() {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox'],
+  });
+  try {
+    const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 } });
+    const page = await ctx.newPage();
+    let dialogs = 0;
+    page.on('dialog', async (d) => { dialogs++; await d.dismiss(); });
+    const shot = (name) => page.screenshot({ path: `${OUT}/${name}.png`, fullPage: true });
+
+    await page.goto(`${BASE}/`);
+    ok(page.url().endsWith('/hallpass.cgi/login'), 'the start page sends a visitor to log in', page.url());
+    ok(await page.locator('h1').innerText() === 'Log in', 'login page in English from Accept-Language');
+    await shot('01-login');
+
+    // Enrol with the code IT printed.
+    await page.getByRole('link', { name: /Set up your account/ }).click();
+    await page.getByLabel('Enrolment code').fill(process.env.HP_CODE_G1.toLowerCase());
+    await page.getByLabel('New password', { exact: true }).fill(PW);
+    await page.getByLabel('New password again').fill(PW);
+    await shot('02-enrol');
+    await page.getByRole('button', { name: 'Create my account' }).click();
+    ok(/Hello, María G\./.test(await page.locator('h1').innerText()), 'enrolment logs the parent in', await page.locator('h1').innerText());
+    const cookies = await ctx.cookies();
+    const sess = cookies.find((c) => c.name === 'hp_session');
+    ok(sess && sess.httpOnly && sess.secure && sess.sameSite === 'Strict',
+      'session cookie is HttpOnly, Secure, SameSite=Strict (and kept on http://127.0.0.1)', JSON.stringify(sess));
+    ok(await page.locator('#terms-notice').isVisible(), 'home asks for the terms to be accepted');
+    const kids = await page.locator('main h3').allInnerTexts();
+    ok(kids.join('|') === 'Ana G.|Mateo G.', "home lists exactly this guardian's children", kids.join('|'));
+    await shot('03-home');
+
+    // Log out and back in with the e-mail address.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    ok(page.url().endsWith('/login'), 'log out returns to the login page', page.url());
+    await page.getByLabel('E-mail address').fill(G1_EMAIL);
+    await page.getByLabel('Password').fill(PW);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    ok(/Hello/.test(await page.locator('h1').innerText()), 'log in with e-mail and password');
+
+    // The child's day.
+    await page.locator('section', { hasText: 'Ana G.' }).getByRole('link', { name: "Today's activity" }).click();
+    const sites = await page.locator('#sites').innerText();
+    ok(sites.includes('www.khanacademy.org') && sites.includes('scratch.mit.edu') && sites.includes('bet365.com'),
+      'top sites show the seeded hosts', sites);
+    ok(sites.includes("<script>alert('xss')</script>.example") && dialogs === 0,
+      'a hostile host name is shown as text and runs nothing', `dialogs=${dialogs}`);
+    const blocked = await page.locator('#blocked').innerText();
+    ok(blocked.includes('Blocked: Gambling, district policy') && blocked.includes('not allowed at this time of day'),
+      'blocked attempts say what and why in plain words', blocked);
+    ok(await page.locator('svg[role="img"]').count() === 1 && (await page.locator('#chart-desc').innerText()).startsWith('Busiest hour'),
+      'time online by hour: an SVG chart with a text alternative');
+    ok(await page.locator('#categories').innerText().then((t) => t.includes('Gambling')), 'categories are listed');
+    const sched = await page.locator('section', { hasText: 'During school hours' }).innerText();
+    ok(/School hours .*online/.test(sched) && /Bedtime .*online/.test(sched), 'school-hours and bedtime activity', sched);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    ok(overflow <= 0, 'no sideways scrolling on a 390 px phone', `overflow ${overflow}px`);
+    await shot('04-child-day');
+
+    // The last 7 days through the form.
+    await page.getByLabel('Show', { exact: true }).selectOption('week');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    ok(await page.getByRole('heading', { name: 'Day by day' }).isVisible() && /range=week/.test(page.url()),
+      'the last 7 days, chosen with the form');
+    ok(/previous 7 days/.test(await page.locator('.stats').innerText()), 'change against the previous week is shown');
+    await shot('05-child-week');
+
+    // Terms: read and accept.
+    await page.getByRole('link', { name: 'Terms of use' }).click();
+    await page.getByRole('button', { name: 'I have read and accept these terms' }).click();
+    ok(await page.locator('#acked').isVisible() && /accepted version 1/.test(await page.locator('#acked').innerText()),
+      'accepting the terms is recorded and shown');
+    await shot('06-terms');
+    await page.goto(`${CGI}/`);
+    ok(await page.locator('#terms-notice').count() === 0, 'once accepted, home stops asking');
+
+    // Spanish, remembered.
+    await page.getByRole('link', { name: 'Español' }).click();
+    ok(await page.locator('html').getAttribute('lang') === 'es' && /Hola, María G\./.test(await page.locator('h1').innerText()),
+      'switch to Spanish', await page.locator('h1').innerText());
+    await page.locator('section', { hasText: 'Ana G.' }).getByRole('link', { name: 'Actividad de hoy' }).click();
+    const es = await page.locator('main').innerText();
+    ok(es.includes('Tiempo en línea por hora') && es.includes('Bloqueado: Apuestas, norma del distrito') && /\b(lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b/.test(es),
+      'the activity page in Spanish: strings, reasons and dates', es.slice(0, 300));
+    await shot('07-child-es');
+    await page.reload();
+    ok(await page.locator('html').getAttribute('lang') === 'es', 'the language choice is remembered');
+
+    // Log out (in Spanish).
+    await page.getByRole('button', { name: 'Cerrar sesión' }).click();
+    ok(await page.locator('h1').innerText() === 'Iniciar sesión', 'log out, back to the login page in Spanish');
+    await page.goto(`${CGI}/child?id=s1001`);
+    ok(page.url().endsWith('/login'), 'after logout the activity page needs a login again', page.url());
+    await shot('08-logged-out');
+
+    // Without JavaScript everything still works.
+    const nojs = await browser.newContext({ javaScriptEnabled: false, locale: 'es-MX' });
+    const p2 = await nojs.newPage();
+    await p2.goto(`${CGI}/login`);
+    ok(await p2.locator('h1').innerText() === 'Iniciar sesión', 'Accept-Language es-MX gives Spanish');
+    await p2.getByLabel('Correo electrónico').fill(G1_EMAIL);
+    await p2.getByLabel('Contraseña').fill(PW);
+    await p2.getByRole('button', { name: 'Entrar' }).click();
+    await p2.goto(`${CGI}/child?id=s1002`);
+    ok((await p2.locator('#sites').innerText()).includes('www.wikipedia.org'), 'works with JavaScript turned off');
+    await p2.screenshot({ path: `${OUT}/09-nojs.png`, fullPage: true });
+    await nojs.close();
+  } finally {
+    await browser.close();
+  }
+}
+
+async function security() {
+  const a = await rawEnrol('g1');
+  const b = await rawEnrol('g2');
+  ok(a.status === 303 && b.status === 303 && a.csrf && b.csrf, 'two guardians enrolled over HTTP');
+
+  // Another family's child.
+  for (const [who, other, secret] of [[a, 's1004', 'secret-child-of-g2'], [b, 's1001', 'khanacademy']]) {
+    for (const q of [`id=${other}`, `id=${other}&range=week`, `id=${other}&day=2026-01-01`]) {
+      const r = await req('GET', `/child?${q}`, { cookie: who.cookie });
+      ok((r.status === 403 || r.status === 404) && !r.body.includes(secret) && !r.body.includes(other === 's1004' ? 'Diego' : 'Ana G.'),
+        `another guardian's child (${q}) gives ${r.status} and no data`, r.body.slice(0, 200));
+    }
+  }
+  const own = await req('GET', '/child?id=s1004', { cookie: b.cookie });
+  ok(own.status === 200 && own.body.includes('secret-child-of-g2'), "a guardian does see their own child");
+
+  // Injection in every parameter.
+  const payloads = ["' OR '1'='1", "s1001'; DROP TABLE events;--", '<script>alert(1)</script>',
+    '"><img src=x onerror=alert(1)>', 's1001\u0000', 'x'.repeat(5000), '../../etc/passwd', '%252e%252e'];
+  const leak = (body) => body.includes('<script>alert(1)</script>') || body.includes('<img src=x onerror=alert(1)>');
+  let bad = [];
+  for (const p of payloads) {
+    const tries = [
+      ['GET', `/child?${form({ id: p })}`], ['GET', `/child?${form({ id: 's1001', day: p })}`],
+      ['GET', `/child?${form({ id: 's1001', range: p })}`], ['GET', `/lang?${form({ set: p })}`],
+      ['GET', `/lang?${form({ set: 'en', back: p })}`], ['GET', `/lang?${form({ set: 'en', back: 'child', id: p })}`],
+      ['GET', `/terms?${form({ acked: p })}`],
+      ['POST', '/terms', form({ csrf: a.csrf, version: p })], ['POST', '/logout', form({ csrf: p })],
+      ['POST', '/login', form({ csrf: a.pre, user: p, password: p })],
+      ['POST', '/enrol', form({ csrf: a.pre, code: p, password: p, password2: p })],
+    ];
+    for (const [m, path, body] of tries) {
+      const r = await req(m, path, { cookie: `${a.cookie}; hp_pre=${a.pre}`, body: body ?? null });
+      const loc = r.headers.location || '';
+      if (r.status >= 500 || leak(r.body) || (loc && !loc.startsWith('/hallpass.cgi/')) || (r.status === 200 && m === 'GET' && path.startsWith('/child') && r.body.includes('Diego')))
+        bad.push(`${m} ${path.slice(0, 60)} -> ${r.status} ${loc}`);
+    }
+  }
+  ok(bad.length === 0, 'SQL and script injection in every parameter: refused or escaped, never a 5xx or a foreign redirect', bad.join('\n'));
+  const cookieInj = await req('GET', '/', { cookie: "hp_session=' OR 1=1 --; hp_lang=<script>" });
+  ok(cookieInj.status === 303 && !leak(cookieInj.body), 'injection in cookies is just no session');
+  const after = await req('GET', '/child?id=s1001', { cookie: a.cookie });
+  ok(after.status === 200 && after.body.includes('www.khanacademy.org'), 'the database is intact after the injection attempts');
+  ok(after.body.includes('&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;.example') && !after.body.includes("<script>alert('xss')") &&
+    after.body.includes('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;.example') && !after.body.includes('<img src=x'),
+  'host names stored by the proxy are escaped on the page');
+  ok(/script-src|default-src 'none'/.test(after.headers['content-security-policy'] || ''), 'a Content-Security-Policy forbids scripts');
+
+  // CSRF.
+  let r = await req('POST', '/terms', { cookie: a.cookie, body: form({ version: '1' }) });
+  ok(r.status === 403, 'POST without a CSRF token is rejected', r.status);
+  r = await req('POST', '/terms', { cookie: a.cookie, body: form({ version: '1', csrf: b.csrf }) });
+  ok(r.status === 403, "another session's CSRF token is rejected", r.status);
+  r = await req('POST', '/logout', { cookie: a.cookie, body: form({ csrf: '0'.repeat(64) }) });
+  const still = await req('GET', '/', { cookie: a.cookie });
+  ok(r.status === 403 && still.status === 200, 'logout with a wrong token is rejected and the session lives', `${r.status} ${still.status}`);
+  r = await req('POST', '/terms', { cookie: a.cookie, body: form({ version: '1', csrf: a.csrf }), headers: { Origin: 'https://evil.example' } });
+  ok(r.status === 403, 'a cross-site POST is rejected even with the right token', r.status);
+  r = await req('POST', '/login', { body: form({ user: G1_EMAIL, password: PW }) });
+  ok(r.status === 403 && !cookieFrom(r, 'hp_session'), 'login without its pre-session token is rejected', r.status);
+
+  // Forged and expired sessions.
+  r = await req('GET', '/child?id=s1001', { cookie: `hp_session=${'a1'.repeat(32)}` });
+  ok(r.status === 303 && !r.body.includes('khanacademy'), 'a forged session token is rejected', r.status);
+  execFileSync(process.env.HP_SEED, [process.env.HP_CONF, '--expire-sessions', 'g2']);
+  r = await req('GET', '/child?id=s1004', { cookie: b.cookie });
+  ok(r.status === 303 && (r.headers.location || '').endsWith('/login') && !r.body.includes('secret-child'), 'an expired session is rejected', r.status);
+
+  // Oversized and malformed requests.
+  r = await req('POST', '/login', { body: 'a='.padEnd(70000, 'x') });
+  ok(r.status === 413, 'a body over 64 KiB gets 413', r.status);
+  r = await req('GET', '/child?id=s1001&id=s1004', { cookie: a.cookie });
+  ok(r.status === 400 && !r.body.includes('secret-child'), 'a repeated parameter gets 400', r.status);
+  r = await req('GET', '/child?id=s1001&day=2026-02-30', { cookie: a.cookie });
+  ok(r.status === 400, 'an impossible day gets 400', r.status);
+
+  // Throttling (last: it blocks this address for a while).
+  const g = await req('GET', '/login');
+  const pre = cookieFrom(g, 'hp_pre');
+  const codes = [];
+  for (let i = 0; i < 5; i++) {
+    r = await req('POST', '/login', { cookie: `hp_pre=${pre}`, body: form({ csrf: pre, user: 'g1', password: `wrong${i}` }) });
+    codes.push(r.status);
+  }
+  r = await req('POST', '/login', { cookie: `hp_pre=${pre}`, body: form({ csrf: pre, user: G1_EMAIL, password: PW }) });
+  ok(codes.every((c) => c === 403 || c === 429) && r.status === 429 && !cookieFrom(r, 'hp_session'),
+    'after repeated failures even the right password is refused (429)', `${codes} then ${r.status}`);
+}
+
+mkdirSync(OUT, { recursive: true });
+try {
+  await browserJourney();
+} catch (e) {
+  ok(false, 'browser journey ran to the end', e.stack);
+}
+try {
+  await security();
+} catch (e) {
+  ok(false, 'security checks ran to the end', e.stack);
+}
+console.log(`1..${n}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,155 @@
+/* hp_seed: fills a test database through the store API with a known day of activity for the dashboard's browser and security tests. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "dash_date.h"
+#include "policy.h"
+#include "store.h"
+#include "tz.h"
+
+/*
+ * Today (district time) and the six days before it.  Hosts include names a
+ * hostile network could produce, so the tests can check they come out
+ * escaped; s1004's host is a marker that g1 must never see.
+ */
+struct seed {
+	int		 days_ago;
+	int		 hour;
+	const char	*student;
+	const char	*host;
+	const char	*category;
+	const char	*action;
+	const char	*reason;
+	int		 count;
+	int		 seconds;	/* per event, added as usage */
+};
+
+static const struct seed seeds[] = {
+	{ 0, 8, "s1001", "www.khanacademy.org", NULL, "allow", NULL, 12, 300 },
+	{ 0, 9, "s1001", "www.khanacademy.org", NULL, "allow", NULL, 6, 300 },
+	{ 0, 16, "s1001", "scratch.mit.edu", NULL, "allow", NULL, 5, 240 },
+	{ 0, 19, "s1001", "bet365.com", "gambling", "block", "category", 3, 0 },
+	{ 0, 10, "s1001", "roblox.com", "games", "block", "schedule", 2, 0 },
+	{ 0, 22, "s1001", "www.youtube.com", "streaming", "block", "block-all", 1, 0 },
+	{ 0, 20, "s1001", "<script>alert('xss')</script>.example", NULL, "allow", NULL, 1, 60 },
+	{ 0, 21, "s1001", "a'); DROP TABLE events;--.example", NULL, "allow", NULL, 1, 60 },
+	{ 0, 23, "s1001", "\"><img src=x onerror=alert(1)>.example", "games", "block", "category", 1, 0 },
+	{ 1, 18, "s1001", "www.khanacademy.org", NULL, "allow", NULL, 4, 600 },
+	{ 3, 17, "s1001", "www.wikipedia.org", NULL, "allow", NULL, 7, 120 },
+	{ 0, 11, "s1002", "www.wikipedia.org", NULL, "allow", NULL, 9, 200 },
+	{ 0, 12, "s1004", "secret-child-of-g2.example", NULL, "allow", NULL, 8, 100 },
+	{ 0, 13, "s1004", "blocked-for-g2-only.example", "gambling", "block", "category", 2, 0 },
+};
+
+/*
+ * The browser tests cannot wait 30 minutes: this moves a guardian's sessions
+ * into the past with plain SQL (test-only; the dashboard has no such path).
+ */
+static int
+expire_sessions(const char *db, const char *gid)
+{
+	sqlite3		*h;
+	sqlite3_stmt	*st;
+	int		 rc = 1;
+
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		return 1;
+	sqlite3_busy_timeout(h, 5000);
+	if (sqlite3_prepare_v2(h, "UPDATE sessions SET last_seen_ms = last_seen_ms - "
+	    "3600000, expires_ms = expires_ms - 86400000 WHERE guardian_id = ?1", -1,
+	    &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, gid, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE) {
+			printf("expired %d sessions of %s\n", sqlite3_changes(h), gid);
+			rc = 0;
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config	 c;
+	struct diag	 dg;
+	struct policy	*p;
+	struct tz	*tz;
+	struct store	*s;
+	struct tz_tm	 now, lt;
+	struct dash_day	 day;
+	struct store_event ev;
+	char		 err[512];
+	int64_t		 sec;
+	int		 n = 0;
+
+	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--expire-sessions") == 0)) {
+		fprintf(stderr, "usage: hp_seed CONFIG_DIR [--expire-sessions GUARDIAN]\n");
+		return 2;
+	}
+	diag_init(&dg);
+	if (config_load(&c, argv[1], &dg) != 0 || (p = policy_load(argv[1], &dg)) == NULL) {
+		for (size_t i = 0; i < dg.n; i++)
+			fprintf(stderr, "%s\n", dg.msgs[i]);
+		return 1;
+	}
+	if (argc == 4) {
+		policy_unref(p);
+		diag_free(&dg);
+		return expire_sessions(c.database, argv[3]);
+	}
+	if ((tz = tz_load(policy_timezone(p), err, sizeof(err))) == NULL ||
+	    (s = store_open(c.database, STORE_CREATE, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "hp_seed: %s\n", err);
+		return 1;
+	}
+	tz_localtime(tz, (int64_t)time(NULL), &now);
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		const struct seed	*sd = &seeds[i];
+
+		dash_day_from_n(dash_days_from_civil(now.year, now.mon, now.mday) -
+		    sd->days_ago, &day);
+		memset(&lt, 0, sizeof(lt));
+		lt.year = day.y;
+		lt.mon = day.m;
+		lt.mday = day.d;
+		lt.hour = sd->hour;
+		lt.min = 15;
+		if (tz_mktime(tz, &lt, &sec) == -1) {
+			fprintf(stderr, "hp_seed: bad local time\n");
+			return 1;
+		}
+		for (int k = 0; k < sd->count; k++) {
+			memset(&ev, 0, sizeof(ev));
+			ev.ts_ms = sec * 1000 + k * 1000;
+			ev.day = day.s;
+			ev.hour = sd->hour;
+			ev.student = sd->student;
+			ev.client = "02:00:00:00:10:01";
+			ev.proto = "tls";
+			ev.host = sd->host;
+			ev.category = sd->category;
+			ev.action = sd->action;
+			ev.reason = sd->reason;
+			if (store_events_insert(s, &ev, 1, err, sizeof(err)) == -1 ||
+			    (sd->seconds > 0 && store_usage_add(s, day.s, sd->hour,
+			    sd->student, sd->host, 1000, sd->seconds, err,
+			    sizeof(err)) == -1)) {
+				fprintf(stderr, "hp_seed: %s\n", err);
+				return 1;
+			}
+			n++;
+		}
+	}
+	printf("seeded %d events into %s\n", n, c.database);
+	store_close(s);
+	tz_free(tz);
+	policy_unref(p);
+	diag_free(&dg);
+	return 0;
+}
