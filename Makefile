@@ -37,7 +37,7 @@ LIBS	   = $(B)/libhallpass-dash.a $(B)/libhallpass-proxy.a $(B)/libhallpass-stor
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all test unit bench demo install uninstall deps web-deps clean check-gcc check-clang
+.PHONY: all test unit bench demo demo-down install uninstall deps web-deps clean check-gcc check-clang
 all: $(B)/hallpass $(B)/hallpassd $(B)/hallpass.cgi
 
 $(B)/%.o: %.c
@@ -111,11 +111,16 @@ $(B)/bench_cgi: bench/bench_cgi.c $(LIBS)
 $(B)/bench_policy: bench/bench_policy.c $(LIBS)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
 
-# Until hallpassd lands the demo is the CLI on the shipped rules.
+# The whole system on one machine (cli/demo.sh): namespaces, hallpassd, the dashboard on :8080.
+DEMO_CMDS = pkg-config lighttpd unbound nginx dig curl iperf3 conntrack iptables-restore
 demo:
-	@command -v pkg-config >/dev/null && pkg-config --exists yaml-0.1 libpcre2-8 || $(MAKE) deps
+	@for c in $(DEMO_CMDS); do command -v $$c >/dev/null || { $(MAKE) deps; break; }; done
+	@pkg-config --exists $(PKGS) $(NF_PKGS) || $(MAKE) deps
 	$(MAKE) B=build/rel all
-	HALLPASS=build/rel/hallpass cli/demo.sh rules
+	cli/demo.sh up
+
+demo-down:
+	cli/demo.sh down
 
 # Both compilers must stay warning-free.
 check-gcc:
@@ -143,9 +148,11 @@ DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpc
 WEB_PKGS = lighttpd chromium
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).
 NET_PKGS = $(shell grep -v '^\#' tests/net/packages.txt)
+# make bench's network section: the peers hallpassd is measured against, and wrk.
+BENCH_PKGS = dnsmasq-base wrk
 deps:
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(NET_PKGS) $(WEB_PKGS)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(NET_PKGS) $(WEB_PKGS) $(BENCH_PKGS)
 	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
 	$(MAKE) web-deps
 

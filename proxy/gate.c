@@ -818,7 +818,9 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 	else
 		g->st.allowed++;
 	v = gate_enforce(g, &r, ip, caplen, host, &d, action, force_nx);
-	gate_record(g, &r, mac, st, host, &d, action, note, now_ms);
+	/* An allowed connection that named nothing (SSH, a game) is not a visit worth keeping. */
+	if (r.proto != CLASSIFY_P_NONE || action == POLICY_BLOCK)
+		gate_record(g, &r, mac, st, host, &d, action, note, now_ms);
 	/* Time and bytes count only for what the student could use. */
 	if (r.proto != CLASSIFY_P_DNS && v == GATE_ALLOW_FLOW)
 		gate_acct_start(g, &r, st, host, now_ms);

@@ -330,6 +330,40 @@ run(struct daemon *d, int sfd)
 	}
 }
 
+/*
+ * Forks; the parent waits until the child says it is running (exit 0) or
+ * closes the pipe without saying so (exit 1), so whoever started hallpassd
+ * --daemon learns whether it started.  Returns the child's end of the pipe,
+ * -1 on failure, or -2 in the parent with its exit status in *parent_rc.
+ */
+static int
+detach_start(int *parent_rc)
+{
+	int	fds[2], nul;
+	pid_t	pid;
+	char	c;
+
+	if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		log_msg(LOG_L_ERROR, "detaching: %s", strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		close(fds[1]);
+		*parent_rc = read(fds[0], &c, 1) == 1 ? 0 : 1;
+		return -2;
+	}
+	close(fds[0]);
+	(void)setsid();
+	/* Logs stay on stderr; stdin and stdout must not keep a caller's pipe open. */
+	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		(void)dup2(nul, 0);
+		(void)dup2(nul, 1);
+		if (nul > 2)
+			close(nul);
+	}
+	return fds[1];
+}
+
 static int
 write_pidfile(const char *path)
 {
@@ -355,7 +389,7 @@ main(int argc, char **argv)
 	sigset_t	 mask;
 	char		 err[512];
 	const char	*pidfile = NULL;
-	int		 ch, detach = 0, sfd, rc = 1;
+	int		 ch, detach = 0, sfd = -1, rc = 1, ready = -1;
 
 	memset(&d, 0, sizeof(d));
 	d.dir = "/etc/hallpass";
@@ -396,6 +430,16 @@ main(int argc, char **argv)
 	diag_free(&dg);
 	log_set_level((enum log_level)d.cfg.log_level);
 
+	/* Threads do not survive fork: detach before the activity writer starts. */
+	if (detach && (ready = detach_start(&rc)) < 0) {
+		if (ready == -2) {
+			/* The parent: nothing of the daemon's to close. */
+			policy_unref(d.policy);
+			return rc;
+		}
+		goto out;
+	}
+
 	/* Signals are read from a descriptor; block them before any thread starts. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -433,10 +477,6 @@ main(int argc, char **argv)
 		log_msg(LOG_L_WARN, "%s: bytes and time per flow will not be recorded", err);
 	if (open_queues(&d) != 0)
 		goto out;
-	if (detach && daemon(0, 1) != 0) {
-		log_msg(LOG_L_ERROR, "daemon: %s", strerror(errno));
-		goto out;
-	}
 	if (pidfile != NULL && write_pidfile(pidfile) != 0) {
 		log_msg(LOG_L_ERROR, "%s: %s", pidfile, strerror(errno));
 		goto out;
@@ -444,6 +484,12 @@ main(int argc, char **argv)
 	log_msg(LOG_L_INFO, "filtering on %u queue%s from %s (fail %s), recording to %s",
 	    d.cfg.nqueues, d.cfg.nqueues == 1 ? "" : "s", d.dir,
 	    d.cfg.fail == CONFIG_FAIL_OPEN ? "open" : "closed", d.cfg.database);
+	if (ready >= 0) {
+		/* Everything opened: the starting parent may now exit 0. */
+		(void)write(ready, "1", 1);
+		close(ready);
+		ready = -1;
+	}
 	rc = run(&d, sfd) == 0 ? 0 : 1;
 	log_counters(&d);
 out:
