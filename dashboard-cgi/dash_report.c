@@ -362,7 +362,8 @@ static const char *
 dash_why(const struct dash *d, const struct store_event *e)
 {
 	static const char *const known[] = { "student-deny", "group-deny",
-		"schedule", "category", "block-all", NULL };
+		"schedule", "category", "block-all", "encrypted-dns", "doh-canary",
+		"blocked-port", "strict-https", "quic-unreadable", NULL };
 	char	 key[64];
 
 	for (int i = 0; e->reason != NULL && known[i] != NULL; i++)
