@@ -10,11 +10,15 @@ B=${HALLPASS_BUILD:-build/rel}
 RESULTS=bench/results
 
 # One function per section; add new benchmarks here and to SECTIONS.
-SECTIONS="policy"
+SECTIONS="policy net"
 
 # shellcheck disable=SC2317 # sections are called as "section_$s"
 section_policy() {
 	"$B/bench_policy" -j "$RESULTS/policy.json"
+}
+# Through network namespaces (root): plain forwarding vs dnsmasq vs hallpassd; see bench/README.md.
+section_net() {
+	HALLPASS_BUILD=$B bench/net-bench.sh
 }
 
 mkdir -p "$RESULTS" || exit 1
