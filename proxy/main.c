@@ -43,6 +43,10 @@ struct daemon {
 	struct nfq_handle	*nfq;
 	struct nfq_q_handle	*qh[CONFIG_MAX_QUEUES];
 	uint64_t		 verdict_errors, ct_lost, nfq_overruns;
+	/* A run of plain accepts not yet sent: one batch verdict covers them all. */
+	struct nfq_q_handle	*acc_qh;
+	uint32_t		 acc_id;
+	unsigned		 acc_n;
 };
 
 static void
@@ -77,6 +81,29 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void
+verdict_done(struct daemon *d, int rc)
+{
+	if (rc < 0 && d->verdict_errors++ % 1000 == 0)
+		log_msg(LOG_L_ERROR, "verdict: %s", strerror(errno));
+}
+
+/*
+ * Sends the pending run of accepts.  A batch verdict covers every packet of
+ * the queue up to acc_id still waiting; packets before the run already had
+ * theirs, so it covers exactly the run, in order.
+ */
+static void
+accepts_flush(struct daemon *d)
+{
+	if (d->acc_n == 0)
+		return;
+	verdict_done(d, d->acc_n == 1 ?
+	    nfq_set_verdict(d->acc_qh, d->acc_id, NF_ACCEPT, 0, NULL) :
+	    nfq_set_verdict_batch(d->acc_qh, d->acc_id, NF_ACCEPT));
+	d->acc_n = 0;
+}
+
 static int
 on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
     void *arg)
@@ -101,6 +128,17 @@ on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
 	if ((hw = nfq_get_packet_hw(nfa)) != NULL && ntohs(hw->hw_addrlen) == 6)
 		mac = hw->hw_addr;
 	v = gate_packet(d->gate, data, (size_t)len, (size_t)len, mac, now_ms());
+	if (v == GATE_ACCEPT) {
+		/* Held back: the drain loop sends a run of accepts as one message. */
+		if (d->acc_n > 0 && d->acc_qh != qh)
+			accepts_flush(d);
+		d->acc_qh = qh;
+		d->acc_id = id;
+		d->acc_n++;
+		return 0;
+	}
+	/* Anything else goes out in order, after the accepts before it. */
+	accepts_flush(d);
 	switch (v) {
 	case GATE_ALLOW_FLOW:
 		/* NF_REPEAT sends it through the chain again, where the mark is saved on the connection. */
@@ -123,8 +161,7 @@ on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
 		rc = nfq_set_verdict(qh, id, NF_ACCEPT, 0, NULL);
 		break;
 	}
-	if (rc < 0 && d->verdict_errors++ % 1000 == 0)
-		log_msg(LOG_L_ERROR, "verdict: %s", strerror(errno));
+	verdict_done(d, rc);
 	return 0;
 }
 
@@ -303,6 +340,7 @@ run(struct daemon *d, int sfd)
 				}
 				nfq_handle_packet(d->nfq, (char *)buf, (int)n);
 			}
+			accepts_flush(d);
 		}
 		resolve_process(d->res, pfd + 3, nres, now_ms());
 		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN) &&
