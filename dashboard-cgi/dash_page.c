@@ -407,6 +407,13 @@ dash_login_post(struct dash *d)
 		dash_error(d, 400, "err.badrequest");
 		return;
 	}
+	/* Housekeeping rides on logins: old failures and dead sessions are of no use to anyone. */
+	if (store_failure_purge(d->st, d->now_ms - DASH_THROTTLE_MS, d->err,
+	    sizeof(d->err)) == -1 || store_sessions_purge(d->st, d->now_ms,
+	    DASH_IDLE_MS, d->err, sizeof(d->err)) == -1) {
+		dash_error_500(d);
+		return;
+	}
 	g = dash_guardian_lookup(d, user);
 	/* An unknown name is throttled under what was typed, so probing it costs the same. */
 	snprintf(acct, sizeof(acct), "acct:%.80s", g ? policy_guardian_id(g) : user);

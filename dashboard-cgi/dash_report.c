@@ -183,7 +183,7 @@ dash_hour_label(const struct dash *d, int h, char *buf, size_t len)
 static void
 dash_chart(struct dash *d, const struct dash_range *r)
 {
-	const int	 left = 40, top = 10, plot_h = 170, bar_w = 16, step = 18;
+	const int	 left = 60, top = 10, plot_h = 170, bar_w = 14, step = 17;
 	int64_t		 ymax = 60, m;
 	char		 buf[256], lbl[96], dur[64];
 	const char	*args[2];
@@ -282,10 +282,60 @@ dash_chart(struct dash *d, const struct dash_range *r)
 	cgi_out_raw(d->out, "</tbody></table></div></details></section>");
 }
 
+/* Per-category sums, built from the per-host rows (one scan of the rollups serves both tables). */
+#define DASH_MAX_CATS	64
+struct dash_cat {
+	int		 named;		/* 0: uncategorised */
+	char		 name[64];	/* in the struct, not a pointer: qsort moves these */
+	int64_t		 visits, blocked, seconds;
+};
+
 struct dash_rows {
 	struct dash	*d;
 	int		 n;
+	struct dash_cat	 cats[DASH_MAX_CATS];
+	int		 ncats;
 };
+
+static void
+dash_cat_add(struct dash_rows *rw, const struct store_usage *u)
+{
+	struct dash_cat	*c = NULL;
+	int		 i;
+
+	for (i = 0; i < rw->ncats; i++)
+		if ((u->category == NULL && !rw->cats[i].named) ||
+		    (u->category != NULL && rw->cats[i].named &&
+		    strcmp(u->category, rw->cats[i].name) == 0))
+			break;
+	if (i < rw->ncats)
+		c = &rw->cats[i];
+	else if (rw->ncats < DASH_MAX_CATS) {
+		c = &rw->cats[rw->ncats++];
+		memset(c, 0, sizeof(*c));
+		/* A category id longer than the buffer is not one the rules can have; show it cut. */
+		if (u->category != NULL) {
+			snprintf(c->name, sizeof(c->name), "%s", u->category);
+			c->named = 1;
+		}
+	} else
+		return;
+	c->visits += u->visits;
+	c->blocked += u->blocked;
+	c->seconds += u->seconds;
+}
+
+static int
+dash_cat_cmp(const void *a, const void *b)
+{
+	const struct dash_cat	*x = a, *y = b;
+
+	if (x->named != y->named)
+		return x->named ? -1 : 1;
+	if (x->visits != y->visits)
+		return x->visits > y->visits ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
 
 static void
 dash_th(struct dash *d, const char *key, int numeric)
@@ -325,6 +375,10 @@ dash_site_cb(const struct store_usage *u, void *arg)
 	struct dash		*d = rw->d;
 	char			 cb[128];
 
+	dash_cat_add(rw, u);
+	/* Rows come most visited first: the first ones are the top sites, the rest only count. */
+	if (rw->n >= DASH_TOP_SITES)
+		return 0;
 	/* Host names come from the network: escaped, and broken anywhere so a long one cannot widen the page. */
 	cgi_out_raw(d->out, "<tr><td class=\"host\">");
 	cgi_out_html(d->out, u->host);
@@ -339,32 +393,51 @@ dash_site_cb(const struct store_usage *u, void *arg)
 	return 0;
 }
 
-static int
-dash_cat_cb(const struct store_usage *u, void *arg)
+static void
+dash_cat_row(struct dash *d, const struct dash_cat *c)
 {
-	struct dash_rows	*rw = arg;
-	struct dash		*d = rw->d;
-	char			 cb[128];
+	char	 cb[128];
 
 	cgi_out_raw(d->out, "<tr><td>");
-	cgi_out_html(d->out, dash_category(d, u->category, cb, sizeof(cb)));
+	cgi_out_html(d->out, dash_category(d, c->named ? c->name : NULL, cb,
+	    sizeof(cb)));
 	cgi_out_raw(d->out, "</td>");
-	dash_td_num(d, u->visits);
-	dash_td_min(d, u->seconds);
-	dash_td_num(d, u->blocked);
+	dash_td_num(d, c->visits);
+	dash_td_min(d, c->seconds);
+	dash_td_num(d, c->blocked);
 	cgi_out_raw(d->out, "</tr>");
-	rw->n++;
-	return 0;
 }
 
-/* Plain words for why: the daemon's reason names map to a sentence in each language. */
+/* A schedule's name in the parent's language ("sched.bedtime"), else as IT wrote it. */
 static const char *
-dash_why(const struct dash *d, const struct store_event *e)
+dash_sched_name(const struct dash *d, const char *name, char *key, size_t len)
+{
+	const char	*v;
+
+	snprintf(key, len, "sched.%s", name);
+	v = dash_t(d, key);
+	return strcmp(v, key) == 0 ? name : v;
+}
+
+/*
+ * Plain words for why: the daemon writes policy_reason_name() words, or
+ * "schedule:NAME" for a schedule window; each maps to a sentence per language.
+ */
+static const char *
+dash_why(const struct dash *d, const struct store_event *e, char *buf, size_t len)
 {
 	static const char *const known[] = { "student-deny", "group-deny",
 		"schedule", "category", "block-all", "encrypted-dns", "doh-canary",
 		"blocked-port", "strict-https", "quic-unreadable", NULL };
-	char	 key[64];
+	char		 key[96];
+	const char	*args[1];
+
+	if (e->reason != NULL && strncmp(e->reason, "schedule:", 9) == 0 &&
+	    e->reason[9] != '\0') {
+		args[0] = dash_sched_name(d, e->reason + 9, key, sizeof(key));
+		i18n_fmt(d->lang, buf, len, "why.schedule.named", 1, args);
+		return buf;
+	}
 
 	for (int i = 0; e->reason != NULL && known[i] != NULL; i++)
 		if (strncmp(e->reason, known[i], strlen(known[i])) == 0) {
@@ -388,7 +461,8 @@ dash_blocked_cb(const struct store_event *e, void *arg)
 	struct dash_blocked	*b = arg;
 	struct dash		*d = b->d;
 	struct tz_tm		 t;
-	char			 when[128], day[96], tm[32], cb[128], what[256];
+	char			 when[128], day[96], tm[32], cb[128], what[256],
+				 why[160];
 	const char		*args[2];
 
 	tz_localtime(d->tz, e->ts_ms / 1000, &t);
@@ -399,7 +473,7 @@ dash_blocked_cb(const struct store_event *e, void *arg)
 	} else
 		snprintf(when, sizeof(when), "%s", tm);
 	args[0] = dash_category(d, e->category, cb, sizeof(cb));
-	args[1] = dash_why(d, e);
+	args[1] = dash_why(d, e, why, sizeof(why));
 	i18n_fmt(d->lang, what, sizeof(what), "blocked.why", 2, args);
 	cgi_out_raw(d->out, "<tr><td>");
 	cgi_out_html(d->out, when);
@@ -428,10 +502,7 @@ dash_schedules(struct dash *d, const struct dash_range *r)
 		char				 key[96];
 		const char			*name;
 
-		snprintf(key, sizeof(key), "sched.%s", s->name);
-		name = dash_t(d, key);
-		if (strcmp(name, key) == 0)
-			name = s->name;
+		name = dash_sched_name(d, s->name, key, sizeof(key));
 		dash_time(d, s->from / 60, s->from % 60, from, sizeof(from));
 		dash_time(d, s->to / 60, s->to % 60, to, sizeof(to));
 		i18n_minutes(d->lang, r->sched_min[w], dur, sizeof(dur));
@@ -623,9 +694,9 @@ dash_page_child(struct dash *d)
 	dash_th(d, "report.col.time", 1);
 	dash_th(d, "report.col.blocked", 1);
 	cgi_out_raw(d->out, "</tr></thead><tbody>");
+	memset(&rows, 0, sizeof(rows));
 	rows.d = d;
-	rows.n = 0;
-	if (store_usage_hosts(d->st, id, cur.from.s, cur.to.s, DASH_TOP_SITES,
+	if (store_usage_hosts(d->st, id, cur.from.s, cur.to.s, 0,
 	    dash_site_cb, &rows, d->err, sizeof(d->err)) == -1) {
 		dash_error(d, 500, "err.server");
 		return;
@@ -647,12 +718,9 @@ dash_page_child(struct dash *d)
 	dash_th(d, "report.col.time", 1);
 	dash_th(d, "report.col.blocked", 1);
 	cgi_out_raw(d->out, "</tr></thead><tbody>");
-	rows.n = 0;
-	if (store_usage_categories(d->st, id, cur.from.s, cur.to.s,
-	    DASH_TOP_CATEGORIES, dash_cat_cb, &rows, d->err, sizeof(d->err)) == -1) {
-		dash_error(d, 500, "err.server");
-		return;
-	}
+	qsort(rows.cats, (size_t)rows.ncats, sizeof(rows.cats[0]), dash_cat_cmp);
+	for (int i = 0; i < rows.ncats && i < DASH_TOP_CATEGORIES; i++)
+		dash_cat_row(d, &rows.cats[i]);
 	cgi_out_raw(d->out, "</tbody></table></div></section>");
 
 	/* Blocked attempts: raw events of this child only, newest first, bounded. */

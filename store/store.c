@@ -108,6 +108,16 @@ static const char *const store_migrations[] = {
 	"  detail  TEXT"
 	") STRICT;"
 	"CREATE INDEX audit_ts ON audit (ts_ms);",
+	/*
+	 * 1 -> 2: the dashboard's per-child reports read every column of a child's
+	 * usage_daily rows for up to 14 days; through (student, day) each row
+	 * cost a lookup in the primary key (25 ms a week at 10M events).  A
+	 * covering index answers from the index alone; its prefix does what the
+	 * old index did.
+	 */
+	"DROP INDEX usage_daily_student_day;"
+	"CREATE INDEX usage_daily_student_cover ON usage_daily"
+	" (student, day, host, category, visits, blocked, bytes, seconds);",
 };
 #define STORE_NMIGRATIONS	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 

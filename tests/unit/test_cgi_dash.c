@@ -312,6 +312,15 @@ world_open(struct world *w, const char *db)
 	seed(w->d.st, today, 9, "s1001", "<script>alert(1)</script>", NULL, "allow", 1);
 	seed(w->d.st, today, 9, "s1001", "bet365.com", "gambling", "block", 2);
 	seed(w->d.st, today, 9, "s1004", "secret-of-g2.example", NULL, "allow", 3);
+	{
+		/* What hallpassd records for a schedule window: "schedule:NAME". */
+		struct store_event	 e = { .ts_ms = now0 - 60000, .day = today,
+			.hour = 8, .student = "s1001", .client = "192.0.2.130",
+			.proto = "tls", .host = "roblox.com", .category = "games",
+			.action = "block", .reason = "schedule:bedtime" };
+
+		assert_int_equal(store_events_insert(w->d.st, &e, 1, err, sizeof(err)), 0);
+	}
 }
 
 static void
@@ -462,6 +471,13 @@ test_flow(void **state)
 	assert_int_equal(req(&w, "GET", "/child", "id=s1001", NULL, NULL), 200);
 	assert_non_null(strstr(body(&w), "www.khanacademy.org"));
 	assert_non_null(strstr(body(&w), "Blocked: Gambling, district policy"));
+	assert_non_null(strstr(body(&w), "Blocked: Games, not allowed during Bedtime"));
+	/* Categories, summed from the per-host rows: named ones first, most visited first. */
+	assert_non_null(strstr(body(&w), "<tr><td>Gambling</td><td class=\"n\">2</td>"));
+	assert_non_null(strstr(body(&w), "<tr><td>Games</td><td class=\"n\">1</td>"));
+	assert_non_null(strstr(body(&w), "<tr><td>Uncategorized</td><td class=\"n\">6</td>"));
+	assert_true(strstr(body(&w), "<tr><td>Gambling</td>") <
+	    strstr(body(&w), "<tr><td>Uncategorized</td>"));
 	/* A host name from the network is text, never markup. */
 	assert_null(strstr(body(&w), "<script>alert"));
 	assert_non_null(strstr(body(&w), "&lt;script&gt;alert(1)&lt;/script&gt;"));

@@ -115,7 +115,8 @@ async function browserJourney() {
     ok(sites.includes("<script>alert('xss')</script>.example") && dialogs === 0,
       'a hostile host name is shown as text and runs nothing', `dialogs=${dialogs}`);
     const blocked = await page.locator('#blocked').innerText();
-    ok(blocked.includes('Blocked: Gambling, district policy') && blocked.includes('not allowed at this time of day'),
+    ok(blocked.includes('Blocked: Gambling, district policy') && blocked.includes('not allowed at this time of day') &&
+      blocked.includes('Blocked: Video streaming, not allowed during Bedtime'),
       'blocked attempts say what and why in plain words', blocked);
     ok(await page.locator('svg[role="img"]').count() === 1 && (await page.locator('#chart-desc').innerText()).startsWith('Busiest hour'),
       'time online by hour: an SVG chart with a text alternative');

@@ -34,7 +34,7 @@ static const struct seed seeds[] = {
 	{ 0, 16, "s1001", "scratch.mit.edu", NULL, "allow", NULL, 5, 240 },
 	{ 0, 19, "s1001", "bet365.com", "gambling", "block", "category", 3, 0 },
 	{ 0, 10, "s1001", "roblox.com", "games", "block", "schedule", 2, 0 },
-	{ 0, 22, "s1001", "www.youtube.com", "streaming", "block", "block-all", 1, 0 },
+	{ 0, 22, "s1001", "www.youtube.com", "streaming", "block", "schedule:bedtime", 1, 0 },
 	{ 0, 20, "s1001", "<script>alert('xss')</script>.example", NULL, "allow", NULL, 1, 60 },
 	{ 0, 21, "s1001", "a'); DROP TABLE events;--.example", NULL, "allow", NULL, 1, 60 },
 	{ 0, 23, "s1001", "\"><img src=x onerror=alert(1)>.example", "games", "block", "category", 1, 0 },
