@@ -589,7 +589,9 @@ i18n_minutes(const struct i18n_lang *l, int64_t minutes, char *buf, size_t len)
 	snprintf(m, sizeof(m), "%d", (int)(minutes % 60));
 	args[0] = h;
 	args[1] = m;
-	if (minutes >= 60) {
+	if (minutes >= 60 && minutes % 60 == 0) {
+		i18n_fmt(l, buf, len, "dur.h", 1, args);
+	} else if (minutes >= 60) {
 		i18n_fmt(l, buf, len, "dur.hm", 2, args);
 	} else {
 		args[0] = m;

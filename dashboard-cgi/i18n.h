@@ -64,7 +64,7 @@ void	i18n_num(const struct i18n_lang *, int64_t v, char *buf, size_t len);
 /* A date in the long or short pattern; wday 0 = Sunday. */
 void	i18n_date(const struct i18n_lang *, int y, int m, int d, int wday,
 	    int long_form, char *buf, size_t len);
-/* A duration in minutes: "2 h 5 min", "45 min" (dur.hm, dur.m). */
+/* A duration in minutes: "2 h 5 min", "2 h", "45 min" (dur.hm, dur.h, dur.m). */
 void	i18n_minutes(const struct i18n_lang *, int64_t minutes, char *buf, size_t len);
 
 #endif

@@ -74,6 +74,10 @@ test_i18n(void **state)
 	assert_string_equal(b, "lunes 23 de noviembre de 2026");
 	i18n_minutes(es, 125, b, sizeof(b));
 	assert_string_equal(b, "2 h 5 min");
+	i18n_minutes(en, 120, b, sizeof(b));
+	assert_string_equal(b, "2 h");
+	i18n_minutes(en, 59, b, sizeof(b));
+	assert_string_equal(b, "59 min");
 	i18n_fmt(en, b, sizeof(b), "home.hello", 1, args);
 	assert_string_equal(b, "Hello, A");
 	i18n_fmt(es, b, sizeof(b), "home.hello", 1, args);
