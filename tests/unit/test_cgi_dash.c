@@ -504,6 +504,16 @@ test_flow(void **state)
 	assert_int_equal(store_aup_acked(w.d.st, "g1", 1, &ts, err, sizeof(err)), 0);
 	assert_int_equal(req(&w, "GET", "/terms", NULL, NULL, NULL), 200);
 	assert_non_null(strstr(body(&w), "id=\"acked\""));
+	assert_int_equal(req(&w, "GET", "/", NULL, NULL, NULL), 200);
+	assert_null(strstr(body(&w), "terms-notice"));
+	/* New terms (aup.yaml version 2): the guardian is asked again. */
+	w.d.aup->version = 2;
+	assert_int_equal(req(&w, "GET", "/", NULL, NULL, NULL), 200);
+	assert_non_null(strstr(body(&w), "terms-notice"));
+	assert_int_equal(req(&w, "GET", "/terms", NULL, NULL, NULL), 200);
+	assert_null(strstr(body(&w), "id=\"acked\""));
+	assert_non_null(strstr(body(&w), "name=\"version\" value=\"2\""));
+	w.d.aup->version = 1;
 	/* Acknowledging a version other than the current one is refused. */
 	snprintf(form, sizeof(form), "version=2&csrf=%s", csrf);
 	assert_int_equal(req(&w, "POST", "/terms", NULL, form, NULL), 409);
