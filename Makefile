@@ -149,7 +149,7 @@ WEB_PKGS = lighttpd chromium
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).
 NET_PKGS = $(shell grep -v '^\#' tests/net/packages.txt)
 # make bench's network section: the peers hallpassd is measured against, and wrk.
-BENCH_PKGS = dnsmasq-base wrk
+BENCH_PKGS = dnsmasq-base squid squidguard wrk
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(NET_PKGS) $(WEB_PKGS) $(BENCH_PKGS)
