@@ -9,23 +9,7 @@ export TOPO_PREFIX="${TOPO_PREFIX:-hp-smoke-}"
 . "$here/topo.env"
 export TOPO_DIR
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { # desc [detail]
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | sed 's/^/#   /'
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() { # desc cmd... : passes if cmd succeeds
-	_d=$1; shift
-	if _out=$("$@" 2>&1); then ok "$_d"; else nok "$_d" "$_out"; fi
-}
-expect() { # desc want cmd... : passes if cmd's output is exactly want
-	_d=$1 _want=$2; shift 2
-	_out=$("$@" 2>&1) || true
-	if [ "$_out" = "$_want" ]; then ok "$_d"; else nok "$_d" "want: $_want
-got:  $_out"; fi
-}
+. "$here/tap.sh"
 fails_fast() { # desc cmd... : passes if cmd fails (its own timeouts bound the time)
 	_d=$1; shift
 	if _out=$("$@" 2>&1); then nok "$_d" "unexpectedly succeeded: $_out"; else ok "$_d"; fi
