@@ -44,8 +44,14 @@ ct_event(enum nf_conntrack_msg_type type, struct nf_conntrack *c, void *data)
 		memcpy(e.orig.src, &s, 4);
 		memcpy(e.orig.dst, &d, 4);
 	} else {
-		memcpy(e.orig.src, nfct_get_attr(c, ATTR_ORIG_IPV6_SRC), 16);
-		memcpy(e.orig.dst, nfct_get_attr(c, ATTR_ORIG_IPV6_DST), 16);
+		const void *s6 = nfct_get_attr(c, ATTR_ORIG_IPV6_SRC);
+		const void *d6 = nfct_get_attr(c, ATTR_ORIG_IPV6_DST);
+
+		/* An event without its addresses names no flow of ours. */
+		if (s6 == NULL || d6 == NULL)
+			return NFCT_CB_CONTINUE;
+		memcpy(e.orig.src, s6, 16);
+		memcpy(e.orig.dst, d6, 16);
 	}
 	if (nfct_attr_is_set(c, ATTR_ORIG_COUNTER_BYTES) > 0)
 		e.bytes += nfct_get_attr_u64(c, ATTR_ORIG_COUNTER_BYTES);

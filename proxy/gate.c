@@ -60,13 +60,6 @@ struct gate {
 	uint8_t			 msg[FORGE_MAX];
 };
 
-static void
-gate_acct_evict(struct flow *f, void *arg)
-{
-	(void)f;
-	(void)arg;
-}
-
 struct gate *
 gate_new(const struct config *cfg, struct policy *p, struct activity *act,
     struct inject *inj, char *err, size_t errlen)
@@ -96,7 +89,6 @@ gate_new(const struct config *cfg, struct policy *p, struct activity *act,
 		gate_free(g);
 		return NULL;
 	}
-	flow_table_set_evict(g->acct, gate_acct_evict, g);
 	g->policy = policy_ref(p);
 	g->act = act;
 	g->inj = inj;
@@ -142,10 +134,11 @@ gate_watch(struct gate *g)
 {
 	if (g->res == NULL)
 		return;
-	resolve_clear(g->res);
+	resolve_rewatch_begin(g->res);
 	policy_safesearch_targets(g->policy, gate_watch_ss, g);
 	if (g->cfg.block_encrypted_dns)
 		(void)policy_category_domains(g->policy, GATE_DOH_CATEGORY, gate_watch_doh, g);
+	resolve_rewatch_end(g->res);
 }
 
 void
@@ -202,8 +195,9 @@ gate_send(struct gate *g, size_t len, uint64_t *counter)
 	if (len == 0 || g->inj == NULL)
 		return;
 	if ((rc = inject_send(g->inj, g->out, len)) != 0) {
-		g->st.inject_failed++;
-		log_msg(LOG_L_WARN, "sending a block answer: %s", strerror(-rc));
+		/* One line per thousand failures: a broken raw socket must not flood the log per packet. */
+		if (g->st.inject_failed++ % 1000 == 0)
+			log_msg(LOG_L_WARN, "sending a block answer: %s", strerror(-rc));
 		return;
 	}
 	(*counter)++;
@@ -617,15 +611,13 @@ gate_dns_response(struct gate *g, const struct classify_result *r, const uint8_t
 /* A port the client's group blocks (VPN defaults, say): the flow ends here, whatever it names. */
 static enum gate_verdict
 gate_port(struct gate *g, struct classify_result *r, const uint8_t *ip, size_t caplen,
-    const uint8_t *mac, uint64_t now_ms)
+    const uint8_t *mac, const struct policy_student *st, uint64_t now_ms)
 {
-	const struct policy_student	*st;
 	struct policy_decision		 d;
 	char				 addr[INET6_ADDRSTRLEN];
 	unsigned			 line;
 	enum gate_verdict		 v;
 
-	st = policy_client_lookup(g->policy, mac, r->pkt.af, r->pkt.src);
 	if (!policy_port_blocked(g->policy, st, r->pkt.proto, r->pkt.dport, &line))
 		return GATE_ACCEPT;
 	if (inet_ntop(r->pkt.af, r->pkt.dst, addr, sizeof(addr)) == NULL)
@@ -683,13 +675,13 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 {
 	struct classify_result		 r;
 	struct policy_decision		 d;
-	const struct policy_student	*st;
+	const struct policy_student	*st = NULL;
 	enum policy_action		 action;
 	enum gate_verdict		 v;
 	char				 addr[INET6_ADDRSTRLEN];
 	const char			*host, *note = NULL, *mapped;
 	char				 mapname[CLASSIFY_HOST_BUFSZ];
-	int				 force_nx = 0;
+	int				 force_nx = 0, have_st = 0;
 
 	g->st.packets++;
 	classify_packet_cap(g->cls, ip, caplen, wirelen, now_ms, &r);
@@ -699,9 +691,13 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 	if (r.status != CLASSIFY_MALFORMED && r.pkt.dport != 53 &&
 	    (r.pkt.proto == PKT_PROTO_TCP || r.pkt.proto == PKT_PROTO_UDP) &&
 	    r.pkt.fragment != PKT_FRAG_LATER &&
-	    (r.flow == NULL || r.flow->verdict == V_NONE) &&
-	    (v = gate_port(g, &r, ip, caplen, mac, now_ms)) != GATE_ACCEPT)
-		return v;
+	    (r.flow == NULL || r.flow->verdict == V_NONE)) {
+		/* Looked up once: the port check and the decision below share it. */
+		st = policy_client_lookup(g->policy, mac, r.pkt.af, r.pkt.src);
+		have_st = 1;
+		if ((v = gate_port(g, &r, ip, caplen, mac, st, now_ms)) != GATE_ACCEPT)
+			return v;
+	}
 	switch (r.status) {
 	case CLASSIFY_MALFORMED:
 		/* The kernel would forward it; a filter must not: it could hide a name. */
@@ -732,7 +728,8 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 	case CLASSIFY_NAME:
 		break;
 	}
-	st = policy_client_lookup(g->policy, mac, r.pkt.af, r.pkt.src);
+	if (!have_st)
+		st = policy_client_lookup(g->policy, mac, r.pkt.af, r.pkt.src);
 	if (r.status == CLASSIFY_NAME) {
 		host = r.host;
 		policy_decide(g->policy, st, host, strlen(host),

@@ -18,6 +18,7 @@ struct resolve_slot {
 	struct resolve_entry	 e;
 	int			 used;
 	int			 in_flight;
+	int			 unwatched;	/* not named again in a rewatch yet */
 	uint32_t		 gen;		/* bumped when the slot is cleared: late answers are ignored */
 	uint64_t		 next_try_ms;
 };
@@ -100,6 +101,7 @@ resolve_watch(struct resolve *r, const char *name, int tag)
 	for (size_t i = 0; i < r->nslots; i++) {
 		if (r->slots[i].used && strcmp(r->slots[i].e.name, name) == 0) {
 			r->slots[i].e.tag = tag;
+			r->slots[i].unwatched = 0;
 			return 0;
 		}
 		if (!r->slots[i].used && free_idx == r->nslots)
@@ -122,14 +124,26 @@ resolve_watch(struct resolve *r, const char *name, int tag)
 }
 
 void
-resolve_clear(struct resolve *r)
+resolve_rewatch_begin(struct resolve *r)
+{
+	for (size_t i = 0; i < r->nslots; i++)
+		r->slots[i].unwatched = r->slots[i].used;
+}
+
+void
+resolve_rewatch_end(struct resolve *r)
 {
 	for (size_t i = 0; i < r->nslots; i++) {
+		if (!r->slots[i].unwatched)
+			continue;
+		/* A lookup still under way finds another generation and is ignored. */
 		r->slots[i].used = 0;
+		r->slots[i].unwatched = 0;
 		r->slots[i].in_flight = 0;
 		r->slots[i].gen++;
 	}
-	r->nslots = 0;
+	while (r->nslots > 0 && !r->slots[r->nslots - 1].used)
+		r->nslots--;
 }
 
 const struct resolve_entry *

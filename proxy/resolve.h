@@ -35,8 +35,13 @@ struct resolve	*resolve_new(const char *servers, unsigned timeout_ms, char *err,
 void		 resolve_free(struct resolve *);
 /* Keeps name (up to 255 bytes) resolved from now on; tag is returned with it. -1 when full. */
 int		 resolve_watch(struct resolve *, const char *name, int tag);
-/* Forgets every watched name (before watching a reloaded set). */
-void		 resolve_clear(struct resolve *);
+/*
+ * A reloaded set of names: between resolve_rewatch_begin and _end, names
+ * watched again keep what is known of them (no new lookup, no gap in the
+ * answers); the others are forgotten at _end.
+ */
+void		 resolve_rewatch_begin(struct resolve *);
+void		 resolve_rewatch_end(struct resolve *);
 /* What is known of name now, or NULL if it is not watched.  Never waits. */
 const struct resolve_entry *resolve_get(const struct resolve *, const char *name);
 /* The watched name one of whose addresses is addr (af AF_INET/AF_INET6), or NULL. */

@@ -235,6 +235,8 @@ i=0
 while ! grep -q "reloaded" "$work/hallpassd.log" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 check "reload: SIGHUP loads the new rules" grep -q "reloaded $cfg" "$work/hallpassd.log"
 expect "reload: games now blocked for s2" 403 http_code "$NS_STUDENT2" minecraft.net
+expect "reload: safe search still answers with the target's address after a reload" \
+	"CNAME forcesafesearch.google.com. A $SAFE_GOOGLE_IP4" answer "$NS_STUDENT" www.google.com A
 expect "DNS map: TLS without SNI to the address s2 learned from minecraft.net is now blocked" \
 	failed nosni "$NS_STUDENT2" "$UPSTREAM_IP4"
 wait "$dl"

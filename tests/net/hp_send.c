@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "forge.h"
+#include "../pktbuild.h"
 
 static uint64_t rng_state;
 
@@ -28,13 +29,6 @@ rnd(void)
 	return (uint32_t)((rng_state * 2685821657736338717ULL) >> 32);
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static int
 parse_mac(const char *s, uint8_t mac[6])
 {
@@ -45,61 +39,6 @@ parse_mac(const char *s, uint8_t mac[6])
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)v[i];
 	return 0;
-}
-
-/* A minimal TLS 1.2/1.3 ClientHello naming host, as a TCP payload. */
-static size_t
-client_hello(uint8_t *b, const char *host)
-{
-	size_t	hl = strlen(host), o = 0, ext, hs;
-
-	b[o++] = 0x16, b[o++] = 3, b[o++] = 1, o += 2;	/* record; length later */
-	hs = o;
-	b[o++] = 1, o += 3;				/* ClientHello; length later */
-	b[o++] = 3, b[o++] = 3;
-	for (int i = 0; i < 32; i++)
-		b[o++] = (uint8_t)rnd();
-	b[o++] = 0;					/* session id */
-	b[o++] = 0, b[o++] = 2, b[o++] = 0x13, b[o++] = 0x01;
-	b[o++] = 1, b[o++] = 0;				/* compression */
-	ext = o;
-	o += 2;
-	b[o++] = 0, b[o++] = 0;				/* server_name */
-	put16(b + o, (uint16_t)(hl + 5)), o += 2;
-	put16(b + o, (uint16_t)(hl + 3)), o += 2;
-	b[o++] = 0;
-	put16(b + o, (uint16_t)hl), o += 2;
-	memcpy(b + o, host, hl), o += hl;
-	put16(b + ext, (uint16_t)(o - ext - 2));
-	put16(b + 3, (uint16_t)(o - 5));
-	b[hs + 1] = 0;
-	put16(b + hs + 2, (uint16_t)(o - hs - 4));
-	return o;
-}
-
-static size_t
-dns_query(uint8_t *b, const char *name)
-{
-	size_t o = 12, n = strlen(name), i = 0;
-
-	memset(b, 0, 12);
-	put16(b, (uint16_t)rnd());
-	put16(b + 2, 0x0100);
-	put16(b + 4, 1);
-	while (i < n) {
-		size_t j = i;
-
-		while (j < n && name[j] != '.')
-			j++;
-		b[o++] = (uint8_t)(j - i);
-		memcpy(b + o, name + i, j - i);
-		o += j - i;
-		i = j + 1;
-	}
-	b[o++] = 0;
-	put16(b + o, 1), o += 2;
-	put16(b + o, 1), o += 2;
-	return o;
 }
 
 /* One malformed or odd packet for the student at src to the upstream at dst; returns its IP length. */
@@ -115,7 +54,7 @@ garbage(uint8_t *ip, int v6, const uint8_t *src, const uint8_t *dst)
 	switch (kind) {
 	case 0:
 	case 1:
-		plen = client_hello(pay, kind ? "garbage.test" : "www.bet365.com");
+		plen = pktbuild_client_hello(pay, kind ? "garbage.test" : "www.bet365.com", 0);
 		proto = 6, dport = 443;
 		break;
 	case 2:
@@ -124,7 +63,8 @@ garbage(uint8_t *ip, int v6, const uint8_t *src, const uint8_t *dst)
 		proto = 6, dport = 80;
 		break;
 	case 3:
-		plen = dns_query(pay, rnd() % 2 ? "allowed.test" : "bet365.com");
+		plen = pktbuild_dns_query(pay, (uint16_t)rnd(), rnd() % 2 ? "allowed.test" : "bet365.com",
+		    1, 0);
 		proto = 17, dport = 53;
 		break;
 	case 4:
@@ -153,8 +93,8 @@ garbage(uint8_t *ip, int v6, const uint8_t *src, const uint8_t *dst)
 		break;
 	case 2:		/* absurd length fields (TLS record, handshake, DNS counts) */
 		if (plen > 12) {
-			put16(pay + 3, 0xffff);
-			put16(pay + 4, (uint16_t)rnd());
+			pktbuild_put16(pay + 3, 0xffff);
+			pktbuild_put16(pay + 4, (uint16_t)rnd());
 			pay[rnd() % plen] = 0xff;
 		}
 		break;
@@ -171,31 +111,31 @@ garbage(uint8_t *ip, int v6, const uint8_t *src, const uint8_t *dst)
 	len = hl + l4h + plen;
 	memset(ip, 0, hl + l4h);
 	l4 = ip + hl;
-	put16(l4, (uint16_t)(1024 + rnd() % 60000));
-	put16(l4 + 2, dport);
+	pktbuild_put16(l4, (uint16_t)(1024 + rnd() % 60000));
+	pktbuild_put16(l4 + 2, dport);
 	if (proto == 6) {
-		put16(l4 + 4, (uint16_t)rnd());
-		put16(l4 + 6, (uint16_t)rnd());
+		pktbuild_put16(l4 + 4, (uint16_t)rnd());
+		pktbuild_put16(l4 + 6, (uint16_t)rnd());
 		/* A data offset that may point past the segment. */
 		l4[12] = (uint8_t)((rnd() % 8 == 0 ? (rnd() % 16) : 5) << 4);
 		l4[13] = 0x18;
-		put16(l4 + 14, 8192);
+		pktbuild_put16(l4 + 14, 8192);
 	} else
-		put16(l4 + 4, (uint16_t)(rnd() % 8 == 0 ? rnd() : l4h + plen));
+		pktbuild_put16(l4 + 4, (uint16_t)(rnd() % 8 == 0 ? rnd() : l4h + plen));
 	memcpy(l4 + l4h, pay, plen);
 	if (v6) {
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)(l4h + plen));
+		pktbuild_put16(ip + 4, (uint16_t)(l4h + plen));
 		ip[6] = proto, ip[7] = 64;
 		memcpy(ip + 8, src, 16);
 		memcpy(ip + 24, dst, 16);
 	} else {
 		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)len);
+		pktbuild_put16(ip + 2, (uint16_t)len);
 		ip[8] = 64, ip[9] = proto;
 		memcpy(ip + 12, src, 4);
 		memcpy(ip + 16, dst, 4);
-		put16(ip + 10, forge_checksum(ip, 20, 0));
+		pktbuild_put16(ip + 10, forge_checksum(ip, 20, 0));
 	}
 	return len;
 }
@@ -235,7 +175,7 @@ cmd_garbage(int argc, char **argv)
 
 		memcpy(frame, dmac, 6);
 		memcpy(frame + 6, smac, 6);
-		put16(frame + 12, v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IP);
+		pktbuild_put16(frame + 12, v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IP);
 		if (sendto(fd, frame, 14 + len, 0, (struct sockaddr *)&sll, sizeof(sll)) > 0)
 			sent++;
 		if (i % 64 == 63)

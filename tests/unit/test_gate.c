@@ -17,17 +17,11 @@
 #include "pkt.h"
 #include "policy.h"
 #include "testutil.h"
+#include "../pktbuild.h"
 
 static const uint8_t mac_s1[6] = { 2, 0, 0, 0, 0x10, 1 };	/* student s1 in fixtures/base */
 static const uint8_t mac_other[6] = { 2, 0, 0, 0, 0x99, 9 };
 static const uint8_t cli4[4] = { 10, 77, 1, 10 }, srv4[4] = { 10, 77, 2, 2 };
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static uint16_t
 get16(const uint8_t *p)
@@ -41,40 +35,6 @@ get32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* A DNS query for name/qtype, with an OPT record when edns is set. */
-static size_t
-dns_query(uint8_t *b, const char *name, uint16_t qtype, int edns)
-{
-	size_t o = 12, n = strlen(name), i = 0;
-
-	memset(b, 0, 12);
-	put16(b, 0x1234);
-	put16(b + 2, 0x0120);	/* RD, AD */
-	put16(b + 4, 1);
-	while (i < n) {
-		size_t j = i;
-
-		while (j < n && name[j] != '.')
-			j++;
-		b[o++] = (uint8_t)(j - i);
-		memcpy(b + o, name + i, j - i);
-		o += j - i;
-		i = j + 1;
-	}
-	b[o++] = 0;
-	put16(b + o, qtype);
-	put16(b + o + 2, 1);
-	o += 4;
-	if (edns) {
-		put16(b + 10, 1);
-		memset(b + o, 0, 11);
-		put16(b + o + 1, 41);
-		put16(b + o + 3, 1232);
-		o += 11;
-	}
-	return o;
-}
-
 /* An IPv4 packet from the student to the server carrying an L4 header and payload. */
 static size_t
 ip4(uint8_t *b, uint8_t proto, uint16_t sport, uint16_t dport, uint32_t seq,
@@ -85,14 +45,14 @@ ip4(uint8_t *b, uint8_t proto, uint16_t sport, uint16_t dport, uint32_t seq,
 
 	memset(b, 0, 20 + l4h);
 	b[0] = 0x45;
-	put16(b + 2, (uint16_t)len);
+	pktbuild_put16(b + 2, (uint16_t)len);
 	b[8] = 64;
 	b[9] = proto;
 	memcpy(b + 12, cli4, 4);
 	memcpy(b + 16, srv4, 4);
-	put16(b + 10, forge_checksum(b, 20, 0));
-	put16(l4, sport);
-	put16(l4 + 2, dport);
+	pktbuild_put16(b + 10, forge_checksum(b, 20, 0));
+	pktbuild_put16(l4, sport);
+	pktbuild_put16(l4 + 2, dport);
 	if (proto == PKT_PROTO_TCP) {
 		l4[4] = (uint8_t)(seq >> 24), l4[5] = (uint8_t)(seq >> 16);
 		l4[6] = (uint8_t)(seq >> 8), l4[7] = (uint8_t)seq;
@@ -100,57 +60,16 @@ ip4(uint8_t *b, uint8_t proto, uint16_t sport, uint16_t dport, uint32_t seq,
 		l4[12] = 5 << 4;
 		l4[13] = tcpflags;
 	} else
-		put16(l4 + 4, (uint16_t)(8 + plen));
+		pktbuild_put16(l4 + 4, (uint16_t)(8 + plen));
 	if (plen > 0)
 		memcpy(l4 + l4h, pay, plen);
 	return len;
 }
 
-/* A TLS ClientHello with one server_name. */
-static size_t
-client_hello_ext(uint8_t *b, const char *host, int ech)
-{
-	size_t	hl = host != NULL ? strlen(host) : 0, o = 0, ext, hs;
-
-	b[o++] = 0x16, b[o++] = 3, b[o++] = 1, o += 2;
-	hs = o;
-	b[o++] = 1, o += 3;
-	b[o++] = 3, b[o++] = 3;
-	memset(b + o, 0xab, 32), o += 32;
-	b[o++] = 0;
-	b[o++] = 0, b[o++] = 2, b[o++] = 0x13, b[o++] = 0x01;
-	b[o++] = 1, b[o++] = 0;
-	ext = o;
-	o += 2;
-	if (host != NULL) {
-		b[o++] = 0, b[o++] = 0;
-		put16(b + o, (uint16_t)(hl + 5)), o += 2;
-		put16(b + o, (uint16_t)(hl + 3)), o += 2;
-		b[o++] = 0;
-		put16(b + o, (uint16_t)hl), o += 2;
-		memcpy(b + o, host, hl), o += hl;
-		if (ech) {
-			/* encrypted_client_hello (0xfe0d): outer type, then opaque bytes. */
-			b[o++] = 0xfe, b[o++] = 0x0d, b[o++] = 0, b[o++] = 8;
-			b[o++] = 0;	/* outer */
-			memset(b + o, 0x42, 7), o += 7;
-		}
-	} else {
-		/* Some extension, so the list is not empty: supported_versions TLS 1.3. */
-		b[o++] = 0, b[o++] = 43, b[o++] = 0, b[o++] = 3, b[o++] = 2;
-		b[o++] = 3, b[o++] = 4;
-	}
-	put16(b + ext, (uint16_t)(o - ext - 2));
-	put16(b + 3, (uint16_t)(o - 5));
-	b[hs + 1] = 0;
-	put16(b + hs + 2, (uint16_t)(o - hs - 4));
-	return o;
-}
-
 static size_t
 client_hello(uint8_t *b, const char *host)
 {
-	return client_hello_ext(b, host, 0);
+	return pktbuild_client_hello(b, host, 0);
 }
 
 /* The transport checksum of a parsed packet verifies (sums to zero). */
@@ -177,7 +96,7 @@ static void
 test_dns_nxdomain_with_ede(void **state)
 {
 	uint8_t				 q[512], out[FORGE_MAX];
-	size_t				 ql = dns_query(q, "bet365.com", 1, 1), n;
+	size_t				 ql = pktbuild_dns_query(q, 0x1234, "bet365.com", 1, 1), n;
 	struct forge_dns_answer		 a = { .rcode = FORGE_RCODE_NXDOMAIN, .ttl = 60,
 	    .ede = FORGE_EDE_FILTERED, .ede_text = "blocked: gambling" };
 
@@ -200,7 +119,7 @@ test_dns_nxdomain_with_ede(void **state)
 	assert_memory_equal(out + ql + 17, "blocked: gambling", 17);
 	assert_int_equal(n, ql + 11 + 6 + 17);
 	/* Without EDNS in the query there is no OPT in the answer. */
-	ql = dns_query(q, "bet365.com", 1, 0);
+	ql = pktbuild_dns_query(q, 0x1234, "bet365.com", 1, 0);
 	assert_int_equal(forge_dns_message(q, ql, &a, out, sizeof(out)), ql);
 	assert_int_equal(get16(out + 10), 0);
 }
@@ -216,7 +135,7 @@ test_dns_address_answers(void **state)
 	    .a6 = a6, .na6 = 1 };
 
 	(void)state;
-	ql = dns_query(q, "www.bet365.com", 1, 0);
+	ql = pktbuild_dns_query(q, 0x1234, "www.bet365.com", 1, 0);
 	n = forge_dns_message(q, ql, &a, out, sizeof(out));
 	assert_int_equal(n, ql + 16);
 	assert_int_equal(get16(out + 6), 1);
@@ -224,13 +143,13 @@ test_dns_address_answers(void **state)
 	assert_int_equal(get16(out + ql + 2), 1);
 	assert_int_equal(get32(out + ql + 6), 60);
 	assert_memory_equal(out + ql + 12, a4, 4);
-	ql = dns_query(q, "www.bet365.com", 28, 0);
+	ql = pktbuild_dns_query(q, 0x1234, "www.bet365.com", 28, 0);
 	n = forge_dns_message(q, ql, &a, out, sizeof(out));
 	assert_int_equal(n, ql + 28);
 	assert_int_equal(get16(out + ql + 2), 28);
 	assert_memory_equal(out + ql + 12, a6, 16);
 	/* Another type: no data, no error. */
-	ql = dns_query(q, "www.bet365.com", 15, 0);
+	ql = pktbuild_dns_query(q, 0x1234, "www.bet365.com", 15, 0);
 	assert_int_equal(forge_dns_message(q, ql, &a, out, sizeof(out)), ql);
 	assert_int_equal(get16(out + 6), 0);
 	assert_int_equal(get16(out + 2) & 0x000f, 0);
@@ -241,7 +160,7 @@ test_dns_cname(void **state)
 {
 	static const uint8_t		 a4[8] = { 10, 77, 2, 10, 10, 77, 2, 11 };
 	uint8_t				 q[512], out[FORGE_MAX];
-	size_t				 ql = dns_query(q, "www.google.com", 1, 0), n, o;
+	size_t				 ql = pktbuild_dns_query(q, 0x1234, "www.google.com", 1, 0), n, o;
 	struct forge_dns_answer		 a = { .ttl = 300, .cname = "forcesafesearch.google.com",
 	    .a4 = a4, .na4 = 2 };
 
@@ -268,7 +187,7 @@ static void
 test_dns_refuses_bad_queries(void **state)
 {
 	uint8_t				 q[512], out[FORGE_MAX];
-	size_t				 ql = dns_query(q, "bet365.com", 1, 1);
+	size_t				 ql = pktbuild_dns_query(q, 0x1234, "bet365.com", 1, 1);
 	struct forge_dns_answer		 a = { .rcode = FORGE_RCODE_NXDOMAIN, .ede = 17,
 	    .ede_text = "x" };
 
@@ -283,9 +202,9 @@ test_dns_refuses_bad_queries(void **state)
 	}
 	for (size_t i = 0; i < 40; i++)
 		assert_int_equal(forge_dns_message(q, ql, &a, out, i), 0);
-	put16(q + 4, 2);
+	pktbuild_put16(q + 4, 2);
 	assert_int_equal(forge_dns_message(q, ql, &a, out, sizeof(out)), 0);
-	put16(q + 4, 1);
+	pktbuild_put16(q + 4, 1);
 	q[12] = 0xc0;	/* a compressed question name */
 	assert_int_equal(forge_dns_message(q, ql, &a, out, sizeof(out)), 0);
 }
@@ -446,10 +365,10 @@ test_gate_verdicts(void **state)
 	size_t			 n, ql;
 	enum gate_verdict	 s;
 
-	ql = dns_query(q, "bet365.com", 1, 0);
+	ql = pktbuild_dns_query(q, 0x1234, "bet365.com", 1, 0);
 	n = ip4(pkt, PKT_PROTO_UDP, 5353, 53, 0, 0, q, ql);
 	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1000), GATE_DROP);
-	ql = dns_query(q, "allowed.test", 1, 0);
+	ql = pktbuild_dns_query(q, 0x1234, "allowed.test", 1, 0);
 	n = ip4(pkt, PKT_PROTO_UDP, 5354, 53, 0, 0, q, ql);
 	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1000), GATE_ACCEPT);
 
@@ -540,7 +459,7 @@ test_gate_dns_map(void **state)
 
 	/* Without an answer, a ClientHello without SNI is judged by its address: allowed. */
 	assert_int_equal(tls_flow(fx->g, mac_s1, 42000, NULL, &s), GATE_ALLOW_FLOW);
-	ql = dns_query(dq, "www.bet365.com", 1, 0);
+	ql = pktbuild_dns_query(dq, 0x1234, "www.bet365.com", 1, 0);
 	n = ip4(qpkt, PKT_PROTO_UDP, 5400, 53, 0, 0, dq, ql);
 	assert_int_equal(pkt_parse_ip(qpkt, n, &q), 0);
 	ml = forge_dns_message(dq, ql, &a, msg, sizeof(msg));
@@ -551,12 +470,12 @@ test_gate_dns_map(void **state)
 
 	/* ECH: the outer name is allowed, the name the client resolved is not. */
 	uint8_t pkt[1500], ch[600];
-	size_t	cl = client_hello_ext(ch, "public.example.net", 1);
+	size_t	cl = pktbuild_client_hello(ch, "public.example.net", 1);
 
 	n = ip4(pkt, PKT_PROTO_TCP, 42002, 443, 100, PKT_TCP_ACK | PKT_TCP_PSH, ch, cl);
 	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1600), GATE_BLOCK_FLOW);
 	/* Without ECH the same outer name stands on its own. */
-	cl = client_hello_ext(ch, "public.example.net", 0);
+	cl = pktbuild_client_hello(ch, "public.example.net", 0);
 	n = ip4(pkt, PKT_PROTO_TCP, 42003, 443, 100, PKT_TCP_ACK | PKT_TCP_PSH, ch, cl);
 	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1600), GATE_ALLOW_FLOW);
 }
