@@ -80,7 +80,7 @@ main(void)
 	}
 	have_i18n = 1;
 	if (config_load(&cfg, confdir, &dg) == -1 ||
-	    (d.pol = policy_load(confdir, &dg)) == NULL ||
+	    (d.pol = policy_load_roster(confdir, &dg)) == NULL ||
 	    (d.aup = aup_load(confdir, &dg)) == NULL) {
 		main_log_diag(&dg);
 		main_fail(500, "configuration errors (see above)");

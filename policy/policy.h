@@ -59,6 +59,18 @@ struct policy_decision {
  * adds every problem found to diag as "FILE:LINE:COLUMN: message".
  */
 struct policy	*policy_load(const char *dir, struct diag *);
+/*
+ * Loads only DIR/policy.yaml (time zone, groups, schedules, students,
+ * guardians) for programs that need the roster but never decide, such as
+ * hallpass.cgi: rules.d and safesearch.yaml are not read, so a category a
+ * group blocks is not checked against rules.d and is left out.  The snapshot
+ * supports the roster accessors (policy_student_*, policy_client_lookup,
+ * policy_guardian_*), policy_timezone, policy_default_group,
+ * policy_parse_local and policy_local_day; policy_decide,
+ * policy_category_domains, policy_safesearch_targets and policy_stats
+ * answer as if rules.d were empty and must not be relied on.
+ */
+struct policy	*policy_load_roster(const char *dir, struct diag *);
 /* Snapshots are shared between threads: the last unref frees. */
 struct policy	*policy_ref(struct policy *);
 void		 policy_unref(struct policy *);

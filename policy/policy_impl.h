@@ -127,6 +127,7 @@ struct policy {
 	struct tz		*tz;
 	char			*default_group_name;
 	uint32_t		 default_group;
+	int			 roster_only;	/* policy_load_roster: no rules.d, no decisions */
 
 	struct policy_category	*categories;
 	size_t			 ncategories;

@@ -113,6 +113,9 @@ policy_blocks(struct policy *p, struct ycfg *y, yaml_node_t *n,
 			continue;
 		}
 		if ((c = policy_category_find(p, s)) < 0) {
+			/* Roster-only never read rules.d: no category can be known or wrong. */
+			if (p->roster_only)
+				continue;
 			ycfg_err(y, it, "unknown category \"%.80s\" (no rules.d/%.80s.yaml)",
 			    s, s);
 			continue;
@@ -812,8 +815,8 @@ policy_free(struct policy *p)
 	free(p);
 }
 
-struct policy *
-policy_load(const char *dir, struct diag *d)
+static struct policy *
+policy_load_mode(const char *dir, int roster_only, struct diag *d)
 {
 	struct policy	*p;
 	size_t		 before = diag_count(d);
@@ -822,6 +825,7 @@ policy_load(const char *dir, struct diag *d)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	atomic_init(&p->refs, 1);
+	p->roster_only = roster_only;
 	p->dir = strdup(dir);
 	p->domains = domtab_new();
 	p->urlhosts = domtab_new();
@@ -835,9 +839,11 @@ policy_load(const char *dir, struct diag *d)
 	}
 	/* Host names are at most 253 bytes, but a careless pattern can still backtrack hard. */
 	pcre2_set_match_limit(p->mctx, 100000);
-	bad |= policy_rules_load(p, dir, d);
+	if (!roster_only)
+		bad |= policy_rules_load(p, dir, d);
 	bad |= policy_main_load(p, dir, d);
-	bad |= policy_safesearch_load(p, dir, d);
+	if (!roster_only)
+		bad |= policy_safesearch_load(p, dir, d);
 	if (!bad && diag_count(d) == before) {
 		if (domtab_build(p->domains) != 0 || domtab_build(p->urlhosts) != 0 ||
 		    domtab_build(p->sshosts) != 0) {
@@ -850,6 +856,18 @@ policy_load(const char *dir, struct diag *d)
 		return NULL;
 	}
 	return p;
+}
+
+struct policy *
+policy_load(const char *dir, struct diag *d)
+{
+	return policy_load_mode(dir, 0, d);
+}
+
+struct policy *
+policy_load_roster(const char *dir, struct diag *d)
+{
+	return policy_load_mode(dir, 1, d);
 }
 
 struct policy *
