@@ -399,10 +399,6 @@ dash_login_post(struct dash *d)
 	char				 acct[96], addr[96], hash[STORE_PWHASH_MAX];
 	int				 rc;
 
-	if (!dash_pre_ok(d)) {
-		dash_error(d, 403, "err.csrf");
-		return;
-	}
 	if (strlen(user) > 254 || strlen(pw) > DASH_PW_MAX) {
 		dash_error(d, 400, "err.badrequest");
 		return;
@@ -506,10 +502,6 @@ dash_enrol_post(struct dash *d)
 	char		 addr[96], gid[80], hash[STORE_PWHASH_MAX];
 	int		 rc;
 
-	if (!dash_pre_ok(d)) {
-		dash_error(d, 403, "err.csrf");
-		return;
-	}
 	snprintf(addr, sizeof(addr), "addr:%.80s", d->req->remote_addr);
 	if ((rc = dash_throttled(d->st, NULL, addr, d->now_ms, d->err,
 	    sizeof(d->err))) != 0) {
@@ -904,11 +896,95 @@ dash_auth(struct dash *d)
 	return 0;
 }
 
+/*
+ * Who may use a route.  GUEST pages (login, enrol) send a logged-in parent
+ * home on GET so they never hold two sessions; REQUIRED pages redirect a GET
+ * to the login page and refuse a POST, whose form could not have come from us.
+ */
+enum dash_auth_need { DASH_AUTH_NONE = 0, DASH_AUTH_GUEST, DASH_AUTH_REQUIRED };
+
+/*
+ * Which token a POST must carry.  SESSION is the session's token, checked
+ * whenever there is a session (logout without one has nothing to protect);
+ * PRE is the hp_pre double-submit cookie of the forms used before a session
+ * exists, handed out on every request to such a page.
+ */
+enum dash_csrf_need { DASH_CSRF_NONE = 0, DASH_CSRF_SESSION, DASH_CSRF_PRE };
+
+struct dash_route {
+	const char		*path;
+	enum cgi_method		 method;	/* CGI_GET also serves HEAD */
+	void			(*handler)(struct dash *);
+	enum dash_auth_need	 auth;
+	enum dash_csrf_need	 csrf;
+};
+
+static void
+dash_login_get(struct dash *d)
+{
+	dash_login_form(d, NULL, "");
+}
+
+static void
+dash_enrol_get(struct dash *d)
+{
+	dash_enrol_form(d, NULL);
+}
+
+static void
+dash_terms_get(struct dash *d)
+{
+	dash_terms(d, cgi_kv_get(&d->req->query, "acked") != NULL);
+}
+
+/* Every page of the dashboard: docs/dashboard.md's table of pages is this one. */
+static const struct dash_route dash_routes[] = {
+	{ "",		CGI_GET,	dash_home,		DASH_AUTH_REQUIRED,	DASH_CSRF_NONE },
+	{ "login",	CGI_GET,	dash_login_get,		DASH_AUTH_GUEST,	DASH_CSRF_PRE },
+	{ "login",	CGI_POST,	dash_login_post,	DASH_AUTH_GUEST,	DASH_CSRF_PRE },
+	{ "enrol",	CGI_GET,	dash_enrol_get,		DASH_AUTH_GUEST,	DASH_CSRF_PRE },
+	{ "enrol",	CGI_POST,	dash_enrol_post,	DASH_AUTH_GUEST,	DASH_CSRF_PRE },
+	{ "logout",	CGI_POST,	dash_logout_post,	DASH_AUTH_NONE,		DASH_CSRF_SESSION },
+	{ "child",	CGI_GET,	dash_page_child,	DASH_AUTH_REQUIRED,	DASH_CSRF_NONE },
+	{ "terms",	CGI_GET,	dash_terms_get,		DASH_AUTH_NONE,		DASH_CSRF_NONE },
+	{ "terms",	CGI_POST,	dash_terms_post,	DASH_AUTH_REQUIRED,	DASH_CSRF_SESSION },
+	{ "lang",	CGI_GET,	dash_lang,		DASH_AUTH_NONE,		DASH_CSRF_NONE },
+};
+
+/*
+ * The route for path and method, or NULL with *known set when the path
+ * exists under other methods (a 405, whose Allow lists them in allow).
+ */
+static const struct dash_route *
+dash_route_find(const char *path, enum cgi_method method, int *known,
+    char *allow, size_t len)
+{
+	const struct dash_route	*r = NULL;
+	int			 get = 0, post = 0;
+
+	if (method == CGI_HEAD)
+		method = CGI_GET;
+	for (size_t i = 0; i < sizeof(dash_routes) / sizeof(dash_routes[0]); i++) {
+		if (strcmp(dash_routes[i].path, path) != 0)
+			continue;
+		if (dash_routes[i].method == method)
+			r = &dash_routes[i];
+		get |= dash_routes[i].method == CGI_GET;
+		post |= dash_routes[i].method == CGI_POST;
+	}
+	*known = get || post;
+	snprintf(allow, len, "%s%s%s", get ? "GET, HEAD" : "",
+	    get && post ? ", " : "", post ? "POST" : "");
+	return r;
+}
+
 int
 dash_handle(struct dash *d, const struct cgi_req *req, struct cgi_out *out)
 {
-	const char	*path = req->path;
-	int		 post = req->method == CGI_POST;
+	const struct dash_route	*r;
+	const char		*path = req->path;
+	char			 allow[32];
+	int			 post = req->method == CGI_POST, known;
 
 	d->req = req;
 	d->out = out;
@@ -930,47 +1006,30 @@ dash_handle(struct dash *d, const struct cgi_req *req, struct cgi_out *out)
 		dash_error(d, 403, "err.csrf");
 		return 0;
 	}
-	if (strcmp(path, "login") == 0 || strcmp(path, "enrol") == 0) {
-		dash_pre_token(d);
-		/* A logged-in parent has nothing to do here; sending them home avoids a second session. */
-		if (d->authed && !post)
+	if ((r = dash_route_find(path, req->method, &known, allow,
+	    sizeof(allow))) == NULL) {
+		if (known) {
+			cgi_out_header(out, "Allow", allow);
+			dash_error(d, 405, "err.method");
+		} else
+			dash_error(d, 404, "err.notfound");
+	} else {
+		if (r->csrf == DASH_CSRF_PRE)
+			dash_pre_token(d);
+		if (r->auth == DASH_AUTH_GUEST && d->authed && !post)
 			dash_redirect(d, "");
-		else if (strcmp(path, "login") == 0)
-			post ? dash_login_post(d) : dash_login_form(d, NULL, "");
-		else
-			post ? dash_enrol_post(d) : dash_enrol_form(d, NULL);
-	} else if (strcmp(path, "terms") == 0) {
-		if (!post)
-			dash_terms(d, cgi_kv_get(&req->query, "acked") != NULL);
-		else if (!d->authed)
+		else if (r->auth == DASH_AUTH_REQUIRED && !d->authed && !post)
+			dash_redirect(d, "login");
+		else if (r->auth == DASH_AUTH_REQUIRED && !d->authed)
 			dash_error(d, 403, "err.login");
-		else if (!dash_csrf_ok(&d->sess, cgi_kv_get(&req->form, "csrf")))
+		else if (post && r->csrf == DASH_CSRF_PRE && !dash_pre_ok(d))
+			dash_error(d, 403, "err.csrf");
+		else if (post && r->csrf == DASH_CSRF_SESSION && d->authed &&
+		    !dash_csrf_ok(&d->sess, cgi_kv_get(&req->form, "csrf")))
 			dash_error(d, 403, "err.csrf");
 		else
-			dash_terms_post(d);
-	} else if (strcmp(path, "lang") == 0 && !post) {
-		dash_lang(d);
-	} else if (strcmp(path, "logout") == 0 && post) {
-		if (d->authed && !dash_csrf_ok(&d->sess, cgi_kv_get(&req->form, "csrf")))
-			dash_error(d, 403, "err.csrf");
-		else
-			dash_logout_post(d);
-	} else if (strcmp(path, "") == 0 && !post) {
-		if (!d->authed)
-			dash_redirect(d, "login");
-		else
-			dash_home(d);
-	} else if (strcmp(path, "child") == 0 && !post) {
-		if (!d->authed)
-			dash_redirect(d, "login");
-		else
-			dash_page_child(d);
-	} else if (post && (strcmp(path, "") == 0 || strcmp(path, "child") == 0 ||
-	    strcmp(path, "lang") == 0)) {
-		cgi_out_header(out, "Allow", "GET, HEAD");
-		dash_error(d, 405, "err.method");
-	} else
-		dash_error(d, 404, "err.notfound");
+			r->handler(d);
+	}
 	if (out->body.oom || out->hdr.oom) {
 		snprintf(d->err, sizeof(d->err), "out of memory");
 		cgi_out_reset(out);

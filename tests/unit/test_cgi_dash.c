@@ -304,7 +304,7 @@ world_open(struct world *w, const char *db)
 
 	memset(w, 0, sizeof(*w));
 	diag_init(&w->dg);
-	assert_non_null(w->d.pol = policy_load(CONF, &w->dg));
+	assert_non_null(w->d.pol = policy_load_roster(CONF, &w->dg));
 	assert_non_null(w->d.aup = aup_load(CONF, &w->dg));
 	assert_non_null(w->d.tz = tz_load(policy_timezone(w->d.pol), err, sizeof(err)));
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, db);
