@@ -576,6 +576,15 @@ test_scoping_injection(void **state)
 	assert_null(strstr(w.out.hdr.s, "X:1"));
 	assert_int_equal(req(&w, "GET", "/nope", NULL, NULL, NULL), 404);
 	assert_int_equal(req(&w, "POST", "/child", NULL, "a=1", NULL), 405);
+	assert_non_null(strstr(w.out.hdr.s, "Allow: GET, HEAD\r\n"));
+	assert_int_equal(req(&w, "POST", "/", NULL, "a=1", NULL), 405);
+	assert_non_null(strstr(w.out.hdr.s, "Allow: GET, HEAD\r\n"));
+	/* A page known only as a form target says so rather than not existing. */
+	assert_int_equal(req(&w, "GET", "/logout", NULL, NULL, NULL), 405);
+	assert_non_null(strstr(w.out.hdr.s, "Allow: POST\r\n"));
+	assert_int_equal(req(&w, "HEAD", "/logout", NULL, NULL, NULL), 405);
+	assert_int_equal(req(&w, "POST", "/nope", NULL, "a=1", NULL), 404);
+	assert_int_equal(req(&w, "GET", "/Child", NULL, NULL, NULL), 404);
 	/* g2 sees Diego and not Ana. */
 	enrol(&w, "g2");
 	assert_int_equal(req(&w, "GET", "/child", "id=s1004", NULL, NULL), 200);
