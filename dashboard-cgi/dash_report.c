@@ -2,14 +2,10 @@
 #include "dash.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dash_date.h"
-/*
- * The schedule windows of a student's group have no public accessor yet;
- * the report reads them (read-only) from the snapshot's internals.
- */
-#include "policy_impl.h"
 
 #define DASH_TOP_SITES		10
 #define DASH_TOP_CATEGORIES	12
@@ -26,7 +22,8 @@ struct dash_range {
 			 day_blocked[DASH_MAX_DAYS];
 	int64_t		 total_min, visits, blocked;
 	int64_t		 sched_min[DASH_MAX_SCHEDULES];
-	const struct policy_group *group;
+	struct policy_window sched[DASH_MAX_SCHEDULES];
+	size_t		 nsched;
 	int		 bad_row;
 };
 
@@ -43,26 +40,6 @@ dash_bucket_minutes(int64_t visits, int64_t seconds)
 	if (m == 0 && visits > 0)
 		m = 1;
 	return m > 60 ? 60 : m;
-}
-
-static int
-dash_sched_days_has(const struct policy_schedule *w, int wday)
-{
-	return (w->days >> wday) & 1;
-}
-
-/* An hour belongs to a window when its middle does; a window past midnight belongs to the day it started. */
-static int
-dash_in_window(const struct policy_schedule *w, int wday, int hour)
-{
-	int	 mm = hour * 60 + 30;
-
-	if (w->from < w->to)
-		return dash_sched_days_has(w, wday) && mm >= w->from && mm < w->to;
-	if (w->from > w->to)
-		return (dash_sched_days_has(w, wday) && mm >= w->from) ||
-		    (dash_sched_days_has(w, (wday + 6) % 7) && mm < w->to);
-	return 0;
 }
 
 static int
@@ -91,10 +68,10 @@ dash_range_cb(const struct store_usage *u, void *arg)
 	r->total_min += m;
 	r->visits += u->visits;
 	r->blocked += u->blocked;
-	if (r->group != NULL)
-		for (size_t w = 0; w < r->group->nschedules && w < DASH_MAX_SCHEDULES; w++)
-			if (dash_in_window(&r->group->schedules[w], day.wday, u->hour))
-				r->sched_min[w] += m;
+	/* An hour belongs to a window when its middle does. */
+	for (size_t w = 0; w < r->nsched; w++)
+		if (policy_window_covers(&r->sched[w], day.wday, u->hour * 60 + 30))
+			r->sched_min[w] += m;
 	return 0;
 }
 
@@ -492,13 +469,13 @@ dash_schedules(struct dash *d, const struct dash_range *r)
 	char		 dur[64], span[96], buf[256], from[32], to[32];
 	const char	*args[3];
 
-	if (r->group == NULL || r->group->nschedules == 0)
+	if (r->nsched == 0)
 		return;
 	cgi_out_raw(d->out, "<section><h2>");
 	cgi_out_html(d->out, dash_t(d, "report.schedules"));
 	cgi_out_raw(d->out, "</h2><ul>");
-	for (size_t w = 0; w < r->group->nschedules && w < DASH_MAX_SCHEDULES; w++) {
-		const struct policy_schedule	*s = &r->group->schedules[w];
+	for (size_t w = 0; w < r->nsched; w++) {
+		const struct policy_window	*s = &r->sched[w];
 		char				 key[96];
 		const char			*name;
 
@@ -588,10 +565,13 @@ dash_page_child(struct dash *d)
 	cur.ndays = week ? 7 : 1;
 	cur.to = end;
 	dash_day_from_n(end.n - cur.ndays + 1, &cur.from);
-	cur.group = s->group < d->pol->ngroups ? &d->pol->groups[s->group] : NULL;
+	for (size_t w = 0; w < DASH_MAX_SCHEDULES &&
+	    policy_schedule_at(d->pol, s, w, &cur.sched[w]) == 0; w++)
+		cur.nsched = w + 1;
 	memset(&prev, 0, sizeof(prev));
 	prev.ndays = cur.ndays;
-	prev.group = cur.group;
+	memcpy(prev.sched, cur.sched, sizeof(prev.sched));
+	prev.nsched = cur.nsched;
 	dash_day_from_n(cur.from.n - 1, &prev.to);
 	dash_day_from_n(cur.from.n - cur.ndays, &prev.from);
 	if (dash_range_load(d, id, &cur) == -1 || dash_range_load(d, id, &prev) == -1) {

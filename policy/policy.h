@@ -112,6 +112,27 @@ const struct policy_guardian *policy_guardian_at(const struct policy *, size_t);
 
 const char	*policy_timezone(const struct policy *);
 const char	*policy_default_group(const struct policy *);
+/*
+ * The schedules of a student's group (NULL: the default group), in
+ * policy.yaml order, for showing them; policy_decide applies them itself.
+ * Strings point into the snapshot.  Available from policy_load_roster too.
+ */
+struct policy_window {
+	const char	*name;
+	uint8_t		 days;		/* bit 0 = Sunday .. bit 6 = Saturday */
+	uint16_t	 from, to;	/* minutes after local midnight; to < from crosses midnight */
+};
+size_t		 policy_schedule_count(const struct policy *, const struct policy_student *);
+/* Fills *w with schedule i; -1 when there is no such schedule. */
+int		 policy_schedule_at(const struct policy *, const struct policy_student *,
+		    size_t i, struct policy_window *w);
+/*
+ * 1 if local weekday wday (0 = Sunday) at minute (0-1439 after local
+ * midnight) is inside w, the way policy_decide counts it: a window that
+ * crosses midnight belongs to the day it starts.  Else 0.
+ */
+int		 policy_window_covers(const struct policy_window *, int wday, int minute);
+
 /* Converts local wall time "YYYY-MM-DD HH:MM" in the policy's time zone to UTC. */
 int		 policy_parse_local(const struct policy *, const char *, time_t *);
 /* The local day ("YYYY-MM-DD", day[11]) and hour (0-23) of UTC instant t in the policy's time zone. */

@@ -251,6 +251,50 @@ policy_schedules(struct policy *p, struct ycfg *y, yaml_node_t *n,
 	}
 }
 
+static const struct policy_group *
+policy_group_of(const struct policy *p, const struct policy_student *st)
+{
+	uint32_t g = st != NULL ? st->group : p->default_group;
+
+	return g < p->ngroups ? &p->groups[g] : NULL;
+}
+
+size_t
+policy_schedule_count(const struct policy *p, const struct policy_student *st)
+{
+	const struct policy_group *g = policy_group_of(p, st);
+
+	return g != NULL ? g->nschedules : 0;
+}
+
+int
+policy_schedule_at(const struct policy *p, const struct policy_student *st,
+    size_t i, struct policy_window *w)
+{
+	const struct policy_group *g = policy_group_of(p, st);
+
+	if (g == NULL || i >= g->nschedules)
+		return -1;
+	w->name = g->schedules[i].name;
+	w->days = g->schedules[i].days;
+	w->from = g->schedules[i].from;
+	w->to = g->schedules[i].to;
+	return 0;
+}
+
+int
+policy_window_covers(const struct policy_window *w, int wday, int minute)
+{
+	int yday = (wday + 6) % 7;
+
+	if (wday < 0 || wday > 6 || w->from == w->to)
+		return 0;
+	if (w->from < w->to)
+		return (w->days >> wday & 1) && minute >= w->from && minute < w->to;
+	return ((w->days >> wday & 1) && minute >= w->from) ||
+	    ((w->days >> yday & 1) && minute < w->to);
+}
+
 /* block_ports: "udp/51820", "tcp/1194" or a bare port (both protocols). */
 static void
 policy_ports(struct ycfg *y, yaml_node_t *n, struct policy_group *g)

@@ -1,4 +1,4 @@
-/* test_policy_roster: policy_load_roster reads the roster and time zone from policy.yaml alone, never rules.d. */
+/* test_policy_roster: policy_load_roster reads the roster, time zone and schedules from policy.yaml alone, never rules.d. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -117,6 +117,49 @@ test_bad_policy_still_fails(void **state)
 	testutil_rmdir(dir);
 }
 
+/* The schedule windows the dashboard shows, with the same midnight rule as policy_decide. */
+static void
+test_schedules(void **state)
+{
+	struct diag		 d;
+	struct policy		*p;
+	struct policy_window	 school, bed, w;
+	const struct policy_student *s;
+
+	(void)state;
+	diag_init(&d);
+	assert_non_null(p = policy_load_roster("fixtures/base", &d));
+	assert_non_null(s = policy_student_find(p, "s1"));
+	assert_true(policy_schedule_count(p, s) == 2);
+	assert_int_equal(policy_schedule_at(p, s, 0, &school), 0);
+	assert_string_equal(school.name, "school-hours");
+	assert_int_equal(school.from, 8 * 60);
+	assert_int_equal(school.to, 15 * 60);
+	assert_int_equal(school.days, 0x3e);
+	assert_int_equal(policy_schedule_at(p, s, 1, &bed), 0);
+	assert_string_equal(bed.name, "bedtime");
+	assert_int_equal(policy_schedule_at(p, s, 2, &w), -1);
+	/* The default group (standard) has none. */
+	assert_true(policy_schedule_count(p, NULL) == 0);
+	assert_int_equal(policy_schedule_at(p, NULL, 0, &w), -1);
+
+	assert_int_equal(policy_window_covers(&school, 1, 8 * 60), 1);
+	assert_int_equal(policy_window_covers(&school, 1, 15 * 60 - 1), 1);
+	assert_int_equal(policy_window_covers(&school, 1, 15 * 60), 0);
+	assert_int_equal(policy_window_covers(&school, 0, 10 * 60), 0);
+	assert_int_equal(policy_window_covers(&school, 7, 10 * 60), 0);
+	/* Bedtime sun-thu 21:30-06:30: Friday 02:00 is Thursday's night, Saturday 02:00 is nobody's. */
+	assert_int_equal(policy_window_covers(&bed, 4, 23 * 60), 1);
+	assert_int_equal(policy_window_covers(&bed, 5, 2 * 60), 1);
+	assert_int_equal(policy_window_covers(&bed, 5, 22 * 60), 0);
+	assert_int_equal(policy_window_covers(&bed, 6, 2 * 60), 0);
+	assert_int_equal(policy_window_covers(&bed, 0, 21 * 60 + 30), 1);
+	assert_int_equal(policy_window_covers(&bed, 1, 6 * 60 + 29), 1);
+	assert_int_equal(policy_window_covers(&bed, 1, 6 * 60 + 30), 0);
+	policy_unref(p);
+	diag_free(&d);
+}
+
 int
 main(void)
 {
@@ -125,6 +168,7 @@ main(void)
 		cmocka_unit_test(test_no_rules_dir),
 		cmocka_unit_test(test_broken_rules_file),
 		cmocka_unit_test(test_bad_policy_still_fails),
+		cmocka_unit_test(test_schedules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
