@@ -177,16 +177,13 @@ decide_match(struct decide_state *s, const char *name, size_t len,
 	}
 }
 
+/* The one window rule, shared with the dashboard through policy_window_covers. */
 static int
-decide_window(const struct policy_schedule *w, int wday, int minute)
+decide_window(const struct policy_schedule *s, int wday, int minute)
 {
-	int yday = (wday + 6) % 7;
+	struct policy_window w = { s->name, s->days, s->from, s->to };
 
-	if (w->from < w->to)
-		return (w->days >> wday & 1) && minute >= w->from && minute < w->to;
-	/* Crossing midnight: the window belongs to the day it starts. */
-	return ((w->days >> wday & 1) && minute >= w->from) ||
-	    ((w->days >> yday & 1) && minute < w->to);
+	return policy_window_covers(&w, wday, minute);
 }
 
 static uint32_t
