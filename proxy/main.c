@@ -207,6 +207,19 @@ open_queues(struct daemon *d)
 	return 0;
 }
 
+/* fail: open lets the kernel accept what a full queue cannot hold; closed drops it. */
+static void
+queues_set_fail(struct daemon *d, enum config_fail fail)
+{
+	uint32_t flags = fail == CONFIG_FAIL_OPEN ? NFQA_CFG_F_FAIL_OPEN : 0;
+
+	for (unsigned i = 0; i < d->cfg.nqueues; i++)
+		if (d->qh[i] != NULL &&
+		    nfq_set_queue_flags(d->qh[i], NFQA_CFG_F_FAIL_OPEN, flags) < 0)
+			log_msg(LOG_L_WARN, "queue %u: fail-open flag not supported by "
+			    "this kernel", d->cfg.queues[i]);
+}
+
 static void
 close_queues(struct daemon *d)
 {
@@ -270,6 +283,7 @@ reload(struct daemon *d)
 	struct config	 c;
 	struct policy	*p;
 	struct policy_stats st;
+	char		 names[512], err[320];
 	int		 bad;
 
 	diag_init(&dg);
@@ -284,12 +298,19 @@ reload(struct daemon *d)
 		return;
 	}
 	diag_free(&dg);
-	if (c.nqueues != d->cfg.nqueues ||
-	    memcmp(c.queues, d->cfg.queues, sizeof(c.queues)) != 0 ||
-	    strcmp(c.database, d->cfg.database) != 0 ||
-	    c.flow_table_size != d->cfg.flow_table_size)
-		log_msg(LOG_L_WARN, "queues, database and flow_table_size change only "
-		    "on restart");
+	if (config_diff(&d->cfg, &c, 0, names, sizeof(names)) > 0)
+		log_msg(LOG_L_WARN, "reload: %s changed but take%s effect only on "
+		    "restart", names, strchr(names, ',') ? "" : "s");
+	if (config_diff(&d->cfg, &c, 1, names, sizeof(names)) > 0)
+		log_msg(LOG_L_INFO, "reload: applying %s", names);
+	if (c.fail != d->cfg.fail)
+		queues_set_fail(d, c.fail);
+	if (c.retention_days != d->cfg.retention_days)
+		activity_set_retention(d->act, c.retention_days);
+	if (strcmp(c.resolvers, d->cfg.resolvers) != 0 &&
+	    resolve_set_servers(d->res, c.resolvers, err, sizeof(err)) != 0)
+		log_msg(LOG_L_ERROR, "reload: %s: the resolvers in use stay", err);
+	config_apply_reloadable(&d->cfg, &c);
 	gate_reload(d->gate, p, &c);
 	log_set_level((enum log_level)c.log_level);
 	policy_stats(p, &st);
