@@ -286,6 +286,13 @@ contains "reload: fail closed again and the system resolvers are applied" \
 expect "reload: after these reloads safe search still answers with the target's address" \
 	"CNAME forcesafesearch.google.com. A $SAFE_GOOGLE_IP4" answer "$NS_STUDENT" www.google.com A
 lacks "reload: no resolver change was refused" "the resolvers in use stay" cat "$work/hallpassd.log"
+# Loads run on their own thread; HUPs arriving during one are folded into one more load after it.
+kill -HUP "$dpid"; kill -HUP "$dpid"; kill -HUP "$dpid"
+reloads 6
+sleep 0.5
+check "reload: a burst of SIGHUPs is loaded (at least once) and hallpassd keeps running" \
+	sh -c 'kill -0 "$1" && [ "$(grep -c reloaded "$2")" -ge 6 ] && [ "$(grep -c reloaded "$2")" -le 8 ]' - "$dpid" "$work/hallpassd.log"
+expect "reload: ... and still answers" 200 http_code "$NS_STUDENT2" allowed.test
 
 # --- malformed packets from a student never crash the daemon ---
 seed=$(date +%s)
