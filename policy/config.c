@@ -74,10 +74,14 @@ static const struct config_setting config_settings[] = {
 
 #define CONFIG_NSETTINGS	(sizeof(config_settings) / sizeof(config_settings[0]))
 
+_Static_assert(sizeof(enum config_fail) == sizeof(unsigned) &&
+    sizeof(enum config_dns_block) == sizeof(unsigned) &&
+    sizeof(enum config_log) == sizeof(unsigned) && sizeof(int) == sizeof(unsigned),
+    "config_set_uint writes every enum, bool and count as an unsigned");
+
 static void
 config_set_uint(struct config *c, const struct config_setting *s, long long v)
 {
-	/* Enums, ints and unsigned settings are all 4 bytes wide. */
 	unsigned u = (unsigned)v;
 
 	memcpy((char *)c + s->off, &u, sizeof(u));
