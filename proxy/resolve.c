@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 #define RESOLVE_MAX_NAMES	256
 #define RESOLVE_MIN_TTL		30
 #define RESOLVE_MAX_TTL		86400
@@ -298,7 +300,7 @@ resolve_process(struct resolve *r, const struct pollfd *pfd, int n, uint64_t now
 
 		/* Checked by config_load already: a failure here is c-ares' own and rare. */
 		if (resolve_apply_servers(r, err, sizeof(err)) != 0)
-			r->st.failures++;
+			log_msg(LOG_L_ERROR, "%s: the resolvers in use stay", err);
 	}
 }
 
