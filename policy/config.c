@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,31 +10,114 @@
 
 #include "ycfg.h"
 
+enum config_type {
+	CT_QUEUES, CT_ENUM, CT_PATH, CT_ADDR4, CT_ADDR6, CT_URL, CT_UINT,
+	CT_RESOLVERS
+};
+
+static const char *const config_fails[] = { "open", "closed", NULL };
+static const char *const config_dnsb[] = { "nxdomain", "address", NULL };
+static const char *const config_levels[] = { "debug", "info", "warn", "error", NULL };
+static const char *const config_bools[] = { "false", "true", NULL };
+
+/*
+ * Every setting of hallpass.yaml, once: its key, how it is checked, its
+ * default and whether a running hallpassd can apply a change of it.  Loading,
+ * defaults and the reload warning all read this table, so a new key cannot be
+ * parsed yet forgotten by reload.
+ */
+struct config_setting {
+	const char		*key;
+	enum config_type	 type;
+	size_t			 off, size;
+	const char *const	*words;		/* CT_ENUM */
+	long long		 min, max;	/* CT_UINT */
+	long long		 def;		/* CT_ENUM, CT_UINT */
+	const char		*defs;		/* CT_PATH, CT_ADDR*, CT_URL, CT_RESOLVERS */
+	int			 reloadable;
+};
+
+#define CF(f)	offsetof(struct config, f), sizeof(((struct config *)0)->f)
+
+static const struct config_setting config_settings[] = {
+	/* Queues are bound once; nqueues follows queues in the struct so both compare. */
+	{ "queues", CT_QUEUES, offsetof(struct config, queues),
+	    offsetof(struct config, nqueues) + sizeof(unsigned) -
+	    offsetof(struct config, queues), NULL, 0, 0, 0, NULL, 0 },
+	{ "fail", CT_ENUM, CF(fail), config_fails, 0, 0, CONFIG_FAIL_OPEN, NULL, 1 },
+	{ "database", CT_PATH, CF(database), NULL, 0, 0, 0,
+	    "/var/lib/hallpass/hallpass.db", 0 },
+	{ "dns_block", CT_ENUM, CF(dns_block), config_dnsb, 0, 0,
+	    CONFIG_DNS_NXDOMAIN, NULL, 1 },
+	{ "block_address4", CT_ADDR4, CF(block_address4), NULL, 0, 0, 0,
+	    "192.0.2.1", 1 },
+	{ "block_address6", CT_ADDR6, CF(block_address6), NULL, 0, 0, 0,
+	    "2001:db8::1", 1 },
+	{ "block_page", CT_URL, CF(block_page), NULL, 0, 0, 0,
+	    "http://192.0.2.1/blocked", 1 },
+	{ "log_level", CT_ENUM, CF(log_level), config_levels, 0, 0,
+	    CONFIG_LOG_INFO, NULL, 1 },
+	{ "retention_days", CT_UINT, CF(retention_days), NULL, 1, 3650, 90, NULL, 1 },
+	{ "flow_table_size", CT_UINT, CF(flow_table_size), NULL, 1024, 16777216,
+	    65536, NULL, 0 },
+	{ "flow_idle_seconds", CT_UINT, CF(flow_idle_seconds), NULL, 10, 86400,
+	    300, NULL, 1 },
+	{ "resolvers", CT_RESOLVERS, CF(resolvers), NULL, 0, 0, 0, "", 1 },
+	{ "block_encrypted_dns", CT_ENUM, CF(block_encrypted_dns), config_bools,
+	    0, 0, 1, NULL, 1 },
+	{ "strict_https", CT_ENUM, CF(strict_https), config_bools, 0, 0, 0, NULL, 1 },
+	{ "strip_ech", CT_ENUM, CF(strip_ech), config_bools, 0, 0, 0, NULL, 1 },
+	/* The map is sized once; growing it under live lookups is not worth the risk. */
+	{ "dns_map_size", CT_UINT, CF(dns_map_size), NULL, 1024, 16777216, 16384,
+	    NULL, 0 },
+};
+
+#define CONFIG_NSETTINGS	(sizeof(config_settings) / sizeof(config_settings[0]))
+
+_Static_assert(sizeof(enum config_fail) == sizeof(unsigned) &&
+    sizeof(enum config_dns_block) == sizeof(unsigned) &&
+    sizeof(enum config_log) == sizeof(unsigned) && sizeof(int) == sizeof(unsigned),
+    "config_set_uint writes every enum, bool and count as an unsigned");
+
+static void
+config_set_uint(struct config *c, const struct config_setting *s, long long v)
+{
+	unsigned u = (unsigned)v;
+
+	memcpy((char *)c + s->off, &u, sizeof(u));
+}
+
 void
 config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->nqueues = 1;
-	c->queues[0] = 0;
-	c->fail = CONFIG_FAIL_OPEN;
-	snprintf(c->database, sizeof(c->database), "/var/lib/hallpass/hallpass.db");
-	c->dns_block = CONFIG_DNS_NXDOMAIN;
-	inet_pton(AF_INET, "192.0.2.1", c->block_address4);
-	inet_pton(AF_INET6, "2001:db8::1", c->block_address6);
-	snprintf(c->block_page, sizeof(c->block_page), "http://192.0.2.1/blocked");
-	c->log_level = CONFIG_LOG_INFO;
-	c->retention_days = 90;
-	c->flow_table_size = 65536;
-	c->flow_idle_seconds = 300;
-	c->block_encrypted_dns = 1;
-	c->dns_map_size = 16384;
-}
+	for (size_t i = 0; i < CONFIG_NSETTINGS; i++) {
+		const struct config_setting	*s = &config_settings[i];
+		char				*f = (char *)c + s->off;
 
-enum config_key {
-	CK_QUEUES, CK_FAIL, CK_DATABASE, CK_DNS_BLOCK, CK_ADDR4, CK_ADDR6,
-	CK_BLOCK_PAGE, CK_LOG_LEVEL, CK_RETENTION, CK_FLOWS, CK_IDLE, CK_RESOLVERS,
-	CK_ENCDNS, CK_STRICT, CK_ECH, CK_DNSMAP, CK_N
-};
+		switch (s->type) {
+		case CT_QUEUES:
+			c->nqueues = 1;
+			c->queues[0] = 0;
+			break;
+		case CT_ENUM:
+		case CT_UINT:
+			config_set_uint(c, s, s->def);
+			break;
+		case CT_ADDR4:
+			inet_pton(AF_INET, s->defs, f);
+			break;
+		case CT_ADDR6:
+			inet_pton(AF_INET6, s->defs, f);
+			break;
+		case CT_PATH:
+		case CT_URL:
+		case CT_RESOLVERS:
+			snprintf(f, s->size, "%s", s->defs);
+			break;
+		}
+	}
+}
 
 static void
 config_queues(struct config *c, struct ycfg *y, yaml_node_t *n)
@@ -113,30 +197,81 @@ config_resolvers(struct config *c, struct ycfg *y, yaml_node_t *n)
 	}
 }
 
+static void
+config_url(struct ycfg *y, yaml_node_t *n, char *dst, size_t dstsz,
+    const char *key)
+{
+	const char *s;
+
+	config_str(y, n, dst, dstsz, key);
+	if (strncmp(dst, "http://", 7) != 0 && strncmp(dst, "https://", 8) != 0)
+		ycfg_err(y, n, "%s must be an http:// or https:// URL", key);
+	for (s = dst; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || *s == '"' ||
+		    *s == '<' || *s == '>') {
+			ycfg_err(y, n, "%s holds a space, quote or control character",
+			    key);
+			break;
+		}
+}
+
+static void
+config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
+    const struct config_setting *st)
+{
+	char		*f = (char *)c + st->off;
+	const char	*s;
+	long long	 v;
+	int		 e;
+
+	switch (st->type) {
+	case CT_QUEUES:
+		config_queues(c, y, n);
+		break;
+	case CT_ENUM:
+		if ((e = ycfg_enum(y, n, st->words, st->key)) >= 0)
+			config_set_uint(c, st, e);
+		break;
+	case CT_UINT:
+		if (ycfg_int(y, n, st->min, st->max, st->key, &v) == 0)
+			config_set_uint(c, st, v);
+		break;
+	case CT_PATH:
+		config_str(y, n, f, st->size, st->key);
+		if (f[0] != '/')
+			ycfg_err(y, n, "%s must be an absolute path", st->key);
+		break;
+	case CT_ADDR4:
+		if ((s = ycfg_str(y, n, st->key)) != NULL && inet_pton(AF_INET, s, f) != 1)
+			ycfg_err(y, n, "%s \"%.60s\" is not an IPv4 address", st->key, s);
+		break;
+	case CT_ADDR6:
+		if ((s = ycfg_str(y, n, st->key)) != NULL && inet_pton(AF_INET6, s, f) != 1)
+			ycfg_err(y, n, "%s \"%.60s\" is not an IPv6 address", st->key, s);
+		break;
+	case CT_URL:
+		config_url(y, n, f, st->size, st->key);
+		break;
+	case CT_RESOLVERS:
+		config_resolvers(c, y, n);
+		break;
+	}
+}
+
 int
 config_load(struct config *c, const char *dir, struct diag *d)
 {
-	static const char *const fails[] = { "open", "closed", NULL };
-	static const char *const dnsb[] = { "nxdomain", "address", NULL };
-	static const char *const levels[] = { "debug", "info", "warn", "error", NULL };
-	struct ycfg_key	 k[CK_N] = {
-		{ "queues", 0, NULL, NULL }, { "fail", 0, NULL, NULL },
-		{ "database", 0, NULL, NULL }, { "dns_block", 0, NULL, NULL },
-		{ "block_address4", 0, NULL, NULL }, { "block_address6", 0, NULL, NULL },
-		{ "block_page", 0, NULL, NULL }, { "log_level", 0, NULL, NULL },
-		{ "retention_days", 0, NULL, NULL }, { "flow_table_size", 0, NULL, NULL },
-		{ "flow_idle_seconds", 0, NULL, NULL }, { "resolvers", 0, NULL, NULL },
-		{ "block_encrypted_dns", 0, NULL, NULL }, { "strict_https", 0, NULL, NULL },
-		{ "strip_ech", 0, NULL, NULL }, { "dns_map_size", 0, NULL, NULL },
-	};
-	static const char *const bools[] = { "false", "true", NULL };
+	struct ycfg_key	 k[CONFIG_NSETTINGS];
 	struct ycfg	 y;
 	char		*path = NULL;
-	const char	*s;
-	long long	 v;
-	int		 e, rc;
+	int		 rc;
 
 	config_defaults(c);
+	for (size_t i = 0; i < CONFIG_NSETTINGS; i++) {
+		k[i].name = config_settings[i].key;
+		k[i].required = 0;
+		k[i].key = k[i].val = NULL;
+	}
 	if (asprintf(&path, "%s/hallpass.yaml", dir) < 0)
 		return -1;
 	if (access(path, F_OK) != 0) {
@@ -148,74 +283,78 @@ config_load(struct config *c, const char *dir, struct diag *d)
 		free(path);
 		return -1;
 	}
-	if (ycfg_map(&y, ycfg_root(&y), k, CK_N, "hallpass.yaml") != 0 &&
+	if (ycfg_map(&y, ycfg_root(&y), k, CONFIG_NSETTINGS, "hallpass.yaml") != 0 &&
 	    ycfg_root(&y)->type != YAML_MAPPING_NODE)
 		goto out;
-	if (k[CK_QUEUES].val)
-		config_queues(c, &y, k[CK_QUEUES].val);
-	if (k[CK_FAIL].val && (e = ycfg_enum(&y, k[CK_FAIL].val, fails, "fail")) >= 0)
-		c->fail = (enum config_fail)e;
-	if (k[CK_DATABASE].val) {
-		config_str(&y, k[CK_DATABASE].val, c->database, sizeof(c->database),
-		    "database");
-		if (c->database[0] != '/')
-			ycfg_err(&y, k[CK_DATABASE].val, "database must be an "
-			    "absolute path");
-	}
-	if (k[CK_DNS_BLOCK].val &&
-	    (e = ycfg_enum(&y, k[CK_DNS_BLOCK].val, dnsb, "dns_block")) >= 0)
-		c->dns_block = (enum config_dns_block)e;
-	if (k[CK_ADDR4].val && (s = ycfg_str(&y, k[CK_ADDR4].val,
-	    "block_address4")) != NULL && inet_pton(AF_INET, s, c->block_address4) != 1)
-		ycfg_err(&y, k[CK_ADDR4].val, "block_address4 \"%.60s\" is not an "
-		    "IPv4 address", s);
-	if (k[CK_ADDR6].val && (s = ycfg_str(&y, k[CK_ADDR6].val,
-	    "block_address6")) != NULL && inet_pton(AF_INET6, s, c->block_address6) != 1)
-		ycfg_err(&y, k[CK_ADDR6].val, "block_address6 \"%.60s\" is not an "
-		    "IPv6 address", s);
-	if (k[CK_BLOCK_PAGE].val) {
-		config_str(&y, k[CK_BLOCK_PAGE].val, c->block_page,
-		    sizeof(c->block_page), "block_page");
-		if (strncmp(c->block_page, "http://", 7) != 0 &&
-		    strncmp(c->block_page, "https://", 8) != 0)
-			ycfg_err(&y, k[CK_BLOCK_PAGE].val, "block_page must be an "
-			    "http:// or https:// URL");
-		for (s = c->block_page; *s != '\0'; s++)
-			if ((unsigned char)*s <= ' ' || *s == 0x7f || *s == '"' ||
-			    *s == '<' || *s == '>') {
-				ycfg_err(&y, k[CK_BLOCK_PAGE].val, "block_page holds a "
-				    "space, quote or control character");
-				break;
-			}
-	}
-	if (k[CK_LOG_LEVEL].val &&
-	    (e = ycfg_enum(&y, k[CK_LOG_LEVEL].val, levels, "log_level")) >= 0)
-		c->log_level = (enum config_log)e;
-	if (k[CK_RETENTION].val && ycfg_int(&y, k[CK_RETENTION].val, 1, 3650,
-	    "retention_days", &v) == 0)
-		c->retention_days = (unsigned)v;
-	if (k[CK_FLOWS].val && ycfg_int(&y, k[CK_FLOWS].val, 1024, 16777216,
-	    "flow_table_size", &v) == 0)
-		c->flow_table_size = (unsigned)v;
-	if (k[CK_IDLE].val && ycfg_int(&y, k[CK_IDLE].val, 10, 86400,
-	    "flow_idle_seconds", &v) == 0)
-		c->flow_idle_seconds = (unsigned)v;
-	if (k[CK_RESOLVERS].val)
-		config_resolvers(c, &y, k[CK_RESOLVERS].val);
-	if (k[CK_ENCDNS].val &&
-	    (e = ycfg_enum(&y, k[CK_ENCDNS].val, bools, "block_encrypted_dns")) >= 0)
-		c->block_encrypted_dns = e;
-	if (k[CK_STRICT].val &&
-	    (e = ycfg_enum(&y, k[CK_STRICT].val, bools, "strict_https")) >= 0)
-		c->strict_https = e;
-	if (k[CK_ECH].val && (e = ycfg_enum(&y, k[CK_ECH].val, bools, "strip_ech")) >= 0)
-		c->strip_ech = e;
-	if (k[CK_DNSMAP].val && ycfg_int(&y, k[CK_DNSMAP].val, 1024, 16777216,
-	    "dns_map_size", &v) == 0)
-		c->dns_map_size = (unsigned)v;
+	for (size_t i = 0; i < CONFIG_NSETTINGS; i++)
+		if (k[i].val != NULL)
+			config_parse(c, &y, k[i].val, &config_settings[i]);
  out:
 	rc = y.nerr ? -1 : 0;
 	ycfg_free(&y);
 	free(path);
 	return rc;
+}
+
+static int
+config_differs(const struct config *a, const struct config *b,
+    const struct config_setting *s)
+{
+	const char *fa = (const char *)a + s->off, *fb = (const char *)b + s->off;
+
+	switch (s->type) {
+	case CT_PATH:
+	case CT_URL:
+	case CT_RESOLVERS:
+		return strcmp(fa, fb) != 0;
+	case CT_QUEUES:
+		if (a->nqueues != b->nqueues)
+			return 1;
+		return memcmp(a->queues, b->queues, a->nqueues * sizeof(a->queues[0])) != 0;
+	default:
+		return memcmp(fa, fb, s->size) != 0;
+	}
+}
+
+size_t
+config_diff(const struct config *old, const struct config *new, int reloadable,
+    char *buf, size_t len)
+{
+	size_t	n = 0, o = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (size_t i = 0; i < CONFIG_NSETTINGS; i++) {
+		const struct config_setting *s = &config_settings[i];
+
+		if (s->reloadable != reloadable || !config_differs(old, new, s))
+			continue;
+		n++;
+		if (o < len) {
+			int w = snprintf(buf + o, len - o, "%s%s", o ? ", " : "", s->key);
+
+			o = w < 0 ? len : o + (size_t)w;
+		}
+	}
+	return n;
+}
+
+int
+config_reloadable(const char *key)
+{
+	for (size_t i = 0; i < CONFIG_NSETTINGS; i++)
+		if (strcmp(config_settings[i].key, key) == 0)
+			return config_settings[i].reloadable;
+	return -1;
+}
+
+void
+config_apply_reloadable(struct config *dst, const struct config *src)
+{
+	for (size_t i = 0; i < CONFIG_NSETTINGS; i++) {
+		const struct config_setting *s = &config_settings[i];
+
+		if (s->reloadable)
+			memcpy((char *)dst + s->off, (const char *)src + s->off, s->size);
+	}
 }

@@ -2,6 +2,7 @@
 #ifndef HALLPASS_CONFIG_H
 #define HALLPASS_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -36,5 +37,17 @@ struct config {
 /* Defaults, then DIR/hallpass.yaml over them if it exists.  -1 with every error in diag. */
 int	config_load(struct config *, const char *dir, struct diag *);
 void	config_defaults(struct config *);
+/*
+ * The settings whose value differs between old and new and whose
+ * reloadability is reloadable (1: a running daemon applies them; 0: only a
+ * restart does), named "key, key" in buf (truncated to len).  Returns how many.
+ * The one place that decides what a reload can change.
+ */
+size_t	config_diff(const struct config *old, const struct config *new,
+	    int reloadable, char *buf, size_t len);
+/* 1 if a running daemon applies key on reload, 0 if only a restart does, -1 if no such key. */
+int	config_reloadable(const char *key);
+/* Copies every reloadable setting of src into dst; the others stay as dst has them. */
+void	config_apply_reloadable(struct config *dst, const struct config *src);
 
 #endif

@@ -27,7 +27,7 @@ struct activity {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	struct store		*store;
-	unsigned		 retention_days;
+	_Atomic unsigned	 retention_days;	/* set by the packet thread on reload */
 	int64_t			 last_purge_ms;
 	_Atomic uint64_t	 pushed, dropped, written, failed, purged;
 	struct activity_rec	 batch[ACTIVITY_BATCH];	/* the writer's copy */
@@ -122,20 +122,21 @@ activity_write(struct activity *a, size_t n)
 static void
 activity_purge(struct activity *a)
 {
-	int64_t	now = activity_now_ms(), n;
-	char	err[256];
+	int64_t		now = activity_now_ms(), n;
+	char		err[256];
+	unsigned	days = atomic_load(&a->retention_days);
 
-	if (a->retention_days == 0 || now - a->last_purge_ms < ACTIVITY_PURGE_MS)
+	if (days == 0 || now - a->last_purge_ms < ACTIVITY_PURGE_MS)
 		return;
 	a->last_purge_ms = now;
-	n = store_purge(a->store, now - (int64_t)a->retention_days * 86400 * 1000,
+	n = store_purge(a->store, now - (int64_t)days * 86400 * 1000,
 	    err, sizeof(err));
 	if (n < 0)
 		log_msg(LOG_L_ERROR, "activity: purge: %s", err);
 	else if (n > 0) {
 		atomic_fetch_add(&a->purged, (uint64_t)n);
 		log_msg(LOG_L_INFO, "activity: purged %lld events older than %u days",
-		    (long long)n, a->retention_days);
+		    (long long)n, days);
 	}
 }
 
@@ -256,4 +257,10 @@ activity_stats(struct activity *a, struct activity_stats *st)
 	st->written = atomic_load(&a->written);
 	st->failed = atomic_load(&a->failed);
 	st->purged = atomic_load(&a->purged);
+}
+
+void
+activity_set_retention(struct activity *a, unsigned retention_days)
+{
+	atomic_store(&a->retention_days, retention_days);
 }

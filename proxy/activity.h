@@ -46,6 +46,8 @@ struct activity	*activity_new(const char *dbpath, size_t capacity,
  * full (the record is dropped and counted).  One producer thread only.
  */
 int		 activity_push(struct activity *, const struct activity_rec *);
+/* A reload's retention: the writer's next hourly purge uses it.  Any thread. */
+void		 activity_set_retention(struct activity *, unsigned retention_days);
 /* Writes what is queued, stops the writer and closes the database. */
 void		 activity_free(struct activity *);
 void		 activity_stats(struct activity *, struct activity_stats *);

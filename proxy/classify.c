@@ -520,3 +520,9 @@ classify_packet_cap(struct classify *c, const uint8_t *ip, size_t len,
 	} else if (r->pkt.proto == PKT_PROTO_TCP)
 		classify_tcp(c, now_ms, r);
 }
+
+void
+classify_set_idle(struct classify *c, uint32_t idle_ms)
+{
+	flow_table_set_idle(c->flows, idle_ms);
+}

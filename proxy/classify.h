@@ -80,5 +80,7 @@ void	classify_flow_key(const struct pkt_info *, struct flow_key *);
 void	classify_flush(struct classify *);	/* reports and drops every pending flow */
 const char *classify_proto_name(enum classify_proto);
 void	classify_flow_stats(const struct classify *, struct flow_stats *);
+/* The flow table's idle timeout, changed by a reload. */
+void	classify_set_idle(struct classify *, uint32_t idle_ms);
 
 #endif

@@ -272,3 +272,9 @@ flow_tcp_add(struct flow_table *t, struct flow *f, uint32_t seq, int syn,
 	*data = buf;
 	return have;
 }
+
+void
+flow_table_set_idle(struct flow_table *t, uint32_t idle_ms)
+{
+	t->idle_ms = idle_ms;
+}

@@ -54,6 +54,8 @@ struct flow_table *flow_table_new(size_t capacity, size_t nbufs, size_t bufsize,
 void	flow_table_set_evict(struct flow_table *, void (*evict)(struct flow *, void *),
 	    void *arg);
 void	flow_table_free(struct flow_table *);
+/* A reload's idle timeout: the next expiry pass applies it to every flow. */
+void	flow_table_set_idle(struct flow_table *, uint32_t idle_ms);
 /* Finds key; creates it when create is set.  NULL only when create is not set and it is absent. */
 struct flow *flow_get(struct flow_table *, const struct flow_key *, uint64_t now_ms,
 	    int create);

@@ -155,16 +155,9 @@ gate_reload(struct gate *g, struct policy *p, const struct config *cfg)
 
 	g->policy = policy_ref(p);
 	policy_unref(old);
-	/* Table sizes and queues are fixed at start; the answers and limits follow the file. */
-	g->cfg.dns_block = cfg->dns_block;
-	memcpy(g->cfg.block_address4, cfg->block_address4, 4);
-	memcpy(g->cfg.block_address6, cfg->block_address6, 16);
-	memcpy(g->cfg.block_page, cfg->block_page, sizeof(g->cfg.block_page));
-	g->cfg.retention_days = cfg->retention_days;
-	g->cfg.log_level = cfg->log_level;
-	g->cfg.block_encrypted_dns = cfg->block_encrypted_dns;
-	g->cfg.strict_https = cfg->strict_https;
-	g->cfg.strip_ech = cfg->strip_ech;
+	/* config.c's table says which settings a running gate may take; the rest wait for a restart. */
+	config_apply_reloadable(&g->cfg, cfg);
+	classify_set_idle(g->cls, g->cfg.flow_idle_seconds * 1000u);
 	gate_watch(g);
 }
 

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,20 @@
 #define QUEUE_MAXLEN	8192
 #define ACTIVITY_RING	8192
 
+/* What the loader thread read: handed to the packet thread whole, through d->load_pipe. */
+struct loaded {
+	struct policy	*p;
+	struct config	 c;
+	struct diag	 dg;
+	int		 bad;
+};
+
 struct daemon {
 	const char		*dir;
+	/* A reload reads files on its own thread so verdicts never wait for it. */
+	pthread_t		 loader;
+	int			 loading, reload_again;
+	int			 load_pipe[2];
 	struct config		 cfg;
 	struct policy		*policy;
 	struct gate		*gate;
@@ -207,6 +220,19 @@ open_queues(struct daemon *d)
 	return 0;
 }
 
+/* fail: open lets the kernel accept what a full queue cannot hold; closed drops it. */
+static void
+queues_set_fail(struct daemon *d, enum config_fail fail)
+{
+	uint32_t flags = fail == CONFIG_FAIL_OPEN ? NFQA_CFG_F_FAIL_OPEN : 0;
+
+	for (unsigned i = 0; i < d->cfg.nqueues; i++)
+		if (d->qh[i] != NULL &&
+		    nfq_set_queue_flags(d->qh[i], NFQA_CFG_F_FAIL_OPEN, flags) < 0)
+			log_msg(LOG_L_WARN, "queue %u: fail-open flag not supported by "
+			    "this kernel", d->cfg.queues[i]);
+}
+
 static void
 close_queues(struct daemon *d)
 {
@@ -263,40 +289,120 @@ log_counters(struct daemon *d)
 	    (unsigned long long)d->verdict_errors, (unsigned long long)d->ct_lost);
 }
 
-static void
-reload(struct daemon *d)
+static void *
+loader_run(void *arg)
 {
-	struct diag	 dg;
-	struct config	 c;
-	struct policy	*p;
-	struct policy_stats st;
-	int		 bad;
+	struct daemon	*d = arg;
+	struct loaded	*l;
 
-	diag_init(&dg);
-	p = policy_load(d->dir, &dg);
-	bad = config_load(&c, d->dir, &dg) != 0;
-	if (p == NULL || bad || diag_count(&dg) > 0) {
-		log_diag(&dg);
-		log_msg(LOG_L_ERROR, "reload of %s rejected (%zu errors): the rules in "
-		    "force stay", d->dir, diag_count(&dg));
-		policy_unref(p);
-		diag_free(&dg);
+	if ((l = calloc(1, sizeof(*l))) != NULL) {
+		diag_init(&l->dg);
+		l->p = policy_load(d->dir, &l->dg);
+		l->bad = config_load(&l->c, d->dir, &l->dg) != 0;
+	}
+	/* A pointer is far below PIPE_BUF: the write is whole; NULL says out of memory. */
+	if (write(d->load_pipe[1], &l, sizeof(l)) != (ssize_t)sizeof(l) && l != NULL) {
+		policy_unref(l->p);
+		diag_free(&l->dg);
+		free(l);
+	}
+	return NULL;
+}
+
+/* SIGHUP: start a load, or remember that one more is wanted once this one lands. */
+static void
+reload_start(struct daemon *d)
+{
+	int e;
+
+	if (d->loading) {
+		d->reload_again = 1;
 		return;
 	}
-	diag_free(&dg);
-	if (c.nqueues != d->cfg.nqueues ||
-	    memcmp(c.queues, d->cfg.queues, sizeof(c.queues)) != 0 ||
-	    strcmp(c.database, d->cfg.database) != 0 ||
-	    c.flow_table_size != d->cfg.flow_table_size)
-		log_msg(LOG_L_WARN, "queues, database and flow_table_size change only "
-		    "on restart");
-	gate_reload(d->gate, p, &c);
-	log_set_level((enum log_level)c.log_level);
-	policy_stats(p, &st);
+	if ((e = pthread_create(&d->loader, NULL, loader_run, d)) != 0) {
+		log_msg(LOG_L_ERROR, "reload of %s: starting the loader: %s: the rules "
+		    "in force stay", d->dir, strerror(e));
+		return;
+	}
+	d->loading = 1;
+}
+
+static void
+loaded_free(struct loaded *l)
+{
+	if (l == NULL)
+		return;
+	policy_unref(l->p);
+	diag_free(&l->dg);
+	free(l);
+}
+
+/* Waits for a running load (at exit) and drops what it read. */
+static void
+reload_cancel(struct daemon *d)
+{
+	struct loaded *l = NULL;
+
+	if (!d->loading)
+		return;
+	pthread_join(d->loader, NULL);
+	if (read(d->load_pipe[0], &l, sizeof(l)) == (ssize_t)sizeof(l))
+		loaded_free(l);
+	d->loading = 0;
+}
+
+/* On the packet thread, between two packets: the loader's result replaces what is in force. */
+static void
+reload_finish(struct daemon *d)
+{
+	struct loaded	*l = NULL;
+	struct config	*c;
+	struct policy_stats st;
+	char		 names[512], err[320];
+
+	if (read(d->load_pipe[0], &l, sizeof(l)) != (ssize_t)sizeof(l))
+		return;
+	pthread_join(d->loader, NULL);
+	d->loading = 0;
+	if (d->reload_again) {
+		d->reload_again = 0;
+		reload_start(d);
+	}
+	if (l == NULL) {
+		log_msg(LOG_L_ERROR, "reload of %s: out of memory: the rules in force stay",
+		    d->dir);
+		return;
+	}
+	c = &l->c;
+	if (l->p == NULL || l->bad || diag_count(&l->dg) > 0) {
+		log_diag(&l->dg);
+		log_msg(LOG_L_ERROR, "reload of %s rejected (%zu errors): the rules in "
+		    "force stay", d->dir, diag_count(&l->dg));
+		loaded_free(l);
+		return;
+	}
+	if (config_diff(&d->cfg, c, 0, names, sizeof(names)) > 0)
+		log_msg(LOG_L_WARN, "reload: %s changed but take%s effect only on "
+		    "restart", names, strchr(names, ',') ? "" : "s");
+	if (config_diff(&d->cfg, c, 1, names, sizeof(names)) > 0)
+		log_msg(LOG_L_INFO, "reload: applying %s", names);
+	if (c->fail != d->cfg.fail)
+		queues_set_fail(d, c->fail);
+	if (c->retention_days != d->cfg.retention_days)
+		activity_set_retention(d->act, c->retention_days);
+	if (strcmp(c->resolvers, d->cfg.resolvers) != 0 &&
+	    resolve_set_servers(d->res, c->resolvers, err, sizeof(err)) != 0)
+		log_msg(LOG_L_ERROR, "reload: %s: the resolvers in use stay", err);
+	config_apply_reloadable(&d->cfg, c);
+	gate_reload(d->gate, l->p, c);
+	log_set_level((enum log_level)c->log_level);
+	policy_stats(l->p, &st);
 	log_msg(LOG_L_INFO, "reloaded %s: %zu categories, %zu domains, %zu students",
 	    d->dir, st.categories, st.domains, st.students);
 	policy_unref(d->policy);
-	d->policy = p;
+	d->policy = l->p;
+	l->p = NULL;
+	loaded_free(l);
 }
 
 #define RES_FDS	16
@@ -305,7 +411,7 @@ static int
 run(struct daemon *d, int sfd)
 {
 	static unsigned char	 buf[RECV_BUFSZ];
-	struct pollfd		 pfd[3 + RES_FDS];
+	struct pollfd		 pfd[4 + RES_FDS];
 	int			 nfd = nfq_fd(d->nfq), nres, timeout;
 
 	pfd[0].fd = nfd;
@@ -314,11 +420,13 @@ run(struct daemon *d, int sfd)
 	pfd[1].events = POLLIN;
 	pfd[2].fd = d->ct != NULL ? ct_fd(d->ct) : -1;
 	pfd[2].events = POLLIN;
+	pfd[3].fd = d->load_pipe[0];
+	pfd[3].events = POLLIN;
 	for (;;) {
 		timeout = 1000;
 		/* c-ares' sockets join the same poll: its answers never wait on the packet path, nor it on them. */
-		nres = resolve_prepare(d->res, now_ms(), pfd + 3, RES_FDS, &timeout);
-		if (poll(pfd, (nfds_t)(3 + nres), timeout) < 0) {
+		nres = resolve_prepare(d->res, now_ms(), pfd + 4, RES_FDS, &timeout);
+		if (poll(pfd, (nfds_t)(4 + nres), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_L_ERROR, "poll: %s", strerror(errno));
@@ -342,7 +450,9 @@ run(struct daemon *d, int sfd)
 			}
 			accepts_flush(d);
 		}
-		resolve_process(d->res, pfd + 3, nres, now_ms());
+		resolve_process(d->res, pfd + 4, nres, now_ms());
+		if (pfd[3].revents & POLLIN)
+			reload_finish(d);
 		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN) &&
 		    ct_dispatch(d->ct, on_ct_end, d, &d->ct_lost) < 0 &&
 		    d->ct_lost % 100 == 1)
@@ -354,7 +464,7 @@ run(struct daemon *d, int sfd)
 				continue;
 			switch (si.ssi_signo) {
 			case SIGHUP:
-				reload(d);
+				reload_start(d);
 				break;
 			case SIGUSR1:
 				log_counters(d);
@@ -430,6 +540,7 @@ main(int argc, char **argv)
 	int		 ch, detach = 0, sfd = -1, rc = 1, ready = -1;
 
 	memset(&d, 0, sizeof(d));
+	d.load_pipe[0] = d.load_pipe[1] = -1;
 	d.dir = "/etc/hallpass";
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -490,6 +601,12 @@ main(int argc, char **argv)
 		log_msg(LOG_L_ERROR, "signalfd: %s", strerror(errno));
 		goto out;
 	}
+	/* The read end never blocks the packet thread; the loader's single write always fits. */
+	if (pipe2(d.load_pipe, O_CLOEXEC) != 0 ||
+	    fcntl(d.load_pipe[0], F_SETFL, O_NONBLOCK) != 0) {
+		log_msg(LOG_L_ERROR, "pipe: %s", strerror(errno));
+		goto out;
+	}
 	if ((d.act = activity_new(d.cfg.database, ACTIVITY_RING, d.cfg.retention_days,
 	    err, sizeof(err))) == NULL) {
 		log_msg(LOG_L_ERROR, "database %s: %s", d.cfg.database, err);
@@ -531,6 +648,11 @@ main(int argc, char **argv)
 	rc = run(&d, sfd) == 0 ? 0 : 1;
 	log_counters(&d);
 out:
+	reload_cancel(&d);
+	if (d.load_pipe[0] >= 0) {
+		close(d.load_pipe[0]);
+		close(d.load_pipe[1]);
+	}
 	close_queues(&d);
 	ct_close(d.ct);
 	gate_free(d.gate);

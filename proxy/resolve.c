@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 #define RESOLVE_MAX_NAMES	256
 #define RESOLVE_MIN_TTL		30
 #define RESOLVE_MAX_TTL		86400
@@ -29,6 +31,9 @@ struct resolve {
 	size_t			 nslots;
 	uint64_t		 now_ms;
 	struct resolve_stats	 st;
+	/* A reload's servers, waiting while c-ares has queries in flight (it refuses then). */
+	char			 want[256];
+	int			 want_set;
 };
 
 /* The lookup's identity, checked when its answer arrives. */
@@ -39,6 +44,8 @@ struct resolve_ctx {
 };
 
 static int resolve_lib_ready;
+
+static int	resolve_apply_servers(struct resolve *, char *, size_t);
 
 struct resolve *
 resolve_new(const char *servers, unsigned timeout_ms, char *err, size_t errlen)
@@ -288,6 +295,61 @@ resolve_process(struct resolve *r, const struct pollfd *pfd, int n, uint64_t now
 	}
 	/* Timeouts are handled by a call with no descriptor. */
 	ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	if (r->want_set) {
+		char err[320];
+
+		/* Checked by config_load already: a failure here is c-ares' own and rare. */
+		if (resolve_apply_servers(r, err, sizeof(err)) != 0)
+			log_msg(LOG_L_ERROR, "%s: the resolvers in use stay", err);
+	}
+}
+
+/* The servers a fresh channel reads from resolv.conf, put on ours. */
+static int
+resolve_system_servers(struct resolve *r)
+{
+	struct ares_addr_port_node	*list = NULL;
+	ares_channel			 tmp;
+	int				 rc;
+
+	if ((rc = ares_init(&tmp)) != ARES_SUCCESS)
+		return rc;
+	if ((rc = ares_get_servers_ports(tmp, &list)) == ARES_SUCCESS)
+		rc = ares_set_servers_ports(r->ch, list);
+	ares_free_data(list);
+	ares_destroy(tmp);
+	return rc;
+}
+
+static int
+resolve_apply_servers(struct resolve *r, char *err, size_t errlen)
+{
+	int rc;
+
+	rc = r->want[0] != '\0' ? ares_set_servers_csv(r->ch, r->want) :
+	    resolve_system_servers(r);
+	if (rc == ARES_ENOTIMP)
+		return 0;	/* queries in flight: resolve_process tries again */
+	r->want_set = 0;
+	if (rc != ARES_SUCCESS) {
+		snprintf(err, errlen, "resolvers \"%s\": %s", r->want, ares_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+resolve_set_servers(struct resolve *r, const char *servers, char *err, size_t errlen)
+{
+	if (servers == NULL)
+		servers = "";
+	if (strlen(servers) >= sizeof(r->want)) {
+		snprintf(err, errlen, "resolvers \"%.60s...\": too long", servers);
+		return -1;
+	}
+	memcpy(r->want, servers, strlen(servers) + 1);
+	r->want_set = 1;
+	return resolve_apply_servers(r, err, errlen);
 }
 
 void

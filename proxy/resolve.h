@@ -33,6 +33,13 @@ struct resolve;
 struct resolve	*resolve_new(const char *servers, unsigned timeout_ms, char *err,
 		    size_t errlen);
 void		 resolve_free(struct resolve *);
+/*
+ * A reload's servers (as resolve_new; NULL or "" for resolv.conf).  c-ares
+ * refuses while lookups are in flight: then they are applied by a later
+ * resolve_process.  -1 with err when c-ares rejects them.
+ */
+int		 resolve_set_servers(struct resolve *, const char *servers, char *err,
+		    size_t errlen);
 /* Keeps name (up to 255 bytes) resolved from now on; tag is returned with it. -1 when full. */
 int		 resolve_watch(struct resolve *, const char *name, int tag);
 /*

@@ -259,6 +259,41 @@ expect "strict_https: TLS without SNI to an address never resolved is blocked" f
 expect "strict_https: TLS with SNI is judged by its name as before" "ok www.allowed.test" \
 	curl1 --resolve "www.allowed.test:443:$UPSTREAM_IP4" https://www.allowed.test/
 
+# --- reload: which settings a running daemon applies, and which it says wait for a restart ---
+reloads() { # $1: wait until the log holds that many "reloaded" lines
+	i=0
+	while [ "$(grep -c "reloaded" "$work/hallpassd.log")" -lt "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+printf 'dns_map_size: 2048\nflow_table_size: 4096\n' >>"$cfg/hallpass.yaml"
+kill -HUP "$dpid"
+reloads 3
+contains "reload: sizes changed on reload are named as waiting for a restart" \
+	"reload: flow_table_size, dns_map_size changed but take effect only on restart" cat "$work/hallpassd.log"
+expect "reload: ... and the reload itself goes through" 200 http_code "$NS_STUDENT2" allowed.test
+sed -i '/^dns_map_size/d; /^flow_table_size/d; s/^fail: closed/fail: open/' "$cfg/hallpass.yaml"
+printf 'flow_idle_seconds: 60\nretention_days: 30\nresolvers: [%s]\n' "$DNS_IP4" >>"$cfg/hallpass.yaml"
+kill -HUP "$dpid"
+reloads 4
+contains "reload: fail, retention_days, flow_idle_seconds and resolvers are applied" \
+	"reload: applying fail, retention_days, flow_idle_seconds, resolvers" cat "$work/hallpassd.log"
+expect "reload: ... with no restart warning for them (sizes back as started)" 1 \
+	grep -c "only on restart" "$work/hallpassd.log"
+sed -i 's/^fail: open/fail: closed/; /^resolvers/d' "$cfg/hallpass.yaml"
+kill -HUP "$dpid"
+reloads 5
+contains "reload: fail closed again and the system resolvers are applied" \
+	"reload: applying fail, resolvers" cat "$work/hallpassd.log"
+expect "reload: after these reloads safe search still answers with the target's address" \
+	"CNAME forcesafesearch.google.com. A $SAFE_GOOGLE_IP4" answer "$NS_STUDENT" www.google.com A
+lacks "reload: no resolver change was refused" "the resolvers in use stay" cat "$work/hallpassd.log"
+# Loads run on their own thread; HUPs arriving during one are folded into one more load after it.
+kill -HUP "$dpid"; kill -HUP "$dpid"; kill -HUP "$dpid"
+reloads 6
+sleep 0.5
+check "reload: a burst of SIGHUPs is loaded (at least once) and hallpassd keeps running" \
+	sh -c 'kill -0 "$1" && [ "$(grep -c reloaded "$2")" -ge 6 ] && [ "$(grep -c reloaded "$2")" -le 8 ]' - "$dpid" "$work/hallpassd.log"
+expect "reload: ... and still answers" 200 http_code "$NS_STUDENT2" allowed.test
+
 # --- malformed packets from a student never crash the daemon ---
 seed=$(date +%s)
 out=$(st1 "$HP_SEND" garbage "$STUDENT_IF" "$GATEWAY_LAN_MAC" "$STUDENT_MAC" "$STUDENT_IP4" \
