@@ -12,6 +12,7 @@
 #include "dnsmap.h"
 #include "dnsresp.h"
 #include "forge.h"
+#include "judge.h"
 #include "log.h"
 #include "resolve.h"
 
@@ -20,8 +21,6 @@
 #define GATE_FOLD_MS		10000
 #define GATE_ACCT_IDLE_MS	(24u * 3600 * 1000)
 #define GATE_SS_TTL_MAX		300	/* safe-search answers: short enough to follow the target's changes */
-#define GATE_DOH_CATEGORY	"doh-providers"
-#define GATE_CANARY		"use-application-dns.net"
 
 enum { TAG_SAFESEARCH = 1, TAG_DOH };
 
@@ -124,7 +123,7 @@ gate_watch_doh(const char *host, void *arg)
 	struct gate *g = arg;
 
 	/* The canary has no address by design; every other endpoint is blocked by address too. */
-	if (strcmp(host, GATE_CANARY) != 0 && resolve_watch(g->res, host, TAG_DOH) != 0)
+	if (strcmp(host, JUDGE_CANARY) != 0 && resolve_watch(g->res, host, TAG_DOH) != 0)
 		log_msg(LOG_L_WARN, "too many names to keep resolved: %s left out", host);
 }
 
@@ -137,7 +136,7 @@ gate_watch(struct gate *g)
 	resolve_rewatch_begin(g->res);
 	policy_safesearch_targets(g->policy, gate_watch_ss, g);
 	if (g->cfg.block_encrypted_dns)
-		(void)policy_category_domains(g->policy, GATE_DOH_CATEGORY, gate_watch_doh, g);
+		(void)policy_category_domains(g->policy, JUDGE_DOH_CATEGORY, gate_watch_doh, g);
 	resolve_rewatch_end(g->res);
 }
 
@@ -226,13 +225,6 @@ gate_client(const struct pkt_info *p, const uint8_t *mac, char *buf, size_t sz)
 		snprintf(buf, sz, "?");
 }
 
-static const char *
-gate_action_name(enum policy_action a)
-{
-	return a == POLICY_BLOCK ? "block" : a == POLICY_SAFESEARCH ? "safesearch" :
-	    "allow";
-}
-
 /* A rule file as IT names it ("rules.d/gambling.yaml"), wherever the directory is. */
 static const char *
 gate_rel(const char *path)
@@ -277,7 +269,7 @@ gate_record(struct gate *g, const struct classify_result *r, const uint8_t *mac,
 	activity_copy(rec.proto, sizeof(rec.proto), r->proto != CLASSIFY_P_NONE ?
 	    classify_proto_name(r->proto) : r->pkt.proto == PKT_PROTO_TCP ? "tcp" : "udp");
 	activity_copy(rec.host, sizeof(rec.host), host);
-	activity_copy(rec.action, sizeof(rec.action), gate_action_name(action));
+	activity_copy(rec.action, sizeof(rec.action), judge_action_name(action));
 	if (d != NULL) {
 		activity_copy(rec.category, sizeof(rec.category), d->category);
 		if (d->rule_file != NULL && d->rule_line > 0)
@@ -468,10 +460,10 @@ gate_dns_send(struct gate *g, const struct classify_result *r,
 	gate_send(g, len, counter);
 }
 
-/* Answers a blocked DNS question: NXDOMAIN or the block address, per hallpass.yaml. */
+/* Answers a blocked DNS question: NXDOMAIN or the block address, as judged. */
 static void
 gate_dns_block(struct gate *g, const struct classify_result *r,
-    const struct policy_decision *d, int force_nx)
+    const struct policy_decision *d, enum judge_answer ans)
 {
 	struct forge_dns_answer	 a;
 	char			 text[96];
@@ -482,7 +474,7 @@ gate_dns_block(struct gate *g, const struct classify_result *r,
 	snprintf(text, sizeof(text), "blocked by hallpass: %s",
 	    d->category != NULL ? d->category : "district policy");
 	a.ede_text = text;
-	if (g->cfg.dns_block == CONFIG_DNS_ADDRESS && !force_nx) {
+	if (ans == JUDGE_A_DNS_ADDRESS) {
 		a.rcode = FORGE_RCODE_NOERROR;
 		a.a4 = g->cfg.block_address4;
 		a.na4 = 1;
@@ -527,13 +519,13 @@ gate_dns_safesearch(struct gate *g, const struct classify_result *r,
 /* Ends a blocked TCP connection at both ends, after a block page for plain HTTP. */
 static void
 gate_tcp_block(struct gate *g, const struct classify_result *r, const char *host,
-    const struct policy_decision *d)
+    const struct policy_decision *d, enum judge_answer ans)
 {
 	char	page[FORGE_MAX - 60];
 	size_t	len, plen;
 
 	len = 0;
-	if (r->proto == CLASSIFY_P_HTTP && d != NULL &&
+	if (ans == JUDGE_A_BLOCK_PAGE &&
 	    (plen = gate_block_page(g, host, d, page, sizeof(page))) > 0 &&
 	    (len = forge_tcp(&r->pkt, 1, PKT_TCP_PSH | PKT_TCP_FIN, (uint8_t *)page,
 	    plen, g->out, sizeof(g->out))) > 0)
@@ -546,30 +538,28 @@ gate_tcp_block(struct gate *g, const struct classify_result *r, const char *host
 	gate_send(g, len, &g->st.resets);
 }
 
+/* Sends what the judgement answers and gives the kernel its verdict. */
 static enum gate_verdict
 gate_enforce(struct gate *g, const struct classify_result *r, const uint8_t *ip,
-    size_t caplen, const char *host, const struct policy_decision *d,
-    enum policy_action action, int force_nx)
+    size_t caplen, const struct judge_out *o)
 {
 	size_t len;
 
 	if (r->proto == CLASSIFY_P_DNS) {
-		if (action != POLICY_BLOCK)
+		if (o->answer == JUDGE_A_NONE)
 			return GATE_ACCEPT;	/* DNS is judged query by query, never fast-pathed */
-		gate_dns_block(g, r, d, force_nx);
+		gate_dns_block(g, r, &o->d, o->answer);
 		return GATE_DROP;
 	}
 	if (r->flow != NULL)
-		r->flow->verdict = action == POLICY_BLOCK ? V_BLOCK : V_ALLOW;
-	if (action != POLICY_BLOCK)
+		r->flow->verdict = o->action == POLICY_BLOCK ? V_BLOCK : V_ALLOW;
+	if (o->action != POLICY_BLOCK)
 		return GATE_ALLOW_FLOW;
-	if (r->pkt.proto == PKT_PROTO_TCP)
-		gate_tcp_block(g, r, host, d);
-	else {
-		/* QUIC: an ICMP error makes the browser give up on UDP and use TCP at once. */
+	if (o->answer == JUDGE_A_ICMP) {
 		len = forge_icmp_prohibited(&r->pkt, ip, caplen, g->out, sizeof(g->out));
 		gate_send(g, len, &g->st.icmp);
-	}
+	} else
+		gate_tcp_block(g, r, o->host, &o->d, o->answer);
 	return GATE_BLOCK_FLOW;
 }
 
@@ -613,60 +603,19 @@ static enum gate_verdict
 gate_port(struct gate *g, struct classify_result *r, const uint8_t *ip, size_t caplen,
     const uint8_t *mac, const struct policy_student *st, uint64_t now_ms)
 {
-	struct policy_decision		 d;
-	char				 addr[INET6_ADDRSTRLEN];
-	unsigned			 line;
-	enum gate_verdict		 v;
+	struct judge_out	 o;
+	enum gate_verdict	 v;
 
-	if (!policy_port_blocked(g->policy, st, r->pkt.proto, r->pkt.dport, &line))
+	if (!judge_port(g->policy, st, r->pkt.proto, r->pkt.dport, r->pkt.af, r->pkt.dst, &o))
 		return GATE_ACCEPT;
-	if (inet_ntop(r->pkt.af, r->pkt.dst, addr, sizeof(addr)) == NULL)
+	if (o.host[0] == '\0')
 		return GATE_DROP;
-	memset(&d, 0, sizeof(d));
-	d.action = POLICY_BLOCK;
-	d.reason = POLICY_R_GROUP_DENY;
-	d.rule_file = policy_file(g->policy);
-	d.rule_line = line;
 	/* Not a named protocol: record it as plain tcp/udp to the address. */
 	r->proto = CLASSIFY_P_NONE;
 	g->st.blocked++;
-	v = gate_enforce(g, r, ip, caplen, addr, &d, POLICY_BLOCK, 0);
-	gate_record(g, r, mac, st, addr, &d, POLICY_BLOCK, "blocked-port", now_ms);
+	v = gate_enforce(g, r, ip, caplen, &o);
+	gate_record(g, r, mac, st, o.host, &o.d, o.action, o.note, now_ms);
 	return v;
-}
-
-/*
- * Encrypted DNS that would bypass the gateway's: DoT/DoQ on port 853, or a
- * connection to an address of a known DoH endpoint (whatever its SNI, so ECH
- * or a hard-coded address does not help).  Decided by the endpoint's name, so
- * a group that allows doh-providers keeps it.  Fills d when it blocks.
- */
-static int
-gate_encrypted_dns(struct gate *g, const struct classify_result *r,
-    const struct policy_student *st, struct policy_decision *d, uint64_t now_ms)
-{
-	const struct resolve_entry *e;
-
-	if (r->pkt.dport == 853) {
-		memset(d, 0, sizeof(*d));
-		d->action = POLICY_BLOCK;
-		d->reason = POLICY_R_CATEGORY_BLOCKED;
-		d->category = GATE_DOH_CATEGORY;
-		g->st.encrypted_dns++;
-		return 1;
-	}
-	if (g->res == NULL ||
-	    (e = resolve_by_addr(g->res, r->pkt.af, r->pkt.dst)) == NULL || e->tag != TAG_DOH)
-		return 0;
-	struct policy_decision dd;
-
-	policy_decide(g->policy, st, e->name, strlen(e->name), NULL,
-	    (time_t)(now_ms / 1000), &dd);
-	if (dd.action != POLICY_BLOCK)
-		return 0;
-	*d = dd;
-	g->st.encrypted_dns++;
-	return 1;
 }
 
 enum gate_verdict
@@ -674,14 +623,14 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
     const uint8_t *mac, uint64_t now_ms)
 {
 	struct classify_result		 r;
-	struct policy_decision		 d;
+	struct judge_in			 in;
+	struct judge_out		 o;
 	const struct policy_student	*st = NULL;
+	const struct resolve_entry	*e;
 	enum policy_action		 action;
 	enum gate_verdict		 v;
-	char				 addr[INET6_ADDRSTRLEN];
-	const char			*host, *note = NULL, *mapped;
-	char				 mapname[CLASSIFY_HOST_BUFSZ];
-	int				 force_nx = 0, have_st = 0;
+	const char			*host;
+	int				 have_st = 0;
 
 	g->st.packets++;
 	classify_packet_cap(g->cls, ip, caplen, wirelen, now_ms, &r);
@@ -730,99 +679,44 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 	}
 	if (!have_st)
 		st = policy_client_lookup(g->policy, mac, r.pkt.af, r.pkt.src);
-	if (r.status == CLASSIFY_NAME) {
-		host = r.host;
-		policy_decide(g->policy, st, host, strlen(host),
-		    r.proto == CLASSIFY_P_HTTP && r.path[0] != '\0' ? r.path : NULL,
-		    (time_t)(now_ms / 1000), &d);
-		action = d.action;
-		/* Safe search is a DNS answer; for a connection already made it is an allow. */
-		if (action == POLICY_SAFESEARCH && r.proto != CLASSIFY_P_DNS)
-			action = POLICY_ALLOW;
-		if (r.ech && action != POLICY_BLOCK &&
-		    (mapped = dnsmap_find(g->map, r.pkt.af, r.pkt.src, r.pkt.dst,
-		    now_ms)) != NULL) {
-			/* ECH: the outer name is the provider's; the one the client looked up is the site. */
-			struct policy_decision	 dm;
-
-			policy_decide(g->policy, st, mapped, strlen(mapped), NULL,
-			    (time_t)(now_ms / 1000), &dm);
-			g->st.dns_map_hits++;
-			if (dm.action == POLICY_BLOCK) {
-				d = dm;
-				action = POLICY_BLOCK;
-				activity_copy(mapname, sizeof(mapname), mapped);
-				host = mapname;
-				note = "ech-dns-map";
-			}
-		}
-		if (r.proto == CLASSIFY_P_DNS && g->cfg.block_encrypted_dns &&
-		    strcmp(host, GATE_CANARY) == 0) {
-			/* Firefox turns its default DoH off only on NXDOMAIN, whatever the group. */
-			action = POLICY_BLOCK;
-			force_nx = 1;
-			note = "doh-canary";
-		}
-	} else if ((mapped = dnsmap_find(g->map, r.pkt.af, r.pkt.src, r.pkt.dst,
-	    now_ms)) != NULL) {
-		/* No readable name (no SNI, a bare address): the name the client resolved. */
-		g->st.dns_map_hits++;
-		activity_copy(mapname, sizeof(mapname), mapped);
-		host = mapname;
-		policy_decide(g->policy, st, host, strlen(host), NULL,
-		    (time_t)(now_ms / 1000), &d);
-		action = d.action == POLICY_BLOCK ? POLICY_BLOCK : POLICY_ALLOW;
-		note = "dns-map";
-		if (r.proto == CLASSIFY_P_QUIC && action != POLICY_BLOCK) {
-			action = POLICY_BLOCK;
-			note = "quic-unreadable";
-		}
-	} else {
-		/* No name: judge the address itself (IP rules, block-all groups). */
-		if (inet_ntop(r.pkt.af, r.pkt.dst, addr, sizeof(addr)) == NULL)
-			return GATE_ACCEPT;
-		host = addr;
-		policy_decide(g->policy, st, host, strlen(host), NULL,
-		    (time_t)(now_ms / 1000), &d);
-		action = d.action == POLICY_BLOCK ? POLICY_BLOCK : POLICY_ALLOW;
-		if (g->cfg.strict_https && action != POLICY_BLOCK &&
-		    (r.proto == CLASSIFY_P_TLS || r.proto == CLASSIFY_P_QUIC)) {
-			/* Strict: HTTPS only to what the client looked up through us. */
-			action = POLICY_BLOCK;
-			note = "strict-https";
-			g->st.strict_blocked++;
-		}
-		if (r.proto == CLASSIFY_P_QUIC && action != POLICY_BLOCK) {
-			/* An unreadable QUIC Initial could name anything: make it fall back to TCP. */
-			action = POLICY_BLOCK;
-			note = "quic-unreadable";
-		}
-	}
-	if (r.proto != CLASSIFY_P_DNS && action != POLICY_BLOCK && g->cfg.block_encrypted_dns &&
-	    gate_encrypted_dns(g, &r, st, &d, now_ms)) {
-		action = POLICY_BLOCK;
-		note = "encrypted-dns";
-	}
+	judge_in_from(&in, &r);
+	in.policy = g->policy;
+	in.student = st;
+	in.cfg = &g->cfg;
+	in.now = (time_t)(now_ms / 1000);
+	/* The lookups that need the gate's state; judge itself only reads what it is given. */
+	if (r.status != CLASSIFY_NAME || r.ech)
+		in.mapped = dnsmap_find(g->map, r.pkt.af, r.pkt.src, r.pkt.dst, now_ms);
+	if (r.proto != CLASSIFY_P_DNS && g->cfg.block_encrypted_dns && g->res != NULL &&
+	    (e = resolve_by_addr(g->res, r.pkt.af, r.pkt.dst)) != NULL && e->tag == TAG_DOH)
+		in.doh = e->name;
+	if (judge(&in, &o) != 0)
+		return GATE_ACCEPT;
+	g->st.dns_map_hits += (uint64_t)o.map_used;
+	g->st.strict_blocked += (uint64_t)o.strict;
+	g->st.encrypted_dns += (uint64_t)o.encrypted_dns;
+	action = o.action;
+	host = o.host;
 	if (action == POLICY_SAFESEARCH) {
 		/* Only DNS gets here: answer it ourselves. */
 		g->st.allowed++;
-		gate_dns_safesearch(g, &r, d.rewrite, now_ms);
-		gate_record(g, &r, mac, st, host, &d, action, note, now_ms);
+		gate_dns_safesearch(g, &r, o.d.rewrite, now_ms);
+		gate_record(g, &r, mac, st, host, &o.d, action, o.note, now_ms);
 		return GATE_DROP;
 	}
 	if (action == POLICY_BLOCK)
 		g->st.blocked++;
 	else
 		g->st.allowed++;
-	v = gate_enforce(g, &r, ip, caplen, host, &d, action, force_nx);
+	v = gate_enforce(g, &r, ip, caplen, &o);
 	/* An allowed connection that named nothing (SSH, a game) is not a visit worth keeping. */
 	if (r.proto != CLASSIFY_P_NONE || action == POLICY_BLOCK)
-		gate_record(g, &r, mac, st, host, &d, action, note, now_ms);
+		gate_record(g, &r, mac, st, host, &o.d, action, o.note, now_ms);
 	/* Time and bytes count only for what the student could use. */
 	if (r.proto != CLASSIFY_P_DNS && v == GATE_ALLOW_FLOW)
 		gate_acct_start(g, &r, st, host, now_ms);
 	if (log_enabled(LOG_L_DEBUG))
 		log_msg(LOG_L_DEBUG, "%s %s %s %s", classify_proto_name(r.proto), host,
-		    gate_action_name(action), d.category != NULL ? d.category : "-");
+		    judge_action_name(action), o.d.category != NULL ? o.d.category : "-");
 	return v;
 }
