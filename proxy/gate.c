@@ -11,16 +11,15 @@
 #include "classify.h"
 #include "dnsmap.h"
 #include "dnsresp.h"
+#include "enforce.h"
 #include "forge.h"
 #include "judge.h"
 #include "log.h"
 #include "resolve.h"
 
-#define GATE_DNS_TTL		60	/* block answers are short-lived: a reload shows soon */
 #define GATE_FOLD_SLOTS		4096
 #define GATE_FOLD_MS		10000
 #define GATE_ACCT_IDLE_MS	(24u * 3600 * 1000)
-#define GATE_SS_TTL_MAX		300	/* safe-search answers: short enough to follow the target's changes */
 
 enum { TAG_SAFESEARCH = 1, TAG_DOH };
 
@@ -44,8 +43,8 @@ struct gate {
 	struct config		 cfg;
 	struct policy		*policy;
 	struct classify		*cls;
-	struct activity		*act;
-	struct inject		*inj;
+	struct enforce_daemon	 daemon;	/* the outputs' default sink: inject and activity */
+	struct enforce		*enf;
 	struct resolve		*res;
 	struct dnsmap		*map;		/* (client, address) → the name it resolved */
 	uint8_t			*mod;		/* a rewritten packet (GATE_ACCEPT_MODIFIED) */
@@ -55,8 +54,6 @@ struct gate {
 	size_t			 nacct;
 	struct gate_fold	 fold[GATE_FOLD_SLOTS];
 	struct gate_stats	 st;
-	uint8_t			 out[FORGE_MAX];
-	uint8_t			 msg[FORGE_MAX];
 };
 
 struct gate *
@@ -65,6 +62,7 @@ gate_new(const struct config *cfg, struct policy *p, struct activity *act,
 {
 	struct gate		*g;
 	struct classify_config	 cc;
+	struct enforce_sink	 sink;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -82,15 +80,17 @@ gate_new(const struct config *cfg, struct policy *p, struct activity *act,
 	g->accts = calloc(g->nacct, sizeof(*g->accts));
 	g->map = dnsmap_new(cfg->dns_map_size ? cfg->dns_map_size : 16384);
 	g->mod = malloc(0x10000);
+	g->daemon.inj = inj;
+	g->daemon.act = act;
+	enforce_sink_daemon(&sink, &g->daemon);
+	g->enf = enforce_new(&g->cfg, &sink);
 	if (g->cls == NULL || g->acct == NULL || g->accts == NULL || g->map == NULL ||
-	    g->mod == NULL) {
+	    g->mod == NULL || g->enf == NULL) {
 		snprintf(err, errlen, "out of memory for %u flows", cfg->flow_table_size);
 		gate_free(g);
 		return NULL;
 	}
 	g->policy = policy_ref(p);
-	g->act = act;
-	g->inj = inj;
 	return g;
 }
 
@@ -104,6 +104,7 @@ gate_free(struct gate *g)
 	free(g->accts);
 	dnsmap_free(g->map);
 	free(g->mod);
+	enforce_free(g->enf);
 	policy_unref(g->policy);
 	free(g);
 }
@@ -175,31 +176,30 @@ gate_modified(const struct gate *g, size_t *len)
 }
 
 void
+gate_set_sink(struct gate *g, const struct enforce_sink *sink)
+{
+	enforce_set_sink(g->enf, sink);
+}
+
+void
 gate_stats(const struct gate *g, struct gate_stats *st)
 {
+	struct enforce_stats es;
+
 	*st = g->st;
+	enforce_stats(g->enf, &es);
+	st->dns_answered = es.dns_answered;
+	st->resets = es.resets;
+	st->block_pages = es.block_pages;
+	st->icmp = es.icmp;
+	st->safesearch = es.safesearch;
+	st->inject_failed = es.send_failed;
 }
 
 void
 gate_flow_stats(const struct gate *g, struct flow_stats *st)
 {
 	classify_flow_stats(g->cls, st);
-}
-
-static void
-gate_send(struct gate *g, size_t len, uint64_t *counter)
-{
-	int rc;
-
-	if (len == 0 || g->inj == NULL)
-		return;
-	if ((rc = inject_send(g->inj, g->out, len)) != 0) {
-		/* One line per thousand failures: a broken raw socket must not flood the log per packet. */
-		if (g->st.inject_failed++ % 1000 == 0)
-			log_msg(LOG_L_WARN, "sending a block answer: %s", strerror(-rc));
-		return;
-	}
-	(*counter)++;
 }
 
 static uint64_t
@@ -243,7 +243,7 @@ gate_record(struct gate *g, const struct classify_result *r, const uint8_t *mac,
 {
 	struct activity_rec	 rec;
 
-	if (g->act == NULL)
+	if (!enforce_records(g->enf))
 		return;
 	memset(&rec, 0, sizeof(rec));
 	rec.kind = ACTIVITY_EVENT;
@@ -284,7 +284,7 @@ gate_record(struct gate *g, const struct classify_result *r, const uint8_t *mac,
 	}
 	if (note != NULL)
 		activity_copy(rec.reason, sizeof(rec.reason), note);
-	if (activity_push(g->act, &rec) == 0)
+	if (enforce_record(g->enf, &rec) == 0)
 		g->st.events++;
 }
 
@@ -297,7 +297,7 @@ gate_acct_start(struct gate *g, const struct classify_result *r,
 	struct flow		*f;
 	struct gate_acct	*a;
 
-	if (g->act == NULL)
+	if (!enforce_records(g->enf))
 		return;
 	classify_flow_key(&r->pkt, &k);
 	if ((f = flow_get(g->acct, &k, now_ms, 1)) == NULL)
@@ -317,7 +317,7 @@ gate_flow_end(struct gate *g, const struct flow_key *orig, uint64_t bytes,
 	struct gate_acct	*a;
 	struct activity_rec	 rec;
 
-	if (g->act == NULL || (f = flow_get(g->acct, orig, now_ms, 0)) == NULL)
+	if (!enforce_records(g->enf) || (f = flow_get(g->acct, orig, now_ms, 0)) == NULL)
 		return;
 	a = &g->accts[f->idx];
 	if (start_ms == 0 || start_ms > a->start_ms)
@@ -333,209 +333,9 @@ gate_flow_end(struct gate *g, const struct flow_key *orig, uint64_t bytes,
 	    sizeof(a->host) : sizeof(rec.host));
 	rec.bytes = (int64_t)bytes;
 	rec.seconds = (int64_t)((stop_ms - start_ms + 500) / 1000);
-	if (activity_push(g->act, &rec) == 0)
+	if (enforce_record(g->enf, &rec) == 0)
 		g->st.usage++;
 	flow_remove(g->acct, f);
-}
-
-/* Escapes s for HTML text and attribute values. */
-static void
-gate_html(char *dst, size_t sz, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 7 < sz; s++) {
-		const char *e = NULL;
-
-		switch (*s) {
-		case '&': e = "&amp;"; break;
-		case '<': e = "&lt;"; break;
-		case '>': e = "&gt;"; break;
-		case '"': e = "&quot;"; break;
-		case '\'': e = "&#39;"; break;
-		}
-		if (e != NULL) {
-			memcpy(dst + o, e, strlen(e));
-			o += strlen(e);
-		} else if ((unsigned char)*s >= 0x20 && *s != 0x7f)
-			dst[o++] = *s;
-	}
-	dst[o] = '\0';
-}
-
-/* Percent-encodes s as a URL query value. */
-static void
-gate_urlenc(char *dst, size_t sz, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 4 < sz; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_') {
-			dst[o++] = (char)c;
-		} else {
-			dst[o++] = '%';
-			dst[o++] = hex[c >> 4];
-			dst[o++] = hex[c & 15];
-		}
-	}
-	dst[o] = '\0';
-}
-
-/* The HTTP response a blocked plain-HTTP request gets: a short page that says what and why. */
-static size_t
-gate_block_page(const struct gate *g, const char *host, const struct policy_decision *d,
-    char *out, size_t sz)
-{
-	char		 h[200], c[100], uh[300], uc[200], bp[300], link[1024] = "";
-	char		 body[2048], hostcut[64];
-	const char	*cat = d->category != NULL ? d->category : "district policy";
-	int		 n, m;
-
-	/* Only the start of a long name is shown: the page must fit one packet. */
-	activity_copy(hostcut, sizeof(hostcut), host);
-	gate_html(h, sizeof(h), hostcut);
-	gate_html(c, sizeof(c), cat);
-	gate_urlenc(uh, sizeof(uh), hostcut);
-	gate_urlenc(uc, sizeof(uc), cat);
-	if (g->cfg.block_page[0] != '\0') {
-		gate_html(bp, sizeof(bp), g->cfg.block_page);
-		snprintf(link, sizeof(link), "<p><a href=\"%s%shost=%s&amp;category=%s\">"
-		    "More about this block</a></p>", bp,
-		    strchr(g->cfg.block_page, '?') != NULL ? "&amp;" : "?", uh, uc);
-	}
-	n = snprintf(body, sizeof(body),
-	    "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
-	    "<meta name=\"viewport\" content=\"width=device-width\">"
-	    "<title>Blocked: %s</title><h1>This site is blocked</h1>"
-	    "<p><strong>%s</strong> is blocked by your school district's "
-	    "acceptable-use policy (%s).</p>%s"
-	    "<p>If you need it for schoolwork, ask your teacher.</p></html>\n",
-	    h, h, c, link);
-	if (n < 0 || (size_t)n >= sizeof(body))
-		return 0;
-	m = snprintf(out, sz, "HTTP/1.1 403 Forbidden\r\n"
-	    "Content-Type: text/html; charset=utf-8\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "Connection: close\r\n"
-	    "X-Hallpass-Blocked: %s\r\n"
-	    "Content-Length: %d\r\n\r\n%s", uc, n, body);
-	if (m < 0 || (size_t)m >= sz)
-		return 0;
-	return (size_t)m;
-}
-
-/* Sends answer a to the DNS question in r in place of the upstream's, over UDP or TCP. */
-static void
-gate_dns_send(struct gate *g, const struct classify_result *r,
-    const struct forge_dns_answer *a, uint64_t *counter)
-{
-	const struct pkt_info	*p = &r->pkt;
-	const uint8_t		*q = p->payload;
-	size_t			 qlen = p->paylen, mlen, len;
-
-	if (p->proto == PKT_PROTO_TCP) {
-		/* One query per segment (classify judged the segment's first message). */
-		if (qlen < 2)
-			return;
-		if ((mlen = forge_dns_message(q + 2, qlen - 2, a, g->msg + 2,
-		    sizeof(g->msg) - 2)) == 0)
-			return;
-		g->msg[0] = (uint8_t)(mlen >> 8);
-		g->msg[1] = (uint8_t)mlen;
-		len = forge_tcp(p, 1, PKT_TCP_PSH | PKT_TCP_FIN, g->msg, mlen + 2,
-		    g->out, sizeof(g->out));
-		gate_send(g, len, counter);
-		/* The server never saw the query: close its side so no half-open stream lingers. */
-		len = forge_tcp(p, 0, PKT_TCP_RST, NULL, 0, g->out, sizeof(g->out));
-		gate_send(g, len, &g->st.resets);
-		return;
-	}
-	if ((mlen = forge_dns_message(q, qlen, a, g->msg, sizeof(g->msg))) == 0)
-		return;
-	len = forge_udp_reply(p, g->msg, mlen, g->out, sizeof(g->out));
-	gate_send(g, len, counter);
-}
-
-/* Answers a blocked DNS question: NXDOMAIN or the block address, as judged. */
-static void
-gate_dns_block(struct gate *g, const struct classify_result *r,
-    const struct policy_decision *d, enum judge_answer ans)
-{
-	struct forge_dns_answer	 a;
-	char			 text[96];
-
-	memset(&a, 0, sizeof(a));
-	a.ttl = GATE_DNS_TTL;
-	a.ede = FORGE_EDE_FILTERED;
-	snprintf(text, sizeof(text), "blocked by hallpass: %s",
-	    d->category != NULL ? d->category : "district policy");
-	a.ede_text = text;
-	if (ans == JUDGE_A_DNS_ADDRESS) {
-		a.rcode = FORGE_RCODE_NOERROR;
-		a.a4 = g->cfg.block_address4;
-		a.na4 = 1;
-		a.a6 = g->cfg.block_address6;
-		a.na6 = 1;
-	} else
-		a.rcode = FORGE_RCODE_NXDOMAIN;
-	gate_dns_send(g, r, &a, &g->st.dns_answered);
-}
-
-/*
- * Answers a search host's question with a CNAME to the engine's safe-search
- * host, plus that host's addresses once the resolver knows them (stale ones
- * while a refresh is under way).  Never waits for a lookup.
- */
-static void
-gate_dns_safesearch(struct gate *g, const struct classify_result *r,
-    const char *target, uint64_t now_ms)
-{
-	const struct resolve_entry	*e = g->res != NULL ? resolve_get(g->res, target) : NULL;
-	struct forge_dns_answer		 a;
-
-	memset(&a, 0, sizeof(a));
-	a.rcode = FORGE_RCODE_NOERROR;
-	a.cname = target;
-	a.ttl = GATE_DNS_TTL;
-	if (e != NULL && e->expires_ms != 0) {
-		a.a4 = e->a4[0];
-		a.na4 = e->na4;
-		a.a6 = e->a6[0];
-		a.na6 = e->na6;
-		if (e->expires_ms > now_ms) {
-			uint64_t left = (e->expires_ms - now_ms) / 1000;
-
-			a.ttl = (uint32_t)(left < GATE_SS_TTL_MAX ? (left ? left : 1) :
-			    GATE_SS_TTL_MAX);
-		}
-	}
-	gate_dns_send(g, r, &a, &g->st.safesearch);
-}
-
-/* Ends a blocked TCP connection at both ends, after a block page for plain HTTP. */
-static void
-gate_tcp_block(struct gate *g, const struct classify_result *r, const char *host,
-    const struct policy_decision *d, enum judge_answer ans)
-{
-	char	page[FORGE_MAX - 60];
-	size_t	len, plen;
-
-	len = 0;
-	if (ans == JUDGE_A_BLOCK_PAGE &&
-	    (plen = gate_block_page(g, host, d, page, sizeof(page))) > 0 &&
-	    (len = forge_tcp(&r->pkt, 1, PKT_TCP_PSH | PKT_TCP_FIN, (uint8_t *)page,
-	    plen, g->out, sizeof(g->out))) > 0)
-		gate_send(g, len, &g->st.block_pages);
-	if (len == 0) {
-		len = forge_tcp(&r->pkt, 1, PKT_TCP_RST, NULL, 0, g->out, sizeof(g->out));
-		gate_send(g, len, &g->st.resets);
-	}
-	len = forge_tcp(&r->pkt, 0, PKT_TCP_RST, NULL, 0, g->out, sizeof(g->out));
-	gate_send(g, len, &g->st.resets);
 }
 
 /* Sends what the judgement answers and gives the kernel its verdict. */
@@ -543,23 +343,17 @@ static enum gate_verdict
 gate_enforce(struct gate *g, const struct classify_result *r, const uint8_t *ip,
     size_t caplen, const struct judge_out *o)
 {
-	size_t len;
-
 	if (r->proto == CLASSIFY_P_DNS) {
 		if (o->answer == JUDGE_A_NONE)
 			return GATE_ACCEPT;	/* DNS is judged query by query, never fast-pathed */
-		gate_dns_block(g, r, &o->d, o->answer);
+		enforce_answer(g->enf, r, ip, caplen, o);
 		return GATE_DROP;
 	}
 	if (r->flow != NULL)
 		r->flow->verdict = o->action == POLICY_BLOCK ? V_BLOCK : V_ALLOW;
 	if (o->action != POLICY_BLOCK)
 		return GATE_ALLOW_FLOW;
-	if (o->answer == JUDGE_A_ICMP) {
-		len = forge_icmp_prohibited(&r->pkt, ip, caplen, g->out, sizeof(g->out));
-		gate_send(g, len, &g->st.icmp);
-	} else
-		gate_tcp_block(g, r, o->host, &o->d, o->answer);
+	enforce_answer(g->enf, r, ip, caplen, o);
 	return GATE_BLOCK_FLOW;
 }
 
@@ -700,7 +494,8 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 	if (action == POLICY_SAFESEARCH) {
 		/* Only DNS gets here: answer it ourselves. */
 		g->st.allowed++;
-		gate_dns_safesearch(g, &r, o.d.rewrite, now_ms);
+		enforce_safesearch(g->enf, &r, o.d.rewrite,
+		    g->res != NULL ? resolve_get(g->res, o.d.rewrite) : NULL, now_ms);
 		gate_record(g, &r, mac, st, host, &o.d, action, o.note, now_ms);
 		return GATE_DROP;
 	}
