@@ -369,13 +369,9 @@ gate_dns_response(struct gate *g, const struct classify_result *r, const uint8_t
 	struct dnsresp	 resp;
 	size_t		 off, mlen;
 
-	if (r->pkt.truncated || dnsresp_parse(r->pkt.payload, r->pkt.paylen, &resp) != 0)
+	if (judge_learn(g->map, r, &resp, now_ms) != 0)
 		return GATE_ACCEPT;	/* not ours to judge: the client's resolver will */
 	g->st.dns_answers_seen++;
-	for (size_t i = 0; i < resp.naddr; i++)
-		if (resp.addr[i].af == r->pkt.af)
-			dnsmap_add(g->map, r->pkt.af, r->pkt.dst, resp.addr[i].addr,
-			    resp.qname, resp.addr[i].ttl, now_ms);
 	if (!g->cfg.strip_ech || !resp.has_ech || r->pkt.fragment != PKT_FRAG_NONE)
 		return GATE_ACCEPT;
 	off = (size_t)(r->pkt.payload - ip);
@@ -428,8 +424,7 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 
 	g->st.packets++;
 	classify_packet_cap(g->cls, ip, caplen, wirelen, now_ms, &r);
-	if (r.status != CLASSIFY_MALFORMED && r.pkt.proto == PKT_PROTO_UDP &&
-	    r.pkt.sport == 53 && r.pkt.fragment != PKT_FRAG_LATER)
+	if (judge_is_dns_answer(&r))
 		return gate_dns_response(g, &r, ip, caplen, now_ms);
 	if (r.status != CLASSIFY_MALFORMED && r.pkt.dport != 53 &&
 	    (r.pkt.proto == PKT_PROTO_TCP || r.pkt.proto == PKT_PROTO_UDP) &&

@@ -41,6 +41,26 @@ judge_in_from(struct judge_in *in, const struct classify_result *r)
 	in->dst = r->pkt.dst;
 }
 
+int
+judge_is_dns_answer(const struct classify_result *r)
+{
+	return r->status != CLASSIFY_MALFORMED && r->pkt.proto == PKT_PROTO_UDP &&
+	    r->pkt.sport == 53 && r->pkt.fragment != PKT_FRAG_LATER;
+}
+
+int
+judge_learn(struct dnsmap *map, const struct classify_result *r, struct dnsresp *resp,
+    uint64_t now_ms)
+{
+	if (r->pkt.truncated || dnsresp_parse(r->pkt.payload, r->pkt.paylen, resp) != 0)
+		return -1;
+	for (size_t i = 0; i < resp->naddr; i++)
+		if (resp->addr[i].af == r->pkt.af)
+			dnsmap_add(map, r->pkt.af, r->pkt.dst, resp->addr[i].addr,
+			    resp->qname, resp->addr[i].ttl, now_ms);
+	return 0;
+}
+
 /* The answer a final action gets, by protocol: enforcement only builds and sends it. */
 static enum judge_answer
 judge_answer_for(const struct judge_in *in, enum policy_action action, int force_nx)

@@ -8,6 +8,8 @@
 
 #include "classify.h"
 #include "config.h"
+#include "dnsmap.h"
+#include "dnsresp.h"
 #include "policy.h"
 
 #define JUDGE_DOH_CATEGORY	"doh-providers"
@@ -66,6 +68,16 @@ int	judge_port(const struct policy *, const struct policy_student *, int l4,
 	    uint16_t dport, int af, const uint8_t *dst, struct judge_out *);
 /* The input a classify result gives; lookups (student, map, DoH) are left for the caller. */
 void	judge_in_from(struct judge_in *, const struct classify_result *);
+/* Whether r is a DNS answer on its way to a client (UDP from port 53, a first fragment). */
+int	judge_is_dns_answer(const struct classify_result *r);
+/*
+ * Teaches map which name each address in the answer r carries was for, so
+ * a nameless connection can be judged by it.  Not pure: it is here so that
+ * hallpassd and inspect learn alike.  0 with resp filled, -1 if r is not a
+ * readable answer.
+ */
+int	judge_learn(struct dnsmap *map, const struct classify_result *r,
+	    struct dnsresp *resp, uint64_t now_ms);
 /* "allow", "block", "safesearch": the word activity records and logs use. */
 const char *judge_action_name(enum policy_action);
 
