@@ -191,6 +191,11 @@ inspect_report(struct inspect *in, const struct flow_key *k, enum classify_proto
 			fputs(",\"path\":", in->out);
 			inspect_json_str(in->out, path);
 		}
+		if (o.map_used && (name == NULL || strcmp(name, o.host) != 0)) {
+			/* Judged by the name the client resolved for the address, as hallpassd does. */
+			fputs(",\"judged\":", in->out);
+			inspect_json_str(in->out, o.host);
+		}
 		fprintf(in->out, ",\"action\":\"%s\",\"category\":",
 		    policy_action_name(d.action));
 		inspect_json_str(in->out, d.category);
