@@ -1,4 +1,4 @@
-/* gate: hallpassd's per-packet logic — classify, find the student, decide, enforce, record — apart from NFQUEUE. */
+/* gate: hallpassd's per-packet logic — classify, find the student, judge, then enforce and record — apart from NFQUEUE. */
 #include "gate.h"
 
 #include <sys/socket.h>

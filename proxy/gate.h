@@ -1,4 +1,4 @@
-/* gate: hallpassd's per-packet logic — classify, find the student, decide, enforce, record — apart from NFQUEUE. */
+/* gate: hallpassd's per-packet logic — classify, find the student, judge, then enforce and record — apart from NFQUEUE. */
 #ifndef HALLPASS_GATE_H
 #define HALLPASS_GATE_H
 
