@@ -1,4 +1,4 @@
-/* cmd_inspect: "hallpass inspect" runs a capture through hallpassd's own extractors and policy, offline. */
+/* cmd_inspect: "hallpass inspect" runs a capture through hallpassd's own extractors and judgement, offline. */
 #include "cmd_inspect.h"
 
 #include <arpa/inet.h>
@@ -10,6 +10,9 @@
 #include <time.h>
 
 #include "classify.h"
+#include "config.h"
+#include "dnsmap.h"
+#include "judge.h"
 #include "linkhdr.h"
 #include "policy.h"
 
@@ -21,6 +24,8 @@ struct inspect {
 	FILE				*out;
 	uint64_t			 packets, frames_not_ip, link_short, link_unknown;
 	uint64_t			 truncated, malformed, named, unnamed, differ, flows;
+	struct config			 cfg;		/* the directory's hallpass.yaml: the gate's settings */
+	struct dnsmap			*map;		/* names the capture's DNS answers gave */
 	const uint8_t			*mac;		/* of the packet being read */
 	uint8_t				 gone_mac[6];
 };
@@ -89,17 +94,63 @@ inspect_who(struct inspect *in, struct policy *p, const struct flow_key *k,
 	return policy_client_lookup(p, mac, k->af, k->src);
 }
 
-/* One flow's line: the name (or why there is none) and what the policy would do. */
+/* What hallpassd would decide: its port check, then the same judge() it calls. */
+static void
+inspect_judge(struct inspect *in, struct policy *p, const struct flow_key *k,
+    enum classify_proto proto, uint64_t ms, const char *name, const char *path, int ech,
+    struct judge_out *o)
+{
+	struct judge_in			 ji;
+	const struct policy_student	*st = inspect_who(in, p, k, in->mac);
+
+	if (k->dport != 53 && judge_port(p, st, k->proto, k->dport, k->af, k->dst, o))
+		return;
+	memset(&ji, 0, sizeof(ji));
+	ji.proto = proto;
+	ji.name = name;
+	ji.path = proto == CLASSIFY_P_HTTP && path != NULL && path[0] != '\0' ? path : NULL;
+	ji.ech = ech;
+	ji.l4 = k->proto;
+	ji.dport = k->dport;
+	ji.af = k->af;
+	ji.dst = k->dst;
+	if (name == NULL || ech)
+		ji.mapped = dnsmap_find(in->map, k->af, k->src, k->dst, ms);
+	ji.policy = p;
+	ji.student = st;
+	ji.cfg = &in->cfg;
+	ji.now = (time_t)(ms / 1000);
+	if (judge(&ji, o) != 0) {
+		/* No address to judge (cannot happen for a parsed packet): the policy's default. */
+		memset(o, 0, sizeof(*o));
+		policy_decide(p, st, "", 0, NULL, ji.now, &o->d);
+		o->action = o->d.action;
+	}
+}
+
+/* The policy's reason, and the gate's own rule when one overrode it. */
+static void
+inspect_why(const struct judge_out *o, char *buf, size_t sz)
+{
+	size_t n;
+
+	policy_decision_why(&o->d, buf, sz);
+	n = strlen(buf);
+	if (o->note != NULL && n < sz)
+		snprintf(buf + n, sz - n, " [%s]", o->note);
+}
+
+/* One flow's line: the name (or why there is none) and what hallpassd would do. */
 static void
 inspect_report(struct inspect *in, const struct flow_key *k, enum classify_proto proto,
     uint64_t ms, const char *name, const char *path, int ech, const char *why)
 {
+	struct judge_out	 o, o2;
 	struct policy_decision	 d, d2;
 	char			 src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], ts[40];
 	char			 reason[600], reason2[600];
-	const char		*host;
-	const uint8_t		*mac = in->mac;
 
+	memset(&d2, 0, sizeof(d2));
 	in->flows++;
 	if (name != NULL)
 		in->named++;
@@ -108,17 +159,16 @@ inspect_report(struct inspect *in, const struct flow_key *k, enum classify_proto
 	inspect_addr(k, 0, src, sizeof(src));
 	inspect_addr(k, 1, dst, sizeof(dst));
 	inspect_time(ms, ts, sizeof(ts));
-	/* Without a name the policy can still judge the address the client went to. */
-	host = name != NULL ? name : dst;
-	policy_decide(in->p, inspect_who(in, in->p, k, mac), host, strlen(host),
-	    proto == CLASSIFY_P_HTTP && path != NULL && path[0] == '/' ? path : NULL,
-	    (time_t)(ms / 1000), &d);
-	policy_decision_why(&d, reason, sizeof(reason));
+	/* Without a name the judgement still has the address the client went to. */
+	inspect_judge(in, in->p, k, proto, ms, name, path, ech, &o);
+	d = o.d;
+	d.action = o.action;
+	inspect_why(&o, reason, sizeof(reason));
 	if (in->q != NULL) {
-		policy_decide(in->q, inspect_who(in, in->q, k, mac), host, strlen(host),
-		    proto == CLASSIFY_P_HTTP && path != NULL && path[0] == '/' ? path : NULL,
-		    (time_t)(ms / 1000), &d2);
-		policy_decision_why(&d2, reason2, sizeof(reason2));
+		inspect_judge(in, in->q, k, proto, ms, name, path, ech, &o2);
+		d2 = o2.d;
+		d2.action = o2.action;
+		inspect_why(&o2, reason2, sizeof(reason2));
 		if (d.action == d2.action && (d.category == d2.category ||
 		    (d.category != NULL && d2.category != NULL &&
 		    strcmp(d.category, d2.category) == 0)))
@@ -140,6 +190,11 @@ inspect_report(struct inspect *in, const struct flow_key *k, enum classify_proto
 		if (path != NULL && path[0] != '\0') {
 			fputs(",\"path\":", in->out);
 			inspect_json_str(in->out, path);
+		}
+		if (o.map_used && (name == NULL || strcmp(name, o.host) != 0)) {
+			/* Judged by the name the client resolved for the address, as hallpassd does. */
+			fputs(",\"judged\":", in->out);
+			inspect_json_str(in->out, o.host);
 		}
 		fprintf(in->out, ",\"action\":\"%s\",\"category\":",
 		    policy_action_name(d.action));
@@ -237,6 +292,12 @@ inspect_file(struct inspect *in, const char *path)
 		/* The IP packet's length on the wire: the frame's, less the link header. */
 		classify_packet_cap(c, ip, iplen, h->len > h->caplen ?
 		    iplen + (h->len - h->caplen) : iplen, ms, &r);
+		if (judge_is_dns_answer(&r)) {
+			struct dnsresp resp;
+
+			/* As hallpassd does: a later nameless connection is judged by it. */
+			(void)judge_learn(in->map, &r, &resp, ms);
+		}
 		switch (r.status) {
 		case CLASSIFY_NAME:
 		case CLASSIFY_NONAME: {
@@ -324,7 +385,20 @@ cmd_inspect(const char *dir, int argc, char **argv)
 		policy_unref(in.p);
 		return 1;
 	}
+	/* The gate's own settings (strict HTTPS, encrypted DNS, the DNS answer) are hallpass.yaml's. */
+	if (config_load(&in.cfg, dir, &d) != 0) {
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "%s\n", d.msgs[i]);
+		diag_free(&d);
+		rc = 1;
+		goto out;
+	}
 	diag_free(&d);
+	if ((in.map = dnsmap_new(in.cfg.dns_map_size ? in.cfg.dns_map_size : 16384)) == NULL) {
+		fprintf(stderr, "hallpass: out of memory\n");
+		rc = 1;
+		goto out;
+	}
 	if (student != NULL) {
 		in.fixed_student = 1;
 		if (strcmp(student, "-") != 0 &&
@@ -351,6 +425,7 @@ cmd_inspect(const char *dir, int argc, char **argv)
 	    (unsigned long long)in.truncated, (unsigned long long)in.link_short,
 	    (unsigned long long)in.link_unknown);
  out:
+	dnsmap_free(in.map);
 	policy_unref(in.p);
 	policy_unref(in.q);
 	return rc;

@@ -1,4 +1,4 @@
-/* gate: hallpassd's per-packet logic — classify, find the student, decide, enforce, record — apart from NFQUEUE. */
+/* gate: hallpassd's per-packet logic — classify, find the student, judge, then enforce and record — apart from NFQUEUE. */
 #include "gate.h"
 
 #include <sys/socket.h>
@@ -11,17 +11,15 @@
 #include "classify.h"
 #include "dnsmap.h"
 #include "dnsresp.h"
+#include "enforce.h"
 #include "forge.h"
+#include "judge.h"
 #include "log.h"
 #include "resolve.h"
 
-#define GATE_DNS_TTL		60	/* block answers are short-lived: a reload shows soon */
 #define GATE_FOLD_SLOTS		4096
 #define GATE_FOLD_MS		10000
 #define GATE_ACCT_IDLE_MS	(24u * 3600 * 1000)
-#define GATE_SS_TTL_MAX		300	/* safe-search answers: short enough to follow the target's changes */
-#define GATE_DOH_CATEGORY	"doh-providers"
-#define GATE_CANARY		"use-application-dns.net"
 
 enum { TAG_SAFESEARCH = 1, TAG_DOH };
 
@@ -45,8 +43,8 @@ struct gate {
 	struct config		 cfg;
 	struct policy		*policy;
 	struct classify		*cls;
-	struct activity		*act;
-	struct inject		*inj;
+	struct enforce_daemon	 daemon;	/* the outputs' default sink: inject and activity */
+	struct enforce		*enf;
 	struct resolve		*res;
 	struct dnsmap		*map;		/* (client, address) → the name it resolved */
 	uint8_t			*mod;		/* a rewritten packet (GATE_ACCEPT_MODIFIED) */
@@ -56,8 +54,6 @@ struct gate {
 	size_t			 nacct;
 	struct gate_fold	 fold[GATE_FOLD_SLOTS];
 	struct gate_stats	 st;
-	uint8_t			 out[FORGE_MAX];
-	uint8_t			 msg[FORGE_MAX];
 };
 
 struct gate *
@@ -66,6 +62,7 @@ gate_new(const struct config *cfg, struct policy *p, struct activity *act,
 {
 	struct gate		*g;
 	struct classify_config	 cc;
+	struct enforce_sink	 sink;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -83,15 +80,17 @@ gate_new(const struct config *cfg, struct policy *p, struct activity *act,
 	g->accts = calloc(g->nacct, sizeof(*g->accts));
 	g->map = dnsmap_new(cfg->dns_map_size ? cfg->dns_map_size : 16384);
 	g->mod = malloc(0x10000);
+	g->daemon.inj = inj;
+	g->daemon.act = act;
+	enforce_sink_daemon(&sink, &g->daemon);
+	g->enf = enforce_new(&g->cfg, &sink);
 	if (g->cls == NULL || g->acct == NULL || g->accts == NULL || g->map == NULL ||
-	    g->mod == NULL) {
+	    g->mod == NULL || g->enf == NULL) {
 		snprintf(err, errlen, "out of memory for %u flows", cfg->flow_table_size);
 		gate_free(g);
 		return NULL;
 	}
 	g->policy = policy_ref(p);
-	g->act = act;
-	g->inj = inj;
 	return g;
 }
 
@@ -105,6 +104,7 @@ gate_free(struct gate *g)
 	free(g->accts);
 	dnsmap_free(g->map);
 	free(g->mod);
+	enforce_free(g->enf);
 	policy_unref(g->policy);
 	free(g);
 }
@@ -124,7 +124,7 @@ gate_watch_doh(const char *host, void *arg)
 	struct gate *g = arg;
 
 	/* The canary has no address by design; every other endpoint is blocked by address too. */
-	if (strcmp(host, GATE_CANARY) != 0 && resolve_watch(g->res, host, TAG_DOH) != 0)
+	if (strcmp(host, JUDGE_CANARY) != 0 && resolve_watch(g->res, host, TAG_DOH) != 0)
 		log_msg(LOG_L_WARN, "too many names to keep resolved: %s left out", host);
 }
 
@@ -137,7 +137,7 @@ gate_watch(struct gate *g)
 	resolve_rewatch_begin(g->res);
 	policy_safesearch_targets(g->policy, gate_watch_ss, g);
 	if (g->cfg.block_encrypted_dns)
-		(void)policy_category_domains(g->policy, GATE_DOH_CATEGORY, gate_watch_doh, g);
+		(void)policy_category_domains(g->policy, JUDGE_DOH_CATEGORY, gate_watch_doh, g);
 	resolve_rewatch_end(g->res);
 }
 
@@ -169,31 +169,30 @@ gate_modified(const struct gate *g, size_t *len)
 }
 
 void
+gate_set_sink(struct gate *g, const struct enforce_sink *sink)
+{
+	enforce_set_sink(g->enf, sink);
+}
+
+void
 gate_stats(const struct gate *g, struct gate_stats *st)
 {
+	struct enforce_stats es;
+
 	*st = g->st;
+	enforce_stats(g->enf, &es);
+	st->dns_answered = es.dns_answered;
+	st->resets = es.resets;
+	st->block_pages = es.block_pages;
+	st->icmp = es.icmp;
+	st->safesearch = es.safesearch;
+	st->inject_failed = es.send_failed;
 }
 
 void
 gate_flow_stats(const struct gate *g, struct flow_stats *st)
 {
 	classify_flow_stats(g->cls, st);
-}
-
-static void
-gate_send(struct gate *g, size_t len, uint64_t *counter)
-{
-	int rc;
-
-	if (len == 0 || g->inj == NULL)
-		return;
-	if ((rc = inject_send(g->inj, g->out, len)) != 0) {
-		/* One line per thousand failures: a broken raw socket must not flood the log per packet. */
-		if (g->st.inject_failed++ % 1000 == 0)
-			log_msg(LOG_L_WARN, "sending a block answer: %s", strerror(-rc));
-		return;
-	}
-	(*counter)++;
 }
 
 static uint64_t
@@ -219,13 +218,6 @@ gate_client(const struct pkt_info *p, const uint8_t *mac, char *buf, size_t sz)
 		snprintf(buf, sz, "?");
 }
 
-static const char *
-gate_action_name(enum policy_action a)
-{
-	return a == POLICY_BLOCK ? "block" : a == POLICY_SAFESEARCH ? "safesearch" :
-	    "allow";
-}
-
 /* A rule file as IT names it ("rules.d/gambling.yaml"), wherever the directory is. */
 static const char *
 gate_rel(const char *path)
@@ -244,7 +236,7 @@ gate_record(struct gate *g, const struct classify_result *r, const uint8_t *mac,
 {
 	struct activity_rec	 rec;
 
-	if (g->act == NULL)
+	if (!enforce_records(g->enf))
 		return;
 	memset(&rec, 0, sizeof(rec));
 	rec.kind = ACTIVITY_EVENT;
@@ -270,7 +262,7 @@ gate_record(struct gate *g, const struct classify_result *r, const uint8_t *mac,
 	activity_copy(rec.proto, sizeof(rec.proto), r->proto != CLASSIFY_P_NONE ?
 	    classify_proto_name(r->proto) : r->pkt.proto == PKT_PROTO_TCP ? "tcp" : "udp");
 	activity_copy(rec.host, sizeof(rec.host), host);
-	activity_copy(rec.action, sizeof(rec.action), gate_action_name(action));
+	activity_copy(rec.action, sizeof(rec.action), judge_action_name(action));
 	if (d != NULL) {
 		activity_copy(rec.category, sizeof(rec.category), d->category);
 		if (d->rule_file != NULL && d->rule_line > 0)
@@ -285,7 +277,7 @@ gate_record(struct gate *g, const struct classify_result *r, const uint8_t *mac,
 	}
 	if (note != NULL)
 		activity_copy(rec.reason, sizeof(rec.reason), note);
-	if (activity_push(g->act, &rec) == 0)
+	if (enforce_record(g->enf, &rec) == 0)
 		g->st.events++;
 }
 
@@ -298,7 +290,7 @@ gate_acct_start(struct gate *g, const struct classify_result *r,
 	struct flow		*f;
 	struct gate_acct	*a;
 
-	if (g->act == NULL)
+	if (!enforce_records(g->enf))
 		return;
 	classify_flow_key(&r->pkt, &k);
 	if ((f = flow_get(g->acct, &k, now_ms, 1)) == NULL)
@@ -318,7 +310,7 @@ gate_flow_end(struct gate *g, const struct flow_key *orig, uint64_t bytes,
 	struct gate_acct	*a;
 	struct activity_rec	 rec;
 
-	if (g->act == NULL || (f = flow_get(g->acct, orig, now_ms, 0)) == NULL)
+	if (!enforce_records(g->enf) || (f = flow_get(g->acct, orig, now_ms, 0)) == NULL)
 		return;
 	a = &g->accts[f->idx];
 	if (start_ms == 0 || start_ms > a->start_ms)
@@ -334,235 +326,27 @@ gate_flow_end(struct gate *g, const struct flow_key *orig, uint64_t bytes,
 	    sizeof(a->host) : sizeof(rec.host));
 	rec.bytes = (int64_t)bytes;
 	rec.seconds = (int64_t)((stop_ms - start_ms + 500) / 1000);
-	if (activity_push(g->act, &rec) == 0)
+	if (enforce_record(g->enf, &rec) == 0)
 		g->st.usage++;
 	flow_remove(g->acct, f);
 }
 
-/* Escapes s for HTML text and attribute values. */
-static void
-gate_html(char *dst, size_t sz, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 7 < sz; s++) {
-		const char *e = NULL;
-
-		switch (*s) {
-		case '&': e = "&amp;"; break;
-		case '<': e = "&lt;"; break;
-		case '>': e = "&gt;"; break;
-		case '"': e = "&quot;"; break;
-		case '\'': e = "&#39;"; break;
-		}
-		if (e != NULL) {
-			memcpy(dst + o, e, strlen(e));
-			o += strlen(e);
-		} else if ((unsigned char)*s >= 0x20 && *s != 0x7f)
-			dst[o++] = *s;
-	}
-	dst[o] = '\0';
-}
-
-/* Percent-encodes s as a URL query value. */
-static void
-gate_urlenc(char *dst, size_t sz, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 4 < sz; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_') {
-			dst[o++] = (char)c;
-		} else {
-			dst[o++] = '%';
-			dst[o++] = hex[c >> 4];
-			dst[o++] = hex[c & 15];
-		}
-	}
-	dst[o] = '\0';
-}
-
-/* The HTTP response a blocked plain-HTTP request gets: a short page that says what and why. */
-static size_t
-gate_block_page(const struct gate *g, const char *host, const struct policy_decision *d,
-    char *out, size_t sz)
-{
-	char		 h[200], c[100], uh[300], uc[200], bp[300], link[1024] = "";
-	char		 body[2048], hostcut[64];
-	const char	*cat = d->category != NULL ? d->category : "district policy";
-	int		 n, m;
-
-	/* Only the start of a long name is shown: the page must fit one packet. */
-	activity_copy(hostcut, sizeof(hostcut), host);
-	gate_html(h, sizeof(h), hostcut);
-	gate_html(c, sizeof(c), cat);
-	gate_urlenc(uh, sizeof(uh), hostcut);
-	gate_urlenc(uc, sizeof(uc), cat);
-	if (g->cfg.block_page[0] != '\0') {
-		gate_html(bp, sizeof(bp), g->cfg.block_page);
-		snprintf(link, sizeof(link), "<p><a href=\"%s%shost=%s&amp;category=%s\">"
-		    "More about this block</a></p>", bp,
-		    strchr(g->cfg.block_page, '?') != NULL ? "&amp;" : "?", uh, uc);
-	}
-	n = snprintf(body, sizeof(body),
-	    "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
-	    "<meta name=\"viewport\" content=\"width=device-width\">"
-	    "<title>Blocked: %s</title><h1>This site is blocked</h1>"
-	    "<p><strong>%s</strong> is blocked by your school district's "
-	    "acceptable-use policy (%s).</p>%s"
-	    "<p>If you need it for schoolwork, ask your teacher.</p></html>\n",
-	    h, h, c, link);
-	if (n < 0 || (size_t)n >= sizeof(body))
-		return 0;
-	m = snprintf(out, sz, "HTTP/1.1 403 Forbidden\r\n"
-	    "Content-Type: text/html; charset=utf-8\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "Connection: close\r\n"
-	    "X-Hallpass-Blocked: %s\r\n"
-	    "Content-Length: %d\r\n\r\n%s", uc, n, body);
-	if (m < 0 || (size_t)m >= sz)
-		return 0;
-	return (size_t)m;
-}
-
-/* Sends answer a to the DNS question in r in place of the upstream's, over UDP or TCP. */
-static void
-gate_dns_send(struct gate *g, const struct classify_result *r,
-    const struct forge_dns_answer *a, uint64_t *counter)
-{
-	const struct pkt_info	*p = &r->pkt;
-	const uint8_t		*q = p->payload;
-	size_t			 qlen = p->paylen, mlen, len;
-
-	if (p->proto == PKT_PROTO_TCP) {
-		/* One query per segment (classify judged the segment's first message). */
-		if (qlen < 2)
-			return;
-		if ((mlen = forge_dns_message(q + 2, qlen - 2, a, g->msg + 2,
-		    sizeof(g->msg) - 2)) == 0)
-			return;
-		g->msg[0] = (uint8_t)(mlen >> 8);
-		g->msg[1] = (uint8_t)mlen;
-		len = forge_tcp(p, 1, PKT_TCP_PSH | PKT_TCP_FIN, g->msg, mlen + 2,
-		    g->out, sizeof(g->out));
-		gate_send(g, len, counter);
-		/* The server never saw the query: close its side so no half-open stream lingers. */
-		len = forge_tcp(p, 0, PKT_TCP_RST, NULL, 0, g->out, sizeof(g->out));
-		gate_send(g, len, &g->st.resets);
-		return;
-	}
-	if ((mlen = forge_dns_message(q, qlen, a, g->msg, sizeof(g->msg))) == 0)
-		return;
-	len = forge_udp_reply(p, g->msg, mlen, g->out, sizeof(g->out));
-	gate_send(g, len, counter);
-}
-
-/* Answers a blocked DNS question: NXDOMAIN or the block address, per hallpass.yaml. */
-static void
-gate_dns_block(struct gate *g, const struct classify_result *r,
-    const struct policy_decision *d, int force_nx)
-{
-	struct forge_dns_answer	 a;
-	char			 text[96];
-
-	memset(&a, 0, sizeof(a));
-	a.ttl = GATE_DNS_TTL;
-	a.ede = FORGE_EDE_FILTERED;
-	snprintf(text, sizeof(text), "blocked by hallpass: %s",
-	    d->category != NULL ? d->category : "district policy");
-	a.ede_text = text;
-	if (g->cfg.dns_block == CONFIG_DNS_ADDRESS && !force_nx) {
-		a.rcode = FORGE_RCODE_NOERROR;
-		a.a4 = g->cfg.block_address4;
-		a.na4 = 1;
-		a.a6 = g->cfg.block_address6;
-		a.na6 = 1;
-	} else
-		a.rcode = FORGE_RCODE_NXDOMAIN;
-	gate_dns_send(g, r, &a, &g->st.dns_answered);
-}
-
-/*
- * Answers a search host's question with a CNAME to the engine's safe-search
- * host, plus that host's addresses once the resolver knows them (stale ones
- * while a refresh is under way).  Never waits for a lookup.
- */
-static void
-gate_dns_safesearch(struct gate *g, const struct classify_result *r,
-    const char *target, uint64_t now_ms)
-{
-	const struct resolve_entry	*e = g->res != NULL ? resolve_get(g->res, target) : NULL;
-	struct forge_dns_answer		 a;
-
-	memset(&a, 0, sizeof(a));
-	a.rcode = FORGE_RCODE_NOERROR;
-	a.cname = target;
-	a.ttl = GATE_DNS_TTL;
-	if (e != NULL && e->expires_ms != 0) {
-		a.a4 = e->a4[0];
-		a.na4 = e->na4;
-		a.a6 = e->a6[0];
-		a.na6 = e->na6;
-		if (e->expires_ms > now_ms) {
-			uint64_t left = (e->expires_ms - now_ms) / 1000;
-
-			a.ttl = (uint32_t)(left < GATE_SS_TTL_MAX ? (left ? left : 1) :
-			    GATE_SS_TTL_MAX);
-		}
-	}
-	gate_dns_send(g, r, &a, &g->st.safesearch);
-}
-
-/* Ends a blocked TCP connection at both ends, after a block page for plain HTTP. */
-static void
-gate_tcp_block(struct gate *g, const struct classify_result *r, const char *host,
-    const struct policy_decision *d)
-{
-	char	page[FORGE_MAX - 60];
-	size_t	len, plen;
-
-	len = 0;
-	if (r->proto == CLASSIFY_P_HTTP && d != NULL &&
-	    (plen = gate_block_page(g, host, d, page, sizeof(page))) > 0 &&
-	    (len = forge_tcp(&r->pkt, 1, PKT_TCP_PSH | PKT_TCP_FIN, (uint8_t *)page,
-	    plen, g->out, sizeof(g->out))) > 0)
-		gate_send(g, len, &g->st.block_pages);
-	if (len == 0) {
-		len = forge_tcp(&r->pkt, 1, PKT_TCP_RST, NULL, 0, g->out, sizeof(g->out));
-		gate_send(g, len, &g->st.resets);
-	}
-	len = forge_tcp(&r->pkt, 0, PKT_TCP_RST, NULL, 0, g->out, sizeof(g->out));
-	gate_send(g, len, &g->st.resets);
-}
-
+/* Sends what the judgement answers and gives the kernel its verdict. */
 static enum gate_verdict
 gate_enforce(struct gate *g, const struct classify_result *r, const uint8_t *ip,
-    size_t caplen, const char *host, const struct policy_decision *d,
-    enum policy_action action, int force_nx)
+    size_t caplen, const struct judge_out *o)
 {
-	size_t len;
-
 	if (r->proto == CLASSIFY_P_DNS) {
-		if (action != POLICY_BLOCK)
+		if (o->answer == JUDGE_A_NONE)
 			return GATE_ACCEPT;	/* DNS is judged query by query, never fast-pathed */
-		gate_dns_block(g, r, d, force_nx);
+		enforce_answer(g->enf, r, ip, caplen, o);
 		return GATE_DROP;
 	}
 	if (r->flow != NULL)
-		r->flow->verdict = action == POLICY_BLOCK ? V_BLOCK : V_ALLOW;
-	if (action != POLICY_BLOCK)
+		r->flow->verdict = o->action == POLICY_BLOCK ? V_BLOCK : V_ALLOW;
+	if (o->action != POLICY_BLOCK)
 		return GATE_ALLOW_FLOW;
-	if (r->pkt.proto == PKT_PROTO_TCP)
-		gate_tcp_block(g, r, host, d);
-	else {
-		/* QUIC: an ICMP error makes the browser give up on UDP and use TCP at once. */
-		len = forge_icmp_prohibited(&r->pkt, ip, caplen, g->out, sizeof(g->out));
-		gate_send(g, len, &g->st.icmp);
-	}
+	enforce_answer(g->enf, r, ip, caplen, o);
 	return GATE_BLOCK_FLOW;
 }
 
@@ -578,13 +362,9 @@ gate_dns_response(struct gate *g, const struct classify_result *r, const uint8_t
 	struct dnsresp	 resp;
 	size_t		 off, mlen;
 
-	if (r->pkt.truncated || dnsresp_parse(r->pkt.payload, r->pkt.paylen, &resp) != 0)
+	if (judge_learn(g->map, r, &resp, now_ms) != 0)
 		return GATE_ACCEPT;	/* not ours to judge: the client's resolver will */
 	g->st.dns_answers_seen++;
-	for (size_t i = 0; i < resp.naddr; i++)
-		if (resp.addr[i].af == r->pkt.af)
-			dnsmap_add(g->map, r->pkt.af, r->pkt.dst, resp.addr[i].addr,
-			    resp.qname, resp.addr[i].ttl, now_ms);
 	if (!g->cfg.strip_ech || !resp.has_ech || r->pkt.fragment != PKT_FRAG_NONE)
 		return GATE_ACCEPT;
 	off = (size_t)(r->pkt.payload - ip);
@@ -606,60 +386,19 @@ static enum gate_verdict
 gate_port(struct gate *g, struct classify_result *r, const uint8_t *ip, size_t caplen,
     const uint8_t *mac, const struct policy_student *st, uint64_t now_ms)
 {
-	struct policy_decision		 d;
-	char				 addr[INET6_ADDRSTRLEN];
-	unsigned			 line;
-	enum gate_verdict		 v;
+	struct judge_out	 o;
+	enum gate_verdict	 v;
 
-	if (!policy_port_blocked(g->policy, st, r->pkt.proto, r->pkt.dport, &line))
+	if (!judge_port(g->policy, st, r->pkt.proto, r->pkt.dport, r->pkt.af, r->pkt.dst, &o))
 		return GATE_ACCEPT;
-	if (inet_ntop(r->pkt.af, r->pkt.dst, addr, sizeof(addr)) == NULL)
+	if (o.host[0] == '\0')
 		return GATE_DROP;
-	memset(&d, 0, sizeof(d));
-	d.action = POLICY_BLOCK;
-	d.reason = POLICY_R_GROUP_DENY;
-	d.rule_file = policy_file(g->policy);
-	d.rule_line = line;
 	/* Not a named protocol: record it as plain tcp/udp to the address. */
 	r->proto = CLASSIFY_P_NONE;
 	g->st.blocked++;
-	v = gate_enforce(g, r, ip, caplen, addr, &d, POLICY_BLOCK, 0);
-	gate_record(g, r, mac, st, addr, &d, POLICY_BLOCK, "blocked-port", now_ms);
+	v = gate_enforce(g, r, ip, caplen, &o);
+	gate_record(g, r, mac, st, o.host, &o.d, o.action, o.note, now_ms);
 	return v;
-}
-
-/*
- * Encrypted DNS that would bypass the gateway's: DoT/DoQ on port 853, or a
- * connection to an address of a known DoH endpoint (whatever its SNI, so ECH
- * or a hard-coded address does not help).  Decided by the endpoint's name, so
- * a group that allows doh-providers keeps it.  Fills d when it blocks.
- */
-static int
-gate_encrypted_dns(struct gate *g, const struct classify_result *r,
-    const struct policy_student *st, struct policy_decision *d, uint64_t now_ms)
-{
-	const struct resolve_entry *e;
-
-	if (r->pkt.dport == 853) {
-		memset(d, 0, sizeof(*d));
-		d->action = POLICY_BLOCK;
-		d->reason = POLICY_R_CATEGORY_BLOCKED;
-		d->category = GATE_DOH_CATEGORY;
-		g->st.encrypted_dns++;
-		return 1;
-	}
-	if (g->res == NULL ||
-	    (e = resolve_by_addr(g->res, r->pkt.af, r->pkt.dst)) == NULL || e->tag != TAG_DOH)
-		return 0;
-	struct policy_decision dd;
-
-	policy_decide(g->policy, st, e->name, strlen(e->name), NULL,
-	    (time_t)(now_ms / 1000), &dd);
-	if (dd.action != POLICY_BLOCK)
-		return 0;
-	*d = dd;
-	g->st.encrypted_dns++;
-	return 1;
 }
 
 enum gate_verdict
@@ -667,19 +406,18 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
     const uint8_t *mac, uint64_t now_ms)
 {
 	struct classify_result		 r;
-	struct policy_decision		 d;
+	struct judge_in			 in;
+	struct judge_out		 o;
 	const struct policy_student	*st = NULL;
+	const struct resolve_entry	*e;
 	enum policy_action		 action;
 	enum gate_verdict		 v;
-	char				 addr[INET6_ADDRSTRLEN];
-	const char			*host, *note = NULL, *mapped;
-	char				 mapname[CLASSIFY_HOST_BUFSZ];
-	int				 force_nx = 0, have_st = 0;
+	const char			*host;
+	int				 have_st = 0;
 
 	g->st.packets++;
 	classify_packet_cap(g->cls, ip, caplen, wirelen, now_ms, &r);
-	if (r.status != CLASSIFY_MALFORMED && r.pkt.proto == PKT_PROTO_UDP &&
-	    r.pkt.sport == 53 && r.pkt.fragment != PKT_FRAG_LATER)
+	if (judge_is_dns_answer(&r))
 		return gate_dns_response(g, &r, ip, caplen, now_ms);
 	if (r.status != CLASSIFY_MALFORMED && r.pkt.dport != 53 &&
 	    (r.pkt.proto == PKT_PROTO_TCP || r.pkt.proto == PKT_PROTO_UDP) &&
@@ -723,99 +461,45 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 	}
 	if (!have_st)
 		st = policy_client_lookup(g->policy, mac, r.pkt.af, r.pkt.src);
-	if (r.status == CLASSIFY_NAME) {
-		host = r.host;
-		policy_decide(g->policy, st, host, strlen(host),
-		    r.proto == CLASSIFY_P_HTTP && r.path[0] != '\0' ? r.path : NULL,
-		    (time_t)(now_ms / 1000), &d);
-		action = d.action;
-		/* Safe search is a DNS answer; for a connection already made it is an allow. */
-		if (action == POLICY_SAFESEARCH && r.proto != CLASSIFY_P_DNS)
-			action = POLICY_ALLOW;
-		if (r.ech && action != POLICY_BLOCK &&
-		    (mapped = dnsmap_find(g->map, r.pkt.af, r.pkt.src, r.pkt.dst,
-		    now_ms)) != NULL) {
-			/* ECH: the outer name is the provider's; the one the client looked up is the site. */
-			struct policy_decision	 dm;
-
-			policy_decide(g->policy, st, mapped, strlen(mapped), NULL,
-			    (time_t)(now_ms / 1000), &dm);
-			g->st.dns_map_hits++;
-			if (dm.action == POLICY_BLOCK) {
-				d = dm;
-				action = POLICY_BLOCK;
-				activity_copy(mapname, sizeof(mapname), mapped);
-				host = mapname;
-				note = "ech-dns-map";
-			}
-		}
-		if (r.proto == CLASSIFY_P_DNS && g->cfg.block_encrypted_dns &&
-		    strcmp(host, GATE_CANARY) == 0) {
-			/* Firefox turns its default DoH off only on NXDOMAIN, whatever the group. */
-			action = POLICY_BLOCK;
-			force_nx = 1;
-			note = "doh-canary";
-		}
-	} else if ((mapped = dnsmap_find(g->map, r.pkt.af, r.pkt.src, r.pkt.dst,
-	    now_ms)) != NULL) {
-		/* No readable name (no SNI, a bare address): the name the client resolved. */
-		g->st.dns_map_hits++;
-		activity_copy(mapname, sizeof(mapname), mapped);
-		host = mapname;
-		policy_decide(g->policy, st, host, strlen(host), NULL,
-		    (time_t)(now_ms / 1000), &d);
-		action = d.action == POLICY_BLOCK ? POLICY_BLOCK : POLICY_ALLOW;
-		note = "dns-map";
-		if (r.proto == CLASSIFY_P_QUIC && action != POLICY_BLOCK) {
-			action = POLICY_BLOCK;
-			note = "quic-unreadable";
-		}
-	} else {
-		/* No name: judge the address itself (IP rules, block-all groups). */
-		if (inet_ntop(r.pkt.af, r.pkt.dst, addr, sizeof(addr)) == NULL)
-			return GATE_ACCEPT;
-		host = addr;
-		policy_decide(g->policy, st, host, strlen(host), NULL,
-		    (time_t)(now_ms / 1000), &d);
-		action = d.action == POLICY_BLOCK ? POLICY_BLOCK : POLICY_ALLOW;
-		if (g->cfg.strict_https && action != POLICY_BLOCK &&
-		    (r.proto == CLASSIFY_P_TLS || r.proto == CLASSIFY_P_QUIC)) {
-			/* Strict: HTTPS only to what the client looked up through us. */
-			action = POLICY_BLOCK;
-			note = "strict-https";
-			g->st.strict_blocked++;
-		}
-		if (r.proto == CLASSIFY_P_QUIC && action != POLICY_BLOCK) {
-			/* An unreadable QUIC Initial could name anything: make it fall back to TCP. */
-			action = POLICY_BLOCK;
-			note = "quic-unreadable";
-		}
-	}
-	if (r.proto != CLASSIFY_P_DNS && action != POLICY_BLOCK && g->cfg.block_encrypted_dns &&
-	    gate_encrypted_dns(g, &r, st, &d, now_ms)) {
-		action = POLICY_BLOCK;
-		note = "encrypted-dns";
-	}
+	judge_in_from(&in, &r);
+	in.policy = g->policy;
+	in.student = st;
+	in.cfg = &g->cfg;
+	in.now = (time_t)(now_ms / 1000);
+	/* The lookups that need the gate's state; judge itself only reads what it is given. */
+	if (r.status != CLASSIFY_NAME || r.ech)
+		in.mapped = dnsmap_find(g->map, r.pkt.af, r.pkt.src, r.pkt.dst, now_ms);
+	if (r.proto != CLASSIFY_P_DNS && g->cfg.block_encrypted_dns && g->res != NULL &&
+	    (e = resolve_by_addr(g->res, r.pkt.af, r.pkt.dst)) != NULL && e->tag == TAG_DOH)
+		in.doh = e->name;
+	if (judge(&in, &o) != 0)
+		return GATE_ACCEPT;
+	g->st.dns_map_hits += (uint64_t)o.map_used;
+	g->st.strict_blocked += (uint64_t)o.strict;
+	g->st.encrypted_dns += (uint64_t)o.encrypted_dns;
+	action = o.action;
+	host = o.host;
 	if (action == POLICY_SAFESEARCH) {
 		/* Only DNS gets here: answer it ourselves. */
 		g->st.allowed++;
-		gate_dns_safesearch(g, &r, d.rewrite, now_ms);
-		gate_record(g, &r, mac, st, host, &d, action, note, now_ms);
+		enforce_safesearch(g->enf, &r, o.d.rewrite,
+		    g->res != NULL ? resolve_get(g->res, o.d.rewrite) : NULL, now_ms);
+		gate_record(g, &r, mac, st, host, &o.d, action, o.note, now_ms);
 		return GATE_DROP;
 	}
 	if (action == POLICY_BLOCK)
 		g->st.blocked++;
 	else
 		g->st.allowed++;
-	v = gate_enforce(g, &r, ip, caplen, host, &d, action, force_nx);
+	v = gate_enforce(g, &r, ip, caplen, &o);
 	/* An allowed connection that named nothing (SSH, a game) is not a visit worth keeping. */
 	if (r.proto != CLASSIFY_P_NONE || action == POLICY_BLOCK)
-		gate_record(g, &r, mac, st, host, &d, action, note, now_ms);
+		gate_record(g, &r, mac, st, host, &o.d, action, o.note, now_ms);
 	/* Time and bytes count only for what the student could use. */
 	if (r.proto != CLASSIFY_P_DNS && v == GATE_ALLOW_FLOW)
 		gate_acct_start(g, &r, st, host, now_ms);
 	if (log_enabled(LOG_L_DEBUG))
 		log_msg(LOG_L_DEBUG, "%s %s %s %s", classify_proto_name(r.proto), host,
-		    gate_action_name(action), d.category != NULL ? d.category : "-");
+		    judge_action_name(action), o.d.category != NULL ? o.d.category : "-");
 	return v;
 }

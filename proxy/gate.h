@@ -1,4 +1,4 @@
-/* gate: hallpassd's per-packet logic — classify, find the student, decide, enforce, record — apart from NFQUEUE. */
+/* gate: hallpassd's per-packet logic — classify, find the student, judge, then enforce and record — apart from NFQUEUE. */
 #ifndef HALLPASS_GATE_H
 #define HALLPASS_GATE_H
 
@@ -7,6 +7,7 @@
 
 #include "activity.h"
 #include "config.h"
+#include "enforce.h"
 #include "flow.h"
 #include "inject.h"
 #include "policy.h"
@@ -39,6 +40,11 @@ struct resolve;
 struct gate	*gate_new(const struct config *cfg, struct policy *p,
 		    struct activity *act, struct inject *inj, char *err, size_t errlen);
 void		 gate_free(struct gate *);
+/*
+ * Sends answers and records activity through sink (copied) instead of the
+ * inject and activity given to gate_new: how a test sees what was answered.
+ */
+void		 gate_set_sink(struct gate *, const struct enforce_sink *);
 /* Swaps in a new snapshot (referenced) and settings; decided flows keep their verdicts. */
 void		 gate_reload(struct gate *, struct policy *, const struct config *);
 

@@ -1,4 +1,4 @@
-/* fuzz_inspect: libFuzzer on the inspect and hallpassd entry points — link header, classify, policy decision, the gate's verdicts and answers. */
+/* fuzz_inspect: libFuzzer on the inspect and hallpassd entry points — link header, classify, judge, the gate's verdicts and answers. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "config.h"
 #include "gate.h"
+#include "judge.h"
 #include "linkhdr.h"
 #include "policy.h"
 
@@ -17,6 +18,7 @@ static const int fuzz_dlts[] = { 1, 113, 276, 12, 0, 108, 228, 229 };
 static struct classify	*fuzz_c;
 static struct policy	*fuzz_p;
 static struct gate	*fuzz_g;
+static struct config	 fuzz_cfg;
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -45,15 +47,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if ((fuzz_c = classify_new(&cc)) == NULL)
 		abort();
 	/* hallpassd's path too: DNS answers, the DNS map, ports, block answers built (not sent). */
-	struct config	cfg;
 	char		err[256];
 
-	config_defaults(&cfg);
-	cfg.flow_table_size = 64;
-	cfg.dns_map_size = 64;
-	cfg.strip_ech = 1;
-	cfg.strict_https = 1;
-	if ((fuzz_g = gate_new(&cfg, fuzz_p, NULL, NULL, err, sizeof(err))) == NULL)
+	config_defaults(&fuzz_cfg);
+	fuzz_cfg.flow_table_size = 64;
+	fuzz_cfg.dns_map_size = 64;
+	fuzz_cfg.strip_ech = 1;
+	fuzz_cfg.strict_https = 1;
+	if ((fuzz_g = gate_new(&fuzz_cfg, fuzz_p, NULL, NULL, err, sizeof(err))) == NULL)
 		abort();
 	return 0;
 }
@@ -63,7 +64,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint64_t		 now = 1700000000000ull;
 	struct classify_result	 r;
-	struct policy_decision	 dec;
+	struct judge_in		 in;
+	struct judge_out	 o;
 	const uint8_t		*ip, *mac;
 	size_t			 iplen;
 
@@ -79,8 +81,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct policy_student *st = policy_client_lookup(fuzz_p, mac,
 		    r.pkt.af, r.pkt.src);
 
-		policy_decide(fuzz_p, st, r.host, strlen(r.host),
-		    r.path[0] == '/' ? r.path : NULL, (time_t)(now / 1000), &dec);
+		/* inspect's judgement: the same judge() as the gate, without a DNS map. */
+		judge_in_from(&in, &r);
+		in.policy = fuzz_p;
+		in.student = st;
+		in.cfg = &fuzz_cfg;
+		in.now = (time_t)(now / 1000);
+		(void)judge(&in, &o);
 		classify_done(fuzz_c, &r);
 	}
 	return 0;

@@ -1,4 +1,4 @@
-/* test_gate: the packets forge builds (checked with our own parsers) and gate's verdicts on hand-built packets. */
+/* test_gate: the packets forge builds (checked with our own parsers), gate's verdicts on hand-built packets, and what it answers and records. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -301,7 +301,37 @@ struct gate_fx {
 	char		*dir;
 	struct policy	*p;
 	struct gate	*g;
+	struct config	 c;
 };
+
+/* A sink that keeps what the gate sends and records, for the test to read. */
+struct rec_sink {
+	uint8_t			 pkt[8][FORGE_MAX];
+	size_t			 len[8], npkt;
+	struct activity_rec	 rec[8];
+	size_t			 nrec;
+};
+
+static int
+rec_send(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct rec_sink *s = ctx;
+
+	assert_true(s->npkt < 8 && len <= FORGE_MAX);
+	memcpy(s->pkt[s->npkt], pkt, len);
+	s->len[s->npkt++] = len;
+	return 0;
+}
+
+static int
+rec_record(void *ctx, const struct activity_rec *r)
+{
+	struct rec_sink *s = ctx;
+
+	assert_true(s->nrec < 8);
+	s->rec[s->nrec++] = *r;
+	return 0;
+}
 
 static int
 gate_setup(void **state)
@@ -319,6 +349,7 @@ gate_setup(void **state)
 	assert_int_equal(config_load(&c, fx.dir, &d), 0);
 	diag_free(&d);
 	c.flow_table_size = 64;
+	fx.c = c;
 	fx.g = gate_new(&c, fx.p, NULL, NULL, err, sizeof(err));
 	assert_non_null(fx.g);
 	*state = &fx;
@@ -520,6 +551,65 @@ test_gate_ports(void **state)
 	policy_unref(p);
 }
 
+/* What a blocked DNS question and a blocked TLS flow are answered, and what is recorded of them. */
+static void
+test_gate_sink(void **state)
+{
+	struct gate_fx		*fx = *state;
+	static struct rec_sink	 s;
+	struct enforce_sink	 sink = { rec_send, rec_record, &s };
+	struct pkt_info		 r;
+	uint8_t			 pkt[1500], q[512];
+	size_t			 n, ql;
+	enum gate_verdict	 v;
+
+	memset(&s, 0, sizeof(s));
+	gate_set_sink(fx->g, &sink);
+	ql = pktbuild_dns_query(q, 0x4321, "bet365.com", 1, 0);
+	n = ip4(pkt, PKT_PROTO_UDP, 5353, 53, 0, 0, q, ql);
+	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1000), GATE_DROP);
+	/* One UDP answer from the resolver's address: the block address (dns_block: address). */
+	assert_int_equal(s.npkt, 1);
+	assert_int_equal(pkt_parse_ip(s.pkt[0], s.len[0], &r), 0);
+	assert_int_equal(r.sport, 53);
+	assert_int_equal(r.dport, 5353);
+	assert_memory_equal(r.dst, cli4, 4);
+	assert_int_equal(get16(r.payload), 0x4321);
+	assert_int_equal(get16(r.payload + 2) & 0x000f, 0);
+	assert_int_equal(get16(r.payload + 6), 1);
+	assert_memory_equal(r.payload + r.paylen - 4, fx->c.block_address4, 4);
+	assert_int_equal(s.nrec, 1);
+	assert_string_equal(s.rec[0].host, "bet365.com");
+	assert_string_equal(s.rec[0].action, "block");
+	assert_string_equal(s.rec[0].proto, "dns");
+	assert_string_equal(s.rec[0].student, "s1");
+	assert_string_equal(s.rec[0].category, "gambling");
+
+	/* A blocked TLS flow: a RST to each end, one event. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(tls_flow(fx->g, mac_s1, 40100, "www.bet365.com", &v), GATE_BLOCK_FLOW);
+	assert_int_equal(s.npkt, 2);
+	assert_int_equal(pkt_parse_ip(s.pkt[0], s.len[0], &r), 0);
+	assert_memory_equal(r.dst, cli4, 4);
+	assert_int_equal(r.dport, 40100);
+	assert_true(r.tcp_flags & PKT_TCP_RST);
+	assert_int_equal(pkt_parse_ip(s.pkt[1], s.len[1], &r), 0);
+	assert_memory_equal(r.dst, srv4, 4);
+	assert_int_equal(r.dport, 443);
+	assert_true(r.tcp_flags & PKT_TCP_RST);
+	assert_int_equal(s.nrec, 1);
+	assert_string_equal(s.rec[0].host, "www.bet365.com");
+	assert_string_equal(s.rec[0].action, "block");
+	assert_string_equal(s.rec[0].proto, "tls");
+
+	/* An allowed flow is recorded, answered nothing. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(tls_flow(fx->g, mac_s1, 40101, "www.example.org", &v), GATE_ALLOW_FLOW);
+	assert_int_equal(s.npkt, 0);
+	assert_int_equal(s.nrec, 1);
+	assert_string_equal(s.rec[0].action, "allow");
+}
+
 int
 main(void)
 {
@@ -535,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_dnsmap),
 		cmocka_unit_test_setup_teardown(test_gate_dns_map, gate_setup, gate_teardown),
 		cmocka_unit_test_setup_teardown(test_gate_ports, gate_setup, gate_teardown),
+		cmocka_unit_test_setup_teardown(test_gate_sink, gate_setup, gate_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
