@@ -20,7 +20,6 @@
 #include "pcaputil.h"
 #include "policy.h"
 
-#define AGREE_BASE	"fixtures/base"
 
 static char	agree_hallpass[1024];	/* the hallpass binary beside this test's build */
 
@@ -135,7 +134,8 @@ agree_daemon(struct policy *p, const struct config *cfg, const char *path,
 
 /* inspect's side: the CLI itself, --json, each line's judged host (the name, the DNS map's, or the address). */
 static void
-agree_inspect(const char *path, struct agree_set *all, struct agree_set *named)
+agree_inspect(const char *dir, const char *path, struct agree_set *all,
+    struct agree_set *named)
 {
 	char	 cmd[3000], line[8192], proto[16], name[300], dst[64], action[16];
 	char	 judged[300];
@@ -143,7 +143,7 @@ agree_inspect(const char *path, struct agree_set *all, struct agree_set *named)
 	int	 have_name;
 
 	snprintf(cmd, sizeof(cmd), "'%s' -c %s inspect --json '%s' 2>/dev/null",
-	    agree_hallpass, AGREE_BASE, path);
+	    agree_hallpass, dir, path);
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -163,8 +163,9 @@ agree_inspect(const char *path, struct agree_set *all, struct agree_set *named)
 	assert_int_equal(pclose(f), 0);
 }
 
+/* Every capture through both sides with config dir; at least minblocks blocks must be compared. */
 static void
-test_agree(void **state)
+agree_run(const char *dir, size_t minblocks)
 {
 	char			 path[1200], mpath[1200], *line = NULL, *file;
 	struct policy		*p;
@@ -175,16 +176,15 @@ test_agree(void **state)
 	FILE			*mf;
 	struct stat		 st;
 
-	(void)state;
 	snprintf(mpath, sizeof(mpath), "%s/MANIFEST.tsv", pcaputil_dir());
 	if ((mf = fopen(mpath, "r")) == NULL) {
 		skip();
 		return;
 	}
 	diag_init(&d);
-	p = policy_load(AGREE_BASE, &d);
+	p = policy_load(dir, &d);
 	assert_non_null(p);
-	assert_int_equal(config_load(&cfg, AGREE_BASE, &d), 0);
+	assert_int_equal(config_load(&cfg, dir, &d), 0);
 	diag_free(&d);
 	/* The same table sizes inspect uses, so no flow is evicted on one side only. */
 	cfg.flow_table_size = 16384;
@@ -197,7 +197,7 @@ test_agree(void **state)
 		if (stat(path, &st) != 0)
 			continue;
 		agree_daemon(p, &cfg, path, &dm);
-		agree_inspect(path, &all, &named);
+		agree_inspect(dir, path, &all, &named);
 		for (size_t i = 0; i < dm.n; i++) {
 			if (!set_has(&all, dm.v[i]))
 				print_error("# %s: hallpassd decided \"%s\", inspect did not\n",
@@ -220,19 +220,35 @@ test_agree(void **state)
 	free(line);
 	fclose(mf);
 	policy_unref(p);
-	print_message("# %zu captures, %zu decisions, %zu blocks agree\n", ncap, decisions,
+	print_message("# %s: %zu captures, %zu decisions, %zu blocks agree\n", dir, ncap, decisions,
 	    blocks);
 	/* A comparison of nothing proves nothing: the captures must hold decisions and blocks. */
 	assert_true(ncap > 10);
 	assert_true(decisions > 100);
-	assert_true(blocks > 0);
+	assert_true(blocks >= minblocks);
+}
+
+static void
+test_agree_base(void **state)
+{
+	(void)state;
+	agree_run("fixtures/base", 1);
+}
+
+/* Blocks by category and the gate's own rules (strict HTTPS, encrypted DNS) on the same captures. */
+static void
+test_agree_blocking(void **state)
+{
+	(void)state;
+	agree_run("fixtures/agree", 10);
 }
 
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_agree),
+		cmocka_unit_test(test_agree_base),
+		cmocka_unit_test(test_agree_blocking),
 	};
 	const char	*env = getenv("HALLPASS");
 	char		 self[1024];
