@@ -1,6 +1,7 @@
 /* cgi_req: parses a CGI/1.1 request strictly — a bad escape is a 400, an oversized body a 413, never a crash. */
 #include "cgi_req.h"
 #include "hp_err.h"
+#include "hp_str.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -18,45 +19,6 @@ cgi_hexval(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-int
-cgi_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 i = 0, n, k;
-	uint32_t		 cp;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			n = 1;
-			cp = s[i] & 0x1f;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			n = 2;
-			cp = s[i] & 0x0f;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			n = 3;
-			cp = s[i] & 0x07;
-		} else
-			return 0;
-		if (len - i <= n)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, UTF-16 surrogates and past U+10FFFF are not text. */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return 0;
-		i += n + 1;
-	}
-	return 1;
 }
 
 long
@@ -86,7 +48,7 @@ cgi_pct_decode(const char *in, size_t len, char *out, size_t outlen,
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
-	if (!cgi_utf8_valid(out, o))
+	if (!hp_utf8_valid(out, o))
 		return -1;
 	return (long)o;
 }
@@ -258,7 +220,7 @@ cgi_env_copy(char *dst, size_t len, const char *v)
 {
 	size_t	 n = strlen(v);
 
-	if (n >= len || !cgi_utf8_valid(v, n))
+	if (n >= len || !hp_utf8_valid(v, n))
 		return -1;
 	memcpy(dst, v, n + 1);
 	return 0;
