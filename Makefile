@@ -10,7 +10,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2
 CSTD	 = -std=c11 -D_GNU_SOURCE
 OPT	?= -O2 -g
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ipolicy -Iproxy -Istore -Icli -Idashboard-cgi $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ibase -Ipolicy -Iproxy -Istore -Icli -Idashboard-cgi $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 # Only hallpassd talks netlink to the kernel.
 NF_PKGS	 = libnetfilter_queue libnetfilter_conntrack
@@ -20,6 +20,8 @@ NF_LIBS	:= $(shell pkg-config --libs $(NF_PKGS) 2>/dev/null)
 B	?= build/rel
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
+# base/: the small helpers (error buffers, strings, log) every other library and binary uses.
+BASE_SRC   = $(wildcard base/*.c)
 POLICY_SRC = $(wildcard policy/*.c)
 # proxy/ and store/ hold libraries shared by hallpassd, the CLI and the dashboard.
 PROXY_SRC  = $(filter-out proxy/main.c,$(wildcard proxy/*.c))
@@ -29,11 +31,13 @@ CLI_SRC	   = $(wildcard cli/*.c)
 DASH_SRC   = $(filter-out dashboard-cgi/main.c,$(wildcard dashboard-cgi/*.c))
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
+BASE_OBJ   = $(BASE_SRC:%.c=$(B)/%.o)
 POLICY_OBJ = $(POLICY_SRC:%.c=$(B)/%.o)
 PROXY_OBJ  = $(PROXY_SRC:%.c=$(B)/%.o)
 STORE_OBJ  = $(STORE_SRC:%.c=$(B)/%.o)
 DASH_OBJ   = $(DASH_SRC:%.c=$(B)/%.o)
-LIBS	   = $(B)/libhallpass-dash.a $(B)/libhallpass-proxy.a $(B)/libhallpass-store.a $(B)/libhallpass-policy.a
+LIBS	   = $(B)/libhallpass-dash.a $(B)/libhallpass-proxy.a $(B)/libhallpass-store.a $(B)/libhallpass-policy.a \
+	     $(B)/libhallpass-base.a
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
@@ -43,6 +47,10 @@ all: $(B)/hallpass $(B)/hallpassd $(B)/hallpass.cgi
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(B)/libhallpass-base.a: $(BASE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
 $(B)/libhallpass-policy.a: $(POLICY_OBJ)
 	@rm -f $@
@@ -86,11 +94,11 @@ $(B)/tests/hp_send: tests/net/hp_send.c $(LIBS)
 unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.cgi $(B)/tests/hp_seed
 
 # The fuzzer is clang's libFuzzer over the same sources, built apart from the gcc objects.
-FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(PROXY_SRC) $(POLICY_SRC) $(STORE_SRC)
-build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(wildcard proxy/*.h policy/*.h store/*.h)
+FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(PROXY_SRC) $(POLICY_SRC) $(STORE_SRC) $(BASE_SRC)
+build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(wildcard proxy/*.h policy/*.h store/*.h base/*.h)
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
-	    $(PKG_CFLAGS) -Ipolicy -Iproxy -Istore -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(NF_LIBS) -lpthread -lm
+	    $(PKG_CFLAGS) -Ibase -Ipolicy -Iproxy -Istore -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(NF_LIBS) -lpthread -lm
 
 # make test: sanitizer build of everything, then every unit and CLI test; last line "N passed, N failed".
 test:

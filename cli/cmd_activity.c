@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "hp_str.h"
 #include "policy.h"
 #include "store.h"
 #include "tz.h"
@@ -57,32 +58,6 @@ activity_text(FILE *f, const char *s)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0: overlongs, surrogates and > U+10FFFF are invalid. */
-static size_t
-activity_utf8_len(const unsigned char *s)
-{
-	size_t		n;
-	uint32_t	cp, min;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1fu, min = 0x80;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0fu, min = 0x800;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07u, min = 0x10000;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		/* The NUL terminator is not a continuation byte, so this never reads past the string. */
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
  * A JSON string any parser accepts: quotes, backslashes and control characters
  * escaped; valid UTF-8 kept; each byte of invalid UTF-8 becomes U+FFFD.
@@ -110,7 +85,8 @@ activity_json_str(FILE *f, const char *str)
 			else
 				fputc(*s, f);
 			s++;
-		} else if ((n = activity_utf8_len(s)) == 0) {
+		} else if ((n = hp_utf8_seqlen((const char *)s,
+		    strnlen((const char *)s, 4))) == 0) {
 			fputs("\\ufffd", f);
 			s++;
 		} else if (n == 3 && s[0] == 0xe2 && s[1] == 0x80 &&

@@ -1,5 +1,6 @@
 /* cmd_import: "hallpass import hosts|adblock|ut1 ..." - converts a third-party list into one rule-set file. */
 #include "cmd_import.h"
+#include "hp_str.h"
 #include "import.h"
 
 #include <errno.h>
@@ -86,7 +87,7 @@ cmd_import_default_description(const char *src)
 	if (asprintf(&d, "Imported from %.*s", (int)(end - base), base) < 0)
 		return NULL;
 	off = strlen("Imported from ");
-	if (!import_utf8_valid(d, strlen(d)))
+	if (!hp_utf8_valid(d, strlen(d)))
 		for (i = off; d[i] != '\0'; i++)
 			if ((unsigned char)d[i] >= 0x80)
 				d[i] = '?';
@@ -256,7 +257,7 @@ cmd_import(int argc, char **argv)
 		goto usage;
 	}
 	if (description != NULL &&
-	    !import_utf8_valid(description, strlen(description))) {
+	    !hp_utf8_valid(description, strlen(description))) {
 		fprintf(stderr, "hallpass import: --description is not valid "
 		    "UTF-8\n");
 		goto usage;

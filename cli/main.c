@@ -48,15 +48,6 @@ usage(FILE *f)
 	    "Errors go to standard error as FILE:LINE:COLUMN: message.\n", f);
 }
 
-static void
-print_diag(const struct diag *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(stderr, "%s\n", d->msgs[i]);
-	if (d->dropped)
-		fprintf(stderr, "... and %zu more errors\n", d->dropped);
-}
-
 static int
 cmd_rules_check(const char *dir)
 {
@@ -73,7 +64,7 @@ cmd_rules_check(const char *dir)
 	if (config_load(&c, dir, &d) != 0)
 		rc = 1;
 	if (p == NULL || a == NULL || rc != 0 || diag_count(&d) > 0) {
-		print_diag(&d);
+		diag_print(&d, stderr);
 		fprintf(stderr, "%s: %zu error%s; nothing was applied\n", dir,
 		    diag_count(&d), diag_count(&d) == 1 ? "" : "s");
 		rc = 1;
@@ -139,7 +130,7 @@ cmd_explain(const char *dir, int argc, char **argv)
 	}
 	diag_init(&d);
 	if ((p = policy_load(dir, &d)) == NULL) {
-		print_diag(&d);
+		diag_print(&d, stderr);
 		diag_free(&d);
 		return 1;
 	}

@@ -1,5 +1,6 @@
 /* cgi_out: builds the CGI response in memory so an error halfway can still become a clean error page. */
 #include "cgi_out.h"
+#include "hp_str.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -110,14 +111,8 @@ cgi_out_htmln(struct cgi_out *o, const char *s, size_t n)
 	size_t		 i;
 
 	for (i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
-		}
+		if ((rep = hp_html_entity((unsigned char)s[i])) == NULL)
+			continue;
 		cgi_buf_add(&o->body, run, (size_t)(s + i - run));
 		cgi_buf_add(&o->body, rep, strlen(rep));
 		run = s + i + 1;
@@ -141,9 +136,7 @@ cgi_out_urlenc(struct cgi_out *o, const char *s)
 	for (; s != NULL && *s != '\0'; s++) {
 		unsigned char	 c = (unsigned char)*s;
 
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-		    c == '~') {
+		if (hp_url_unreserved(c)) {
 			cgi_buf_add(&o->body, (const char *)&c, 1);
 			continue;
 		}

@@ -1,27 +1,13 @@
 /* cgi_req: parses a CGI/1.1 request strictly — a bad escape is a 400, an oversized body a 413, never a crash. */
 #include "cgi_req.h"
+#include "hp_err.h"
+#include "hp_str.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static void cgi_seterr(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-cgi_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 cgi_hexval(int c)
@@ -33,45 +19,6 @@ cgi_hexval(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-int
-cgi_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 i = 0, n, k;
-	uint32_t		 cp;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			n = 1;
-			cp = s[i] & 0x1f;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			n = 2;
-			cp = s[i] & 0x0f;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			n = 3;
-			cp = s[i] & 0x07;
-		} else
-			return 0;
-		if (len - i <= n)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, UTF-16 surrogates and past U+10FFFF are not text. */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return 0;
-		i += n + 1;
-	}
-	return 1;
 }
 
 long
@@ -101,7 +48,7 @@ cgi_pct_decode(const char *in, size_t len, char *out, size_t outlen,
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
-	if (!cgi_utf8_valid(out, o))
+	if (!hp_utf8_valid(out, o))
 		return -1;
 	return (long)o;
 }
@@ -133,7 +80,7 @@ cgi_parse_form(struct cgi_kv *kv, const char *s, size_t len, char *err,
 	memset(kv, 0, sizeof(*kv));
 	/* Decoding never grows text, so one buffer of len + 2 NULs per pair is enough. */
 	if ((kv->buf = malloc(len + 2 * (CGI_MAX_PAIRS + 1))) == NULL) {
-		cgi_seterr(err, errlen, "out of memory");
+		hp_errf(err, errlen, "out of memory");
 		return -1;
 	}
 	o = kv->buf;
@@ -145,18 +92,18 @@ cgi_parse_form(struct cgi_kv *kv, const char *s, size_t len, char *err,
 			continue;
 		}
 		if (kv->n == CGI_MAX_PAIRS) {
-			cgi_seterr(err, errlen, "more than %d parameters", CGI_MAX_PAIRS);
+			hp_errf(err, errlen, "more than %d parameters", CGI_MAX_PAIRS);
 			goto err;
 		}
 		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
 			eq = amp;
 		if (eq == p) {
-			cgi_seterr(err, errlen, "parameter %zu has no name", kv->n + 1);
+			hp_errf(err, errlen, "parameter %zu has no name", kv->n + 1);
 			goto err;
 		}
 		if ((n = cgi_pct_decode(p, (size_t)(eq - p), o, (size_t)(eq - p) + 1,
 		    1)) < 0) {
-			cgi_seterr(err, errlen, "parameter %zu: bad encoding in its name",
+			hp_errf(err, errlen, "parameter %zu: bad encoding in its name",
 			    kv->n + 1);
 			goto err;
 		}
@@ -166,7 +113,7 @@ cgi_parse_form(struct cgi_kv *kv, const char *s, size_t len, char *err,
 			n = 0, *o = '\0';
 		else if ((n = cgi_pct_decode(eq + 1, (size_t)(amp - eq - 1), o,
 		    (size_t)(amp - eq), 1)) < 0) {
-			cgi_seterr(err, errlen, "parameter %zu: bad encoding in its value",
+			hp_errf(err, errlen, "parameter %zu: bad encoding in its value",
 			    kv->n + 1);
 			goto err;
 		}
@@ -174,7 +121,7 @@ cgi_parse_form(struct cgi_kv *kv, const char *s, size_t len, char *err,
 		o += n + 1;
 		/* One meaning per name: "id=mine&id=theirs" must not pick differently in two places. */
 		if (cgi_kv_get(kv, kv->p[kv->n].key) != NULL) {
-			cgi_seterr(err, errlen, "parameter given twice");
+			hp_errf(err, errlen, "parameter given twice");
 			goto err;
 		}
 		kv->n++;
@@ -221,7 +168,7 @@ cgi_parse_cookies(struct cgi_kv *kv, const char *s, char *err, size_t errlen)
 	len = strlen(s);
 	end = s + len;
 	if ((kv->buf = malloc(len + 2 * (CGI_MAX_PAIRS + 1))) == NULL) {
-		cgi_seterr(err, errlen, "out of memory");
+		hp_errf(err, errlen, "out of memory");
 		return -1;
 	}
 	o = kv->buf;
@@ -273,7 +220,7 @@ cgi_env_copy(char *dst, size_t len, const char *v)
 {
 	size_t	 n = strlen(v);
 
-	if (n >= len || !cgi_utf8_valid(v, n))
+	if (n >= len || !hp_utf8_valid(v, n))
 		return -1;
 	memcpy(dst, v, n + 1);
 	return 0;
@@ -299,7 +246,7 @@ cgi_req_parse(struct cgi_req *r, cgi_getenv_fn env, void *arg, FILE *body,
 		r->method = CGI_POST;
 	else {
 		r->method = CGI_OTHER;
-		cgi_seterr(err, errlen, "method not allowed");
+		hp_errf(err, errlen, "method not allowed");
 		return 405;
 	}
 	if (cgi_env_copy(r->path, sizeof(r->path), cgi_env(env, arg, "PATH_INFO")) ||
@@ -310,7 +257,7 @@ cgi_req_parse(struct cgi_req *r, cgi_getenv_fn env, void *arg, FILE *body,
 	    cgi_env_copy(r->host, sizeof(r->host), cgi_env(env, arg, "HTTP_HOST")) ||
 	    cgi_env_copy(r->origin, sizeof(r->origin),
 	    cgi_env(env, arg, "HTTP_ORIGIN"))) {
-		cgi_seterr(err, errlen, "path, script, address, host or origin too long");
+		hp_errf(err, errlen, "path, script, address, host or origin too long");
 		return 400;
 	}
 	/* A long Accept-Language is only a preference: keep what fits. */
@@ -318,14 +265,14 @@ cgi_req_parse(struct cgi_req *r, cgi_getenv_fn env, void *arg, FILE *body,
 	    cgi_env(env, arg, "HTTP_ACCEPT_LANGUAGE"));
 	q = cgi_env(env, arg, "QUERY_STRING");
 	if (strlen(q) > CGI_MAX_QUERY) {
-		cgi_seterr(err, errlen, "query string longer than %d bytes", CGI_MAX_QUERY);
+		hp_errf(err, errlen, "query string longer than %d bytes", CGI_MAX_QUERY);
 		return 414;
 	}
 	if (cgi_parse_form(&r->query, q, strlen(q), err, errlen) == -1)
 		return 400;
 	ck = cgi_env(env, arg, "HTTP_COOKIE");
 	if (strlen(ck) > CGI_MAX_COOKIE) {
-		cgi_seterr(err, errlen, "cookies longer than %d bytes", CGI_MAX_COOKIE);
+		hp_errf(err, errlen, "cookies longer than %d bytes", CGI_MAX_COOKIE);
 		return 400;
 	}
 	if (cgi_parse_cookies(&r->cookies, ck, err, errlen) == -1)
@@ -335,37 +282,37 @@ cgi_req_parse(struct cgi_req *r, cgi_getenv_fn env, void *arg, FILE *body,
 
 	cl = cgi_env(env, arg, "CONTENT_LENGTH");
 	if (*cl == '\0') {
-		cgi_seterr(err, errlen, "POST without CONTENT_LENGTH");
+		hp_errf(err, errlen, "POST without CONTENT_LENGTH");
 		return 411;
 	}
 	if (*cl < '0' || *cl > '9') {
-		cgi_seterr(err, errlen, "bad CONTENT_LENGTH");
+		hp_errf(err, errlen, "bad CONTENT_LENGTH");
 		return 400;
 	}
 	errno = 0;
 	len = strtoul(cl, &endp, 10);
 	if (*endp != '\0') {
-		cgi_seterr(err, errlen, "bad CONTENT_LENGTH");
+		hp_errf(err, errlen, "bad CONTENT_LENGTH");
 		return 400;
 	}
 	if (errno == ERANGE || len > CGI_MAX_BODY) {
-		cgi_seterr(err, errlen, "body larger than %d bytes", CGI_MAX_BODY);
+		hp_errf(err, errlen, "body larger than %d bytes", CGI_MAX_BODY);
 		return 413;
 	}
 	ct = cgi_env(env, arg, "CONTENT_TYPE");
 	/* Only what a plain HTML form sends; "; charset=utf-8" may follow. */
 	if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
 	    (ct[33] != '\0' && ct[33] != ';')) {
-		cgi_seterr(err, errlen, "content type is not a form");
+		hp_errf(err, errlen, "content type is not a form");
 		return 415;
 	}
 	if ((buf = malloc(len + 1)) == NULL) {
-		cgi_seterr(err, errlen, "out of memory");
+		hp_errf(err, errlen, "out of memory");
 		return 500;
 	}
 	got = len > 0 && body != NULL ? fread(buf, 1, len, body) : 0;
 	if (got != len) {
-		cgi_seterr(err, errlen, "body shorter than CONTENT_LENGTH");
+		hp_errf(err, errlen, "body shorter than CONTENT_LENGTH");
 		free(buf);
 		return 400;
 	}

@@ -49,9 +49,6 @@ typedef const char *(*cgi_getenv_fn)(void *arg, const char *name);
  */
 long	cgi_pct_decode(const char *in, size_t len, char *out, size_t outlen,
 	    int plus_space);
-/* 1 when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
-int	cgi_utf8_valid(const char *s, size_t len);
-
 /*
  * Parses "a=1&b=2" into kv (which must be zeroed or freed first).  A
  * repeated key, an empty key, more than CGI_MAX_PAIRS pairs or a bad

@@ -1,5 +1,6 @@
 /* i18n: loads the language files with libyaml and formats text, numbers, dates and durations for one language. */
 #include "i18n.h"
+#include "hp_err.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -12,21 +13,6 @@
 /* A language file is small; a huge one is a mistake, not a language. */
 #define I18N_MAX_FILE	(256 * 1024)
 #define I18N_MAX_STRS	2000
-
-static void i18n_seterr(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-i18n_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void
 i18n_lang_free(struct i18n_lang *l)
@@ -83,7 +69,7 @@ i18n_ferr(struct i18n_file *f, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	i18n_seterr(f->err, f->errlen, "%s:%zu:%zu: %s", f->path,
+	hp_errf(f->err, f->errlen, "%s:%zu:%zu: %s", f->path,
 	    n ? n->start_mark.line + 1 : 0, n ? n->start_mark.column + 1 : 0, msg);
 }
 
@@ -236,20 +222,20 @@ i18n_load_file(struct i18n_lang *l, const char *path, char *err, size_t errlen)
 	char			*k;
 
 	if ((fp = fopen(path, "rb")) == NULL) {
-		i18n_seterr(err, errlen, "%s: cannot open", path);
+		hp_errf(err, errlen, "%s: cannot open", path);
 		return -1;
 	}
 	if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0 ||
 	    size > I18N_MAX_FILE || fseek(fp, 0, SEEK_SET) != 0) {
 		fclose(fp);
-		i18n_seterr(err, errlen, "%s: unreadable or larger than %d bytes", path,
+		hp_errf(err, errlen, "%s: unreadable or larger than %d bytes", path,
 		    I18N_MAX_FILE);
 		return -1;
 	}
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_file(&p, fp);
 	if (!yaml_parser_load(&p, &doc)) {
-		i18n_seterr(err, errlen, "%s:%zu:%zu: %s", path, p.problem_mark.line + 1,
+		hp_errf(err, errlen, "%s:%zu:%zu: %s", path, p.problem_mark.line + 1,
 		    p.problem_mark.column + 1, p.problem ? p.problem : "YAML error");
 		yaml_parser_delete(&p);
 		fclose(fp);
@@ -339,7 +325,7 @@ i18n_load(struct i18n *t, const char *dir, char *err, size_t errlen)
 
 	memset(t, 0, sizeof(*t));
 	if ((d = opendir(dir)) == NULL) {
-		i18n_seterr(err, errlen, "%s: cannot open language directory", dir);
+		hp_errf(err, errlen, "%s: cannot open language directory", dir);
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -348,7 +334,7 @@ i18n_load(struct i18n *t, const char *dir, char *err, size_t errlen)
 		    strcmp(de->d_name + n - 5, ".yaml") != 0)
 			continue;
 		if (t->n == I18N_MAX_LANGS) {
-			i18n_seterr(err, errlen, "%s: more than %d languages", dir,
+			hp_errf(err, errlen, "%s: more than %d languages", dir,
 			    I18N_MAX_LANGS);
 			goto err;
 		}
@@ -362,12 +348,12 @@ i18n_load(struct i18n *t, const char *dir, char *err, size_t errlen)
 	qsort(t->langs, t->n, sizeof(t->langs[0]), i18n_langcmp);
 	for (size_t i = 1; i < t->n; i++)
 		if (strcasecmp(t->langs[i - 1].tag, t->langs[i].tag) == 0) {
-			i18n_seterr(err, errlen, "%s: language \"%s\" defined twice", dir,
+			hp_errf(err, errlen, "%s: language \"%s\" defined twice", dir,
 			    t->langs[i].tag);
 			goto err;
 		}
 	if ((t->def = i18n_find(t, "en")) == NULL) {
-		i18n_seterr(err, errlen, "%s: no en.yaml (tag: en), the fallback "
+		hp_errf(err, errlen, "%s: no en.yaml (tag: en), the fallback "
 		    "language", dir);
 		goto err;
 	}

@@ -28,6 +28,15 @@ diag_count(const struct diag *d)
 }
 
 void
+diag_print(const struct diag *d, FILE *f)
+{
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(f, "%s\n", d->msgs[i]);
+	if (d->dropped)
+		fprintf(f, "... and %zu more errors\n", d->dropped);
+}
+
+void
 diag_add(struct diag *d, const char *file, size_t line, size_t col,
     const char *fmt, ...)
 {

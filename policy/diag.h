@@ -3,6 +3,7 @@
 #define HALLPASS_DIAG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Enough for every error a careless edit can make without letting a hostile file eat memory. */
 #define DIAG_MAX 1000
@@ -20,5 +21,7 @@ void	diag_free(struct diag *);
 void	diag_add(struct diag *, const char *file, size_t line, size_t col,
 	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 size_t	diag_count(const struct diag *);
+/* Writes each message on its own line to f, then "... and N more errors" when some were dropped. */
+void	diag_print(const struct diag *, FILE *f);
 
 #endif

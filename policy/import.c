@@ -1,6 +1,7 @@
 /* import: readers for third-party block lists and the YAML writer for the rule sets they become. */
 #include "import.h"
 #include "hostname.h"
+#include "hp_str.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -94,39 +95,9 @@ import_finish(struct import_result *r)
 }
 
 int
-import_utf8_valid(const char *str, size_t len)
+import_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t	 i = 0, k, n;
-	unsigned long cp, min;
-
-	while (i < len) {
-		unsigned char c = s[i];
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1, cp = c & 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2, cp = c & 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3, cp = c & 0x07, min = 0x10000;
-		} else
-			return 0;
-		if (len - i - 1 < n)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms and surrogates are how filters get fooled. */
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
+	return hp_utf8_valid(s, len);
 }
 
 /* Quotes input back to a terminal: control bytes could rewrite the screen, so they become '?'. */
@@ -548,7 +519,7 @@ import_ut1_url(const char *src, size_t lineno, char *s, size_t len,
 			return 0;
 		}
 	}
-	if (!import_utf8_valid(path, plen)) {
+	if (!hp_utf8_valid(path, plen)) {
 		import_bad_name(r, errs, src, lineno, "url", s, len,
 		    "path is not valid UTF-8");
 		return 0;
@@ -713,9 +684,7 @@ import_write_comment(FILE *out, const char *c)
 			fputc(s[i++], out);
 			continue;
 		}
-		n = (s[i] & 0xe0) == 0xc0 ? 2 : (s[i] & 0xf0) == 0xe0 ? 3 :
-		    (s[i] & 0xf8) == 0xf0 ? 4 : 1;
-		if (n > 1 && n <= len - i && import_utf8_valid(c + i, n)) {
+		if ((n = hp_utf8_seqlen(c + i, len - i)) > 1) {
 			fwrite(c + i, 1, n, out);
 			i += n;
 		} else {

@@ -56,7 +56,7 @@ int	import_write_yaml(FILE *out, const char *category,
 	    const char *description, const char *comment,
 	    const struct import_result *r);
 
-/* 1 if s is well-formed UTF-8 (what YAML requires of every character), else 0. */
+/* 1 if s is well-formed UTF-8 (what YAML requires of every character), else 0: hp_utf8_valid, kept for import's callers. */
 int	import_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -1,12 +1,12 @@
 /* tz: TZif (RFC 8536) loader and pure UTC/local-time conversion for schedule evaluation. */
 #include "tz.h"
+#include "hp_err.h"
 
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,21 +72,6 @@ struct tz {
 	size_t		ntrans;
 	struct tz_trans	trans[];
 };
-
-static void tz_err(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-tz_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Names go into one-line messages, so anything unprintable must not reach the log. */
 static void
@@ -777,41 +762,41 @@ tz_load(const char *name, char *err, size_t errlen)
 		name = "";
 	tz_safename(name, safe, sizeof(safe));
 	if (!tz_validname(name)) {
-		tz_err(err, errlen, "invalid time zone name \"%s\"", safe);
+		hp_errf(err, errlen, "invalid time zone name \"%s\"", safe);
 		return NULL;
 	}
 	if ((dir = getenv("TZDIR")) == NULL || *dir == '\0')
 		dir = TZ_DEFDIR;
 	r = snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (r < 0 || (size_t)r >= sizeof(path)) {
-		tz_err(err, errlen, "time zone \"%s\": path too long", safe);
+		hp_errf(err, errlen, "time zone \"%s\": path too long", safe);
 		return NULL;
 	}
 	/* O_NONBLOCK so a FIFO planted in TZDIR cannot hang the load. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
 	    -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			tz_err(err, errlen, "unknown time zone \"%s\"", safe);
+			hp_errf(err, errlen, "unknown time zone \"%s\"", safe);
 		else
-			tz_err(err, errlen, "time zone \"%s\": %s", safe,
+			hp_errf(err, errlen, "time zone \"%s\": %s", safe,
 			    strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		tz_err(err, errlen, "unknown time zone \"%s\"", safe);
+		hp_errf(err, errlen, "unknown time zone \"%s\"", safe);
 		return NULL;
 	}
 	if (st.st_size > TZ_FILEMAX) {
 		close(fd);
-		tz_err(err, errlen, "time zone \"%s\": file too large", safe);
+		hp_errf(err, errlen, "time zone \"%s\": file too large", safe);
 		return NULL;
 	}
 	/* One spare byte tells us if the file grew after fstat. */
 	cap = (size_t)st.st_size + 1;
 	if ((buf = malloc(cap)) == NULL) {
 		close(fd);
-		tz_err(err, errlen, "time zone \"%s\": out of memory", safe);
+		hp_errf(err, errlen, "time zone \"%s\": out of memory", safe);
 		return NULL;
 	}
 	while (len < cap) {
@@ -822,7 +807,7 @@ tz_load(const char *name, char *err, size_t errlen)
 			e = errno;
 			close(fd);
 			free(buf);
-			tz_err(err, errlen, "time zone \"%s\": %s", safe,
+			hp_errf(err, errlen, "time zone \"%s\": %s", safe,
 			    strerror(e));
 			return NULL;
 		}
@@ -833,14 +818,14 @@ tz_load(const char *name, char *err, size_t errlen)
 	close(fd);
 	if (len == cap) {
 		free(buf);
-		tz_err(err, errlen, "time zone \"%s\": file changed while "
+		hp_errf(err, errlen, "time zone \"%s\": file changed while "
 		    "being read", safe);
 		return NULL;
 	}
 	tz = tz_parse(buf, len, &why);
 	free(buf);
 	if (tz == NULL) {
-		tz_err(err, errlen, "time zone \"%s\": corrupt TZif file (%s)",
+		hp_errf(err, errlen, "time zone \"%s\": corrupt TZif file (%s)",
 		    safe, why);
 		return NULL;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dns.h"
+#include "hp_str.h"
 #include "http.h"
 #include "quic.h"
 #include "tls.h"
@@ -155,15 +156,6 @@ classify_done(struct classify *c, struct classify_result *r)
 	}
 }
 
-static void
-classify_copy(char *dst, size_t dstsz, const void *src, size_t len)
-{
-	if (len >= dstsz)
-		len = dstsz - 1;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
 void
 classify_flow_key(const struct pkt_info *p, struct flow_key *k)
 {
@@ -202,7 +194,7 @@ classify_dns(const uint8_t *buf, size_t len, int tcp, struct classify_result *r)
 	r->status = CLASSIFY_NAME;
 	r->qtype = q.qtype;
 	r->dns_id = q.id;
-	classify_copy(r->host, sizeof(r->host), q.name, q.namelen);
+	hp_memlcpy(r->host, sizeof(r->host), q.name, q.namelen);
 }
 
 static void
@@ -269,7 +261,7 @@ classify_quic(struct classify *c, uint64_t now_ms, struct classify_result *r)
 		for (char *s = sni; *s != '\0'; s++)
 			if (*s >= 'A' && *s <= 'Z')
 				*s = (char)(*s - 'A' + 'a');
-		classify_copy(r->host, sizeof(r->host), sni, strlen(sni));
+		hp_strlcpy(r->host, sni, sizeof(r->host));
 		break;
 	case QUIC_NO_SNI:
 		r->proto = CLASSIFY_P_QUIC;
@@ -329,7 +321,7 @@ classify_stream(struct classify_result *r, const uint8_t *data, size_t have,
 		switch (tr) {
 		case TLS_OK:
 			r->status = CLASSIFY_NAME;
-			classify_copy(r->host, sizeof(r->host), h.sni, h.snilen);
+			hp_memlcpy(r->host, sizeof(r->host), h.sni, h.snilen);
 			return;
 		case TLS_NO_SNI:
 			r->status = CLASSIFY_NONAME;
@@ -343,7 +335,7 @@ classify_stream(struct classify_result *r, const uint8_t *data, size_t have,
 			if (h.snilen > 0) {
 				r->status = CLASSIFY_NAME;
 				r->why = "ClientHello larger than the reassembly buffer";
-				classify_copy(r->host, sizeof(r->host), h.sni, h.snilen);
+				hp_memlcpy(r->host, sizeof(r->host), h.sni, h.snilen);
 				return;
 			}
 			r->status = CLASSIFY_NONAME;
@@ -362,11 +354,11 @@ classify_stream(struct classify_result *r, const uint8_t *data, size_t have,
 	case HTTP_OK:
 		r->proto = CLASSIFY_P_HTTP;
 		r->status = CLASSIFY_NAME;
-		classify_copy(r->host, sizeof(r->host), q.host, q.hostlen);
+		hp_memlcpy(r->host, sizeof(r->host), q.host, q.hostlen);
 		for (char *s = r->host; *s != '\0'; s++)
 			if (*s >= 'A' && *s <= 'Z')
 				*s = (char)(*s - 'A' + 'a');
-		classify_copy(r->path, sizeof(r->path), q.path, q.pathlen);
+		hp_memlcpy(r->path, sizeof(r->path), q.path, q.pathlen);
 		return;
 	case HTTP_NEED_MORE:
 		r->proto = CLASSIFY_P_HTTP;

@@ -1,9 +1,9 @@
 /* store: SQLite (WAL) store with user_version migrations for activity events, usage rollups and dashboard state. */
 #include "store.h"
 #include "store_impl.h"
+#include "hp_err.h"
 
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,23 +203,11 @@ static const char *const store_sql[ST__MAX] = {
 static const char *const store_protos[] = { "dns", "tls", "http", "quic", "tcp", "udp", NULL };
 static const char *const store_actions[] = { "allow", "block", "safesearch", NULL };
 
-void
-store_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Copies SQLite's message before anything (a rollback, a reset) can replace it. */
 void
 store_dberr(const struct store *s, char *err, size_t errlen, const char *what)
 {
-	store_seterr(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	hp_errf(err, errlen, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
 int
@@ -306,7 +294,7 @@ int
 store_writable(const struct store *s, const char *fn, char *err, size_t errlen)
 {
 	if (s->flags & STORE_RDONLY) {
-		store_seterr(err, errlen, "%s: %s: store opened read-only", s->path, fn);
+		hp_errf(err, errlen, "%s: %s: store opened read-only", s->path, fn);
 		return -1;
 	}
 	return 0;
@@ -343,11 +331,11 @@ store_check_version(struct store *s, int ver, char *err, size_t errlen)
 	    errlen) == -1)
 		return -1;
 	if ((appid != 0 && appid != STORE_APP_ID) || (ver == 0 && nobj > 0)) {
-		store_seterr(err, errlen, "%s: not a hallpass database", s->path);
+		hp_errf(err, errlen, "%s: not a hallpass database", s->path);
 		return -1;
 	}
 	if (ver > STORE_NMIGRATIONS) {
-		store_seterr(err, errlen, "%s: database schema version %d is newer than "
+		hp_errf(err, errlen, "%s: database schema version %d is newer than "
 		    "this hallpass supports (%d): upgrade hallpass", s->path, ver,
 		    STORE_NMIGRATIONS);
 		return -1;
@@ -379,7 +367,7 @@ store_migrate(struct store *s, char *err, size_t errlen)
 		}
 		if (sqlite3_exec(s->db, store_migrations[ver], NULL, NULL, &msg) !=
 		    SQLITE_OK) {
-			store_seterr(err, errlen, "%s: migration to schema version %d: %s",
+			hp_errf(err, errlen, "%s: migration to schema version %d: %s",
 			    s->path, ver + 1, msg ? msg : sqlite3_errmsg(s->db));
 			sqlite3_free(msg);
 			goto err;
@@ -423,7 +411,7 @@ store_setup(struct store *s, char *err, size_t errlen)
 		case -1:
 			return -1;
 		case 1:
-			store_seterr(err, errlen, "%s: database schema version %d is older "
+			hp_errf(err, errlen, "%s: database schema version %d is older "
 			    "than %d: open it read-write once (hallpassd, hallpass) to "
 			    "migrate", s->path, ver, STORE_NMIGRATIONS);
 			return -1;
@@ -438,7 +426,7 @@ store_setup(struct store *s, char *err, size_t errlen)
 	}
 	mode = (const char *)sqlite3_column_text(st, 0);
 	if (mode == NULL || (strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0)) {
-		store_seterr(err, errlen, "%s: cannot switch to WAL (journal mode %s)",
+		hp_errf(err, errlen, "%s: cannot switch to WAL (journal mode %s)",
 		    s->path, mode ? mode : "?");
 		goto err;
 	}
@@ -464,11 +452,11 @@ store_open(const char *path, int flags, char *err, size_t errlen)
 
 	if (path == NULL || (flags & ~(STORE_RDONLY | STORE_CREATE)) != 0 ||
 	    (flags & (STORE_RDONLY | STORE_CREATE)) == (STORE_RDONLY | STORE_CREATE)) {
-		store_seterr(err, errlen, "store_open: bad arguments");
+		hp_errf(err, errlen, "store_open: bad arguments");
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL || (s->path = strdup(path)) == NULL) {
-		store_seterr(err, errlen, "%s: out of memory", path);
+		hp_errf(err, errlen, "%s: out of memory", path);
 		goto err;
 	}
 	s->flags = flags;
@@ -479,7 +467,7 @@ store_open(const char *path, int flags, char *err, size_t errlen)
 		    ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
 		if (s->db == NULL)
-			store_seterr(err, errlen, "%s: out of memory", path);
+			hp_errf(err, errlen, "%s: out of memory", path);
 		else
 			store_dberr(s, err, errlen, "open");
 		goto err;
@@ -549,7 +537,7 @@ store_event_check(const struct store *s, const struct store_event *e, size_t i,
 		why = "hour is not 0-23";
 	if (why == NULL)
 		return 0;
-	store_seterr(err, errlen, "%s: store_events_insert: event %zu: %s", s->path,
+	hp_errf(err, errlen, "%s: store_events_insert: event %zu: %s", s->path,
 	    i, why);
 	return -1;
 }
@@ -657,7 +645,7 @@ store_usage_add(struct store *s, const char *day, int hour, const char *student,
 		return -1;
 	if (!store_day_valid(day) || hour < 0 || hour > 23 || host == NULL ||
 	    bytes < 0 || seconds < 0) {
-		store_seterr(err, errlen, "%s: %s: bad day, hour, host, bytes or seconds",
+		hp_errf(err, errlen, "%s: %s: bad day, hour, host, bytes or seconds",
 		    s->path, __func__);
 		return -1;
 	}
@@ -711,7 +699,7 @@ store_events_query(struct store *s, const struct store_filter *f,
 	int			 rc;
 
 	if (f == NULL || cb == NULL || s->in_query) {
-		store_seterr(err, errlen, "%s: %s: %s", s->path, __func__, s->in_query ?
+		hp_errf(err, errlen, "%s: %s: %s", s->path, __func__, s->in_query ?
 		    "called from its own callback" : "bad arguments");
 		return -1;
 	}
@@ -806,7 +794,7 @@ store_invite_create(struct store *s, const char *guardian_id,
 		return -1;
 	if (guardian_id == NULL || *guardian_id == '\0' || code_hash == NULL ||
 	    expires_ms <= now_ms) {
-		store_seterr(err, errlen, "%s: %s: bad guardian, code hash or expiry",
+		hp_errf(err, errlen, "%s: %s: bad guardian, code hash or expiry",
 		    s->path, __func__);
 		return -1;
 	}
@@ -834,7 +822,7 @@ store_invite_consume(struct store *s, const uint8_t code_hash[32], int64_t now_m
 	if (store_writable(s, __func__, err, errlen) == -1)
 		return -1;
 	if (code_hash == NULL || guardian_out == NULL || outlen == 0) {
-		store_seterr(err, errlen, "%s: %s: bad arguments", s->path, __func__);
+		hp_errf(err, errlen, "%s: %s: bad arguments", s->path, __func__);
 		return -1;
 	}
 	if ((st = store_stmt(s, ST_INVITE_CONSUME, err, errlen)) == NULL)
@@ -854,7 +842,7 @@ store_invite_consume(struct store *s, const uint8_t code_hash[32], int64_t now_m
 		store_stmt_done(st);
 		if (store_commit(s, err, errlen) == -1)
 			goto err;
-		store_seterr(err, errlen, "invite code unknown, used or expired");
+		hp_errf(err, errlen, "invite code unknown, used or expired");
 		return 1;
 	}
 	if (rc != SQLITE_ROW) {
@@ -863,7 +851,7 @@ store_invite_consume(struct store *s, const uint8_t code_hash[32], int64_t now_m
 	}
 	id = store_col_text(st, 0);
 	if (id == NULL || (size_t)sqlite3_column_bytes(st, 0) >= outlen) {
-		store_seterr(err, errlen, "%s: %s: guardian id does not fit", s->path,
+		hp_errf(err, errlen, "%s: %s: guardian id does not fit", s->path,
 		    __func__);
 		goto err;
 	}

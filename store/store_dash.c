@@ -1,6 +1,7 @@
 /* store_dash: SQLite statements behind the parent dashboard — accounts, sessions, login failures, AUP acks, audit, usage reports. */
 #include "store_dash.h"
 #include "store_impl.h"
+#include "hp_err.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -110,7 +111,7 @@ store_dash_stmt(struct store *s, enum store_dash_st id, char *err, size_t errlen
 static int
 store_dash_bad(const struct store *s, const char *fn, char *err, size_t errlen)
 {
-	store_seterr(err, errlen, "%s: %s: bad arguments", s->path, fn);
+	hp_errf(err, errlen, "%s: %s: bad arguments", s->path, fn);
 	return -1;
 }
 
@@ -155,7 +156,7 @@ store_account_get(struct store *s, const char *guardian_id, char *pw_hash,
 	else if (rc != SQLITE_ROW)
 		store_dberr(s, err, errlen, "get account");
 	else if (store_dash_copy(st, 0, pw_hash, len) == -1)
-		store_seterr(err, errlen, "%s: %s: hash does not fit", s->path, __func__);
+		hp_errf(err, errlen, "%s: %s: hash does not fit", s->path, __func__);
 	else
 		ret = 0;
 out:

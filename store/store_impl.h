@@ -18,8 +18,6 @@ struct store {
 	sqlite3_stmt	*dst[STORE_DASH_ST_MAX];	/* store_dash.c's, also prepared on first use */
 };
 
-void	store_seterr(char *, size_t, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
 /* Copies SQLite's message (with the path and what was being done) into err. */
 void	store_dberr(const struct store *, char *, size_t, const char *what);
 void	store_stmt_done(sqlite3_stmt *);
