@@ -26,10 +26,16 @@ main_getenv(void *arg, const char *name)
 }
 
 static void
+main_log_line(const char *line, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "hallpass.cgi: %s\n", line);
+}
+
+static void
 main_log_diag(const struct diag *dg)
 {
-	for (size_t i = 0; i < dg->n; i++)
-		fprintf(stderr, "hallpass.cgi: %s\n", dg->msgs[i]);
+	diag_each(dg, main_log_line, NULL);
 }
 
 /* Before anything is loaded there is no language: a fixed, plain answer. */

@@ -28,12 +28,28 @@ diag_count(const struct diag *d)
 }
 
 void
+diag_each(const struct diag *d, void (*cb)(const char *, void *), void *arg)
+{
+	char more[64];
+
+	for (size_t i = 0; i < d->n; i++)
+		cb(d->msgs[i], arg);
+	if (d->dropped) {
+		snprintf(more, sizeof(more), "... and %zu more errors", d->dropped);
+		cb(more, arg);
+	}
+}
+
+static void
+diag_print_line(const char *line, void *arg)
+{
+	fprintf(arg, "%s\n", line);
+}
+
+void
 diag_print(const struct diag *d, FILE *f)
 {
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(f, "%s\n", d->msgs[i]);
-	if (d->dropped)
-		fprintf(f, "... and %zu more errors\n", d->dropped);
+	diag_each(d, diag_print_line, f);
 }
 
 void

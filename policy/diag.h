@@ -21,7 +21,13 @@ void	diag_free(struct diag *);
 void	diag_add(struct diag *, const char *file, size_t line, size_t col,
 	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 size_t	diag_count(const struct diag *);
-/* Writes each message on its own line to f, then "... and N more errors" when some were dropped. */
+/*
+ * Calls cb with each message, then with "... and N more errors" when some
+ * were dropped: the one walk every printer (stderr, the daemon's log, the
+ * CGI's error log) shares.
+ */
+void	diag_each(const struct diag *, void (*cb)(const char *line, void *), void *arg);
+/* diag_each onto f, a line each. */
 void	diag_print(const struct diag *, FILE *f);
 
 #endif

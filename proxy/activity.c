@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hp_str.h"
 #include "log.h"
 #include "store.h"
 
@@ -37,13 +38,7 @@ struct activity {
 void
 activity_copy(char *dst, size_t dstsz, const char *src)
 {
-	size_t n;
-
-	if (src == NULL)
-		src = "";
-	n = strnlen(src, dstsz - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	(void)hp_strlcpy(dst, src != NULL ? src : "", dstsz);
 }
 
 static int64_t

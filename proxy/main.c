@@ -77,12 +77,16 @@ usage(FILE *f)
 }
 
 static void
+log_diag_line(const char *line, void *arg)
+{
+	(void)arg;
+	log_msg(LOG_L_ERROR, "%s", line);
+}
+
+static void
 log_diag(const struct diag *d)
 {
-	for (size_t i = 0; i < d->n; i++)
-		log_msg(LOG_L_ERROR, "%s", d->msgs[i]);
-	if (d->dropped)
-		log_msg(LOG_L_ERROR, "... and %zu more errors", d->dropped);
+	diag_each(d, log_diag_line, NULL);
 }
 
 static uint64_t
