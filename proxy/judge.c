@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hp_str.h"
 #include "pkt.h"
 
 const char *
@@ -14,17 +15,6 @@ judge_action_name(enum policy_action a)
 {
 	return a == POLICY_BLOCK ? "block" : a == POLICY_SAFESEARCH ? "safesearch" :
 	    "allow";
-}
-
-static void
-judge_copy(char *dst, size_t sz, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= sz)
-		n = sz - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
 }
 
 void
@@ -138,7 +128,7 @@ judge(const struct judge_in *in, struct judge_out *out)
 
 	memset(out, 0, sizeof(*out));
 	if (in->name != NULL) {
-		judge_copy(out->host, sizeof(out->host), in->name);
+		hp_strlcpy(out->host, in->name, sizeof(out->host));
 		policy_decide(p, in->student, in->name, strlen(in->name), in->path, in->now,
 		    &out->d);
 		action = out->d.action;
@@ -155,7 +145,7 @@ judge(const struct judge_in *in, struct judge_out *out)
 			if (dm.action == POLICY_BLOCK) {
 				out->d = dm;
 				action = POLICY_BLOCK;
-				judge_copy(out->host, sizeof(out->host), in->mapped);
+				hp_strlcpy(out->host, in->mapped, sizeof(out->host));
 				out->note = "ech-dns-map";
 			}
 		}
@@ -169,7 +159,7 @@ judge(const struct judge_in *in, struct judge_out *out)
 	} else if (in->mapped != NULL) {
 		/* No readable name (no SNI, a bare address): the name the client resolved. */
 		out->map_used = 1;
-		judge_copy(out->host, sizeof(out->host), in->mapped);
+		hp_strlcpy(out->host, in->mapped, sizeof(out->host));
 		policy_decide(p, in->student, out->host, strlen(out->host), NULL, in->now,
 		    &out->d);
 		action = out->d.action == POLICY_BLOCK ? POLICY_BLOCK : POLICY_ALLOW;

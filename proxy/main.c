@@ -293,6 +293,16 @@ log_counters(struct daemon *d)
 	    (unsigned long long)d->verdict_errors, (unsigned long long)d->ct_lost);
 }
 
+static void
+loaded_free(struct loaded *l)
+{
+	if (l == NULL)
+		return;
+	policy_unref(l->p);
+	diag_free(&l->dg);
+	free(l);
+}
+
 static void *
 loader_run(void *arg)
 {
@@ -305,11 +315,8 @@ loader_run(void *arg)
 		l->bad = config_load(&l->c, d->dir, &l->dg) != 0;
 	}
 	/* A pointer is far below PIPE_BUF: the write is whole; NULL says out of memory. */
-	if (write(d->load_pipe[1], &l, sizeof(l)) != (ssize_t)sizeof(l) && l != NULL) {
-		policy_unref(l->p);
-		diag_free(&l->dg);
-		free(l);
-	}
+	if (write(d->load_pipe[1], &l, sizeof(l)) != (ssize_t)sizeof(l))
+		loaded_free(l);
 	return NULL;
 }
 
@@ -329,16 +336,6 @@ reload_start(struct daemon *d)
 		return;
 	}
 	d->loading = 1;
-}
-
-static void
-loaded_free(struct loaded *l)
-{
-	if (l == NULL)
-		return;
-	policy_unref(l->p);
-	diag_free(&l->dg);
-	free(l);
 }
 
 /* Waits for a running load (at exit) and drops what it read. */
