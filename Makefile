@@ -10,7 +10,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2
 CSTD	 = -std=c11 -D_GNU_SOURCE
 OPT	?= -O2 -g
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ibase -Ipolicy -Iproxy -Istore -Icli -Idashboard-cgi $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(INC) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 # Only hallpassd talks netlink to the kernel.
 NF_PKGS	 = libnetfilter_queue libnetfilter_conntrack
@@ -20,26 +20,45 @@ NF_LIBS	:= $(shell pkg-config --libs $(NF_PKGS) 2>/dev/null)
 B	?= build/rel
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# base/: the small helpers (error buffers, strings, log) every other library and binary uses.
-BASE_SRC   = $(wildcard base/*.c)
-POLICY_SRC = $(wildcard policy/*.c)
-# proxy/ and store/ hold libraries shared by hallpassd, the CLI and the dashboard.
-PROXY_SRC  = $(filter-out proxy/main.c,$(wildcard proxy/*.c))
-STORE_SRC  = $(wildcard store/*.c)
-CLI_SRC	   = $(wildcard cli/*.c)
-# dashboard-cgi/: libhallpass-dash (request parsing, pages, languages) and hallpass.cgi's main.
-DASH_SRC   = $(filter-out dashboard-cgi/main.c,$(wildcard dashboard-cgi/*.c))
-UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+# Each library sees only its own headers and those of the libraries below it, so the
+# compiler enforces the layering (docs/layout.md):
+#   base      errors, strings, log, YAML diagnostics
+#   policy    rules, roster, schedules, time zones               (base)
+#   config    hallpass.yaml: one gateway's local settings        (base)
+#   terms     aup.yaml: the acceptable-use terms parents read     (base)
+#   import    blocklist importers (hosts, AdBlock, UT1)          (base policy)
+#   store     the database                                       (base)
+#   auth      passwords, invite codes, sessions, throttling      (base store)
+#   classify  packets -> names, and the one judgement            (base policy config)
+# and the programs: proxy/ (hallpassd), cli/ (hallpass), dashboard-cgi/ (hallpass.cgi).
+LIBDIRS	   = base policy config terms import store auth classify
+INC_base     = -Ibase
+INC_policy   = $(INC_base) -Ipolicy
+INC_config   = $(INC_base) -Iconfig
+INC_terms    = $(INC_base) -Iterms
+INC_import   = $(INC_policy) -Iimport
+INC_store    = $(INC_base) -Istore
+INC_auth     = $(INC_store) -Iauth
+INC_classify = $(INC_policy) -Iconfig -Iclassify
+INC_proxy    = $(INC_classify) -Istore -Iproxy
+INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Iproxy -Icli
+INC_dashboard-cgi = $(INC_policy) -Iconfig -Iterms -Istore -Iauth -Idashboard-cgi
+# Tests, benches and test tools may reach any header.
+INC_ALL	   = $(INC_cli) -Idashboard-cgi -Itests
+$(foreach d,$(LIBDIRS) proxy cli dashboard-cgi,$(eval $(B)/$(d)/%.o: INC = $(INC_$(d))))
+INC	  ?= $(INC_ALL)
 
-BASE_OBJ   = $(BASE_SRC:%.c=$(B)/%.o)
-POLICY_OBJ = $(POLICY_SRC:%.c=$(B)/%.o)
-PROXY_OBJ  = $(PROXY_SRC:%.c=$(B)/%.o)
-STORE_OBJ  = $(STORE_SRC:%.c=$(B)/%.o)
-DASH_OBJ   = $(DASH_SRC:%.c=$(B)/%.o)
-LIBS	   = $(B)/libhallpass-dash.a $(B)/libhallpass-proxy.a $(B)/libhallpass-store.a $(B)/libhallpass-policy.a \
-	     $(B)/libhallpass-base.a
+lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+lib_a	= $(B)/libhallpass-$(1).a
+# Linked in this order: a library before the ones it uses.
+LIBS	   = $(B)/libhallpass-dash.a $(foreach d,proxy auth classify import terms config policy store base,$(call lib_a,$(d)))
+CLI_SRC	   = $(wildcard cli/*.c)
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
+DASH_OBJ   = $(patsubst %.c,$(B)/%.o,$(call lib_src,dashboard-cgi))
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# The daemon's own modules (gate, enforce, inject...) are a library too: tests link them.
+PROXY_OBJ  = $(patsubst %.c,$(B)/%.o,$(call lib_src,proxy))
 
 .PHONY: all test unit bench demo demo-down install uninstall deps web-deps clean check-gcc check-clang
 all: $(B)/hallpass $(B)/hallpassd $(B)/hallpass.cgi
@@ -48,21 +67,12 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
-$(B)/libhallpass-base.a: $(BASE_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(B)/libhallpass-policy.a: $(POLICY_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(B)/libhallpass-proxy.a: $(PROXY_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(B)/libhallpass-store.a: $(STORE_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
+define LIB_RULE
+$$(B)/libhallpass-$(1).a: $$(patsubst %.c,$$(B)/%.o,$$(call lib_src,$(1)))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach d,$(LIBDIRS) proxy,$(eval $(call LIB_RULE,$(d))))
 
 $(B)/libhallpass-dash.a: $(DASH_OBJ)
 	@rm -f $@
@@ -94,11 +104,12 @@ $(B)/tests/hp_send: tests/net/hp_send.c $(LIBS)
 unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.cgi $(B)/tests/hp_seed
 
 # The fuzzer is clang's libFuzzer over the same sources, built apart from the gcc objects.
-FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(PROXY_SRC) $(POLICY_SRC) $(STORE_SRC) $(BASE_SRC)
-build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(wildcard proxy/*.h policy/*.h store/*.h base/*.h)
+FUZZ_DIRS = proxy classify config policy store base
+FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(foreach d,$(FUZZ_DIRS),$(call lib_src,$(d)))
+build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(foreach d,$(FUZZ_DIRS),$(wildcard $(d)/*.h))
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
-	    $(PKG_CFLAGS) -Ibase -Ipolicy -Iproxy -Istore -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(NF_LIBS) -lpthread -lm
+	    $(PKG_CFLAGS) $(INC_proxy) -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(NF_LIBS) -lpthread -lm
 
 # make test: sanitizer build of everything, then every unit and CLI test; last line "N passed, N failed".
 test:
