@@ -60,7 +60,7 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # The daemon's own modules (gate, enforce, inject...) are a library too: tests link them.
 PROXY_OBJ  = $(patsubst %.c,$(B)/%.o,$(call lib_src,proxy))
 
-.PHONY: all test unit bench demo demo-down install uninstall deps web-deps clean check-gcc check-clang
+.PHONY: all test unit fuzz fuzz-bin bench demo demo-down install uninstall deps web-deps clean check-gcc check-clang
 all: $(B)/hallpass $(B)/hallpassd $(B)/hallpass.cgi
 
 $(B)/%.o: %.c
@@ -103,18 +103,33 @@ $(B)/tests/hp_send: tests/net/hp_send.c $(LIBS)
 
 unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.cgi $(B)/tests/hp_seed
 
-# The fuzzer is clang's libFuzzer over the same sources, built apart from the gcc objects.
-FUZZ_DIRS = proxy classify config policy store base
-FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(foreach d,$(FUZZ_DIRS),$(call lib_src,$(d)))
-build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(foreach d,$(FUZZ_DIRS),$(wildcard $(d)/*.h))
-	@mkdir -p $(dir $@)
-	clang $(CSTD) $(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
-	    $(PKG_CFLAGS) $(INC_proxy) -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(NF_LIBS) -lpthread -lm
+# The fuzzers are clang's libFuzzer over the same sources, built apart from the gcc objects:
+# one per parser of untrusted input (packets, the CGI request, downloaded lists, every YAML file).
+FUZZERS	= inspect cgi import yaml
+FUZZ_SRC_inspect = $(foreach d,proxy classify config policy store base,$(call lib_src,$(d)))
+FUZZ_SRC_cgi	 = dashboard-cgi/cgi_req.c $(call lib_src,base)
+FUZZ_SRC_import	 = $(foreach d,import policy base,$(call lib_src,$(d)))
+FUZZ_SRC_yaml	 = dashboard-cgi/i18n.c $(foreach d,config terms policy base,$(call lib_src,$(d)))
+FUZZ_BIN = $(FUZZERS:%=build/fuzz/fuzz_%)
+FUZZ_HDR = $(wildcard $(LIBDIRS:%=%/*.h) proxy/*.h dashboard-cgi/*.h)
+define FUZZ_RULE
+build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRC_$(1)) $$(FUZZ_HDR)
+	@mkdir -p $$(dir $$@)
+	clang $$(CSTD) $$(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
+	    $$(PKG_CFLAGS) $$(INC_ALL) -o $$@ tests/fuzz/fuzz_$(1).c $$(FUZZ_SRC_$(1)) $$(PKG_LIBS) $$(NF_LIBS) -lpthread -lm
+endef
+$(foreach f,$(FUZZERS),$(eval $(call FUZZ_RULE,$(f))))
+fuzz-bin: $(FUZZ_BIN)
+
+# make fuzz: every fuzzer for FUZZ_SECONDS each (default 600), from its corpus; crashes land in build/fuzz/crashes.
+FUZZ_SECONDS ?= 600
+fuzz: fuzz-bin
+	HALLPASS_TOP=$(CURDIR) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/cli/fuzz.sh
 
 # make test: sanitizer build of everything, then every unit and CLI test; last line "N passed, N failed".
 test:
 	$(MAKE) B=build/test OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit
-	$(MAKE) build/fuzz/fuzz_inspect
+	$(MAKE) fuzz-bin
 	$(MAKE) web-deps
 	HALLPASS_BUILD=build/test tests/run-tests.sh
 
