@@ -57,8 +57,6 @@ CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 DASH_OBJ   = $(patsubst %.c,$(B)/%.o,$(call lib_src,dashboard-cgi))
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-# The daemon's own modules (gate, enforce, inject...) are a library too: tests link them.
-PROXY_OBJ  = $(patsubst %.c,$(B)/%.o,$(call lib_src,proxy))
 
 .PHONY: all test unit fuzz fuzz-bin bench demo demo-down install uninstall deps web-deps clean check-gcc check-clang
 all: $(B)/hallpass $(B)/hallpassd $(B)/hallpass.cgi

@@ -30,34 +30,21 @@ snapshot_new(struct policy *p, const struct config *c)
 struct snapshot *
 snapshot_load(const char *dir, const struct snapshot *cur, struct diag *dg)
 {
-	struct policy	*p;
-	struct config	*c;
+	struct config	 c;
+	struct policy	*p = policy_load(dir, dg);
 	struct snapshot	*s;
-	int		 bad;
+	int		 bad = config_load(&c, dir, dg) != 0;
 
-	/* struct config holds fixed arrays: too big for a loader thread's stack habits. */
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return NULL;
-	p = policy_load(dir, dg);
-	bad = config_load(c, dir, dg) != 0;
 	if (p == NULL || bad || diag_count(dg) > 0) {
 		policy_unref(p);
-		free(c);
 		return NULL;
 	}
-	if (cur == NULL) {
-		s = snapshot_new(p, c);
-		free(c);
+	/* Over a snapshot in force, only what a running daemon may change comes from the file. */
+	if ((s = snapshot_new(p, cur != NULL ? &cur->cfg : &c)) == NULL || cur == NULL)
 		return s;
-	}
-	if ((s = snapshot_new(p, &cur->cfg)) == NULL) {
-		free(c);
-		return NULL;
-	}
-	(void)config_diff(&cur->cfg, c, 1, s->applied, sizeof(s->applied));
-	(void)config_diff(&cur->cfg, c, 0, s->restart, sizeof(s->restart));
-	config_apply_reloadable(&s->cfg, c);
-	free(c);
+	(void)config_diff(&cur->cfg, &c, 1, s->applied, sizeof(s->applied));
+	(void)config_diff(&cur->cfg, &c, 0, s->restart, sizeof(s->restart));
+	config_apply_reloadable(&s->cfg, &c);
 	return s;
 }
 

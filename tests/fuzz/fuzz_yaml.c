@@ -25,6 +25,16 @@ static const char *const fuzz_files[] = {
 static char	*fuzz_orig[FUZZ_NFILES];	/* the fixture's bytes, NULL: no such file */
 static size_t	 fuzz_origlen[FUZZ_NFILES];
 
+/* The copy goes with the process: a fuzzing run leaves nothing in /tmp. */
+static void
+fuzz_cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fuzz_dir);
+	(void)system(cmd);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -36,6 +46,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(fuzz_dir, sizeof(fuzz_dir), "/tmp/hallpass-fuzz-yaml.XXXXXX");
 	if (mkdtemp(fuzz_dir) == NULL)
 		abort();
+	atexit(fuzz_cleanup);
 	snprintf(fuzz_lang, sizeof(fuzz_lang), "%s/lang", fuzz_dir);
 	snprintf(cmd, sizeof(cmd), "cp -r %s/tests/fixtures/base/. %s && mkdir -p %s",
 	    top != NULL ? top : ".", fuzz_dir, fuzz_lang);
