@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "diag.h"
 #include "store.h"
 #include "store_dash.h"
 
@@ -939,6 +941,31 @@ test_sqlite_no_ingest(void **state)
 	rmdir(path);
 }
 
+/* hallpass.yaml's database: takes a postgresql:// URI as well as an absolute path. */
+static void
+test_config_database_uri(void **state)
+{
+	char		 dir[] = "/tmp/hallpass-pgconf.XXXXXX", path[64];
+	struct config	 c;
+	struct diag	 dg;
+	FILE		*f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/hallpass.yaml", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("database: postgresql://hp@db.district.example/hallpass?sslmode=verify-full\n",
+	    f);
+	fclose(f);
+	diag_init(&dg);
+	assert_int_equal(config_load(&c, dir, &dg), 0);
+	assert_string_equal(c.database,
+	    "postgresql://hp@db.district.example/hallpass?sslmode=verify-full");
+	diag_free(&dg);
+	unlink(path);
+	rmdir(dir);
+}
+
 static int
 setup(void **state)
 {
@@ -979,6 +1006,7 @@ main(void)
 		cmocka_unit_test(test_pg_merge),
 		cmocka_unit_test(test_pg_dash),
 		cmocka_unit_test(test_sqlite_no_ingest),
+		cmocka_unit_test(test_config_database_uri),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
