@@ -941,6 +941,52 @@ test_sqlite_no_ingest(void **state)
 	rmdir(path);
 }
 
+/* docs/schema.md is the readable copy of the PostgreSQL migrations: every table, index, sequence and function is in it. */
+static void
+test_pg_schema_documented(void **state)
+{
+	PGconn		*c;
+	PGresult	*r;
+	FILE		*fp;
+	char		*doc, want[160];
+	long		 len;
+
+	(void)state;
+	NEED_PG();
+	newdb("hp_doc");
+	store_close(open_ok("hp_doc", 0));
+	assert_non_null(fp = fopen("../docs/schema.md", "r"));
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	assert_non_null(doc = calloc(1, (size_t)len + 1));
+	assert_int_equal(fread(doc, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	snprintf(want, sizeof(want), "PostgreSQL schema version %lld", (long long)
+	    pq_int("hp_doc", "SELECT max(version) FROM hallpass_schema", NULL, NULL));
+	if (strstr(doc, want) == NULL)
+		fail_msg("docs/schema.md lacks \"%s\"", want);
+	c = pq("hp_doc");
+	r = PQexec(c, "SELECT CASE c.relkind WHEN 'S' THEN 'CREATE SEQUENCE '"
+	    " || c.relname || ';' WHEN 'i' THEN 'CREATE INDEX ' || c.relname || ' ON '"
+	    " WHEN 'I' THEN 'CREATE INDEX ' || c.relname || ' ON '"
+	    " ELSE 'CREATE TABLE ' || c.relname || ' (' END"
+	    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE n.nspname = 'public' AND NOT c.relispartition"
+	    " AND c.relkind IN ('r', 'p', 'i', 'I', 'S')"
+	    " AND c.relname !~ '_(pkey|key|id_seq)$'"
+	    " UNION ALL SELECT p.proname || '(p_' FROM pg_proc p JOIN pg_namespace n"
+	    " ON n.oid = p.pronamespace WHERE n.nspname = 'public'");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	assert_true(PQntuples(r) >= 20);
+	for (int i = 0; i < PQntuples(r); i++)
+		if (strstr(doc, PQgetvalue(r, i, 0)) == NULL)
+			fail_msg("docs/schema.md lacks \"%s\"", PQgetvalue(r, i, 0));
+	PQclear(r);
+	PQfinish(c);
+	free(doc);
+}
+
 /* hallpass.yaml's database: takes a postgresql:// URI as well as an absolute path. */
 static void
 test_config_database_uri(void **state)
@@ -1005,6 +1051,7 @@ main(void)
 		cmocka_unit_test(test_pg_ingest),
 		cmocka_unit_test(test_pg_merge),
 		cmocka_unit_test(test_pg_dash),
+		cmocka_unit_test(test_pg_schema_documented),
 		cmocka_unit_test(test_sqlite_no_ingest),
 		cmocka_unit_test(test_config_database_uri),
 	};
