@@ -849,6 +849,141 @@ store_pg_no_partition(const char *err)
 	return err != NULL && strstr(err, "no partition of relation") != NULL;
 }
 
+/* ---- batches ----------------------------------------------------- */
+
+/* Statements per pipeline sync: the results waiting on either side stay far below the socket buffers. */
+#define PG_PIPE_CHUNK		500
+
+/* Fills p (emptied) with the parameters of row i of a batch. */
+typedef void	pg_fill_fn(struct store *, struct store_pgp *, size_t, const void *);
+
+static int
+store_pg_send(struct store *s, int id, const struct store_pgp *p)
+{
+	char	 name[16];
+
+	snprintf(name, sizeof(name), "hp%d", id);
+	return PQsendQueryPrepared(s->pg, name, p->n, p->v, p->len, p->fmt, 0);
+}
+
+/*
+ * Reads the results of nq pipelined statements and the sync after them.
+ * first is the batch row of the first statement that is a row (-1: the
+ * first statement is the BEGIN).  Adds rows affected to *changed; on the
+ * first failure fills err, naming the row.
+ */
+static int
+store_pg_drain(struct store *s, int nq, int64_t first, const char *what,
+    int64_t *changed, int *failed, char *err, size_t errlen)
+{
+	PGresult	*r;
+	char		 w[64];
+
+	for (int q = 0; q < nq; q++) {
+		while ((r = PQgetResult(s->pg)) != NULL) {
+			switch (PQresultStatus(r)) {
+			case PGRES_COMMAND_OK:
+			case PGRES_TUPLES_OK:
+				*changed += strtoll(PQcmdTuples(r), NULL, 10);
+				break;
+			case PGRES_PIPELINE_ABORTED:
+				break;
+			default:
+				if (!*failed) {
+					snprintf(w, sizeof(w), "%s %lld", what,
+					    (long long)(first + q));
+					store_pg_err(s, err, errlen, w, r);
+				}
+				*failed = 1;
+				break;
+			}
+			PQclear(r);
+		}
+		if (PQstatus(s->pg) != CONNECTION_OK) {
+			if (!*failed)
+				store_pg_err(s, err, errlen, what, NULL);
+			*failed = 1;
+			return -1;
+		}
+	}
+	r = PQgetResult(s->pg);
+	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+		if (!*failed)
+			store_pg_err(s, err, errlen, what, r);
+		*failed = 1;
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * Runs statement id once per row of a batch in one transaction, pipelined:
+ * BEGIN, the rows, COMMIT go out without waiting for each answer (one round
+ * trip per PG_PIPE_CHUNK rows, not per row), with a sync every chunk.  Any
+ * failure aborts the transaction on the server and the batch is rolled
+ * back: all rows or none.  Returns the rows affected, or -1.
+ */
+static int64_t
+store_pg_pipeline(struct store *s, int id, const char *sql, size_t n,
+    pg_fill_fn *fill, const void *arg, const char *what, char *err, size_t errlen)
+{
+	static const struct store_pgp	 none;
+	struct store_pgp		 p;
+	int64_t				 changed = 0, first = -1;
+	size_t				 i;
+	int				 nq = 0, failed = 0;
+
+	p.n = 0;
+	fill(s, &p, 0, arg);
+	if (store_pg_prepare(s, PG_BEGIN, pg_sql[PG_BEGIN], 0, err, errlen) == -1 ||
+	    store_pg_prepare(s, PG_COMMIT, pg_sql[PG_COMMIT], 0, err, errlen) == -1 ||
+	    store_pg_prepare(s, id, sql, p.n, err, errlen) == -1)
+		return -1;
+	if (!PQenterPipelineMode(s->pg)) {
+		store_pg_err(s, err, errlen, what, NULL);
+		return -1;
+	}
+	if (!store_pg_send(s, PG_BEGIN, &none))
+		goto sendfail;
+	nq = 1;
+	for (i = 0; i < n && !failed; i++) {
+		p.n = 0;
+		fill(s, &p, i, arg);
+		if (!store_pg_send(s, id, &p))
+			goto sendfail;
+		nq++;
+		if (i + 1 == n) {
+			if (!store_pg_send(s, PG_COMMIT, &none))
+				goto sendfail;
+			nq++;
+		}
+		if (nq >= PG_PIPE_CHUNK || i + 1 == n) {
+			if (!PQpipelineSync(s->pg))
+				goto sendfail;
+			if (store_pg_drain(s, nq, first, what, &changed, &failed, err,
+			    errlen) == -1)
+				break;
+			first = (int64_t)i + 1;
+			nq = 0;
+		}
+	}
+	(void)PQexitPipelineMode(s->pg);
+	if (failed) {
+		store_pg_rollback(s);
+		return -1;
+	}
+	return changed;
+sendfail:
+	store_pg_err(s, err, errlen, what, NULL);
+	if (nq > 0 && PQpipelineSync(s->pg))
+		(void)store_pg_drain(s, nq, first, what, &changed, &failed, NULL, 0);
+	(void)PQexitPipelineMode(s->pg);
+	store_pg_rollback(s);
+	return -1;
+}
+
 /* ---- writes ------------------------------------------------------ */
 
 static void
@@ -867,33 +1002,25 @@ store_pg_event_params(struct store_pgp *p, const struct store_event *e)
 	store_pgp_text(p, e->reason);
 }
 
+static void
+store_pg_fill_insert(struct store *s, struct store_pgp *p, size_t i,
+    const void *arg)
+{
+	const struct store_event	*e = (const struct store_event *)arg + i;
+
+	store_pgp_text(p, s->gateway);
+	store_pg_event_params(p, e);
+	store_pgp_int(p, strcmp(e->action, "block") == 0);
+}
+
 static int
 store_pg_insert_batch(struct store *s, const struct store_event *ev, size_t n,
     char *err, size_t errlen)
 {
-	struct store_pgp	 p;
-	char			 what[48];
-	size_t			 i;
-
-	if (store_pg_parts_events(s, ev, n, 1, err, errlen) == -1 ||
-	    store_pg_begin(s, err, errlen) == -1)
+	if (store_pg_parts_events(s, ev, n, 1, err, errlen) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		p.n = 0;
-		store_pgp_text(&p, s->gateway);
-		store_pg_event_params(&p, &ev[i]);
-		store_pgp_int(&p, strcmp(ev[i].action, "block") == 0);
-		snprintf(what, sizeof(what), "insert event %zu", i);
-		if (store_pg_run(s, PG_EVENT_INSERT, pg_sql[PG_EVENT_INSERT], &p, NULL,
-		    what, err, errlen) == -1)
-			goto err;
-	}
-	if (store_pg_commit(s, err, errlen) == -1)
-		goto err;
-	return 0;
-err:
-	store_pg_rollback(s);
-	return -1;
+	return store_pg_pipeline(s, PG_EVENT_INSERT, pg_sql[PG_EVENT_INSERT], n,
+	    store_pg_fill_insert, ev, "insert event", err, errlen) < 0 ? -1 : 0;
 }
 
 static int
@@ -1152,35 +1279,37 @@ err:
 
 /* ---- district ingest --------------------------------------------- */
 
+struct pg_ship {
+	const char			*gateway;
+	const struct store_event	*ev;
+	const int64_t			*seq;
+	const struct store_ship_daily	*daily;
+	const struct store_ship_hourly	*hourly;
+};
+
+static void
+store_pg_fill_event(struct store *s, struct store_pgp *p, size_t i,
+    const void *arg)
+{
+	const struct pg_ship	*b = arg;
+
+	(void)s;
+	store_pgp_text(p, b->gateway);
+	store_pgp_int(p, b->seq[i]);
+	store_pg_event_params(p, &b->ev[i]);
+}
+
 static int64_t
 store_pg_ship_events_once(struct store *s, const char *gateway,
     const struct store_event *ev, const int64_t *seq, size_t n, char *err,
     size_t errlen)
 {
-	struct store_pgp	 p;
-	int64_t			 added = 0, c;
-	char			 what[48];
+	struct pg_ship	 b = { .gateway = gateway, .ev = ev, .seq = seq };
 
-	if (store_pg_parts_events(s, ev, n, 0, err, errlen) == -1 ||
-	    store_pg_begin(s, err, errlen) == -1)
+	if (store_pg_parts_events(s, ev, n, 0, err, errlen) == -1)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		p.n = 0;
-		store_pgp_text(&p, gateway);
-		store_pgp_int(&p, seq[i]);
-		store_pg_event_params(&p, &ev[i]);
-		snprintf(what, sizeof(what), "ship event %zu", i);
-		if (store_pg_run(s, PG_SHIP_EVENT, pg_sql[PG_SHIP_EVENT], &p, &c, what,
-		    err, errlen) == -1)
-			goto err;
-		added += c;
-	}
-	if (store_pg_commit(s, err, errlen) == -1)
-		goto err;
-	return added;
-err:
-	store_pg_rollback(s);
-	return -1;
+	return store_pg_pipeline(s, PG_SHIP_EVENT, pg_sql[PG_SHIP_EVENT], n,
+	    store_pg_fill_event, &b, "ship event", err, errlen);
 }
 
 static int64_t
@@ -1196,83 +1325,88 @@ store_pg_ship_events(struct store *s, const char *gateway,
 	return store_pg_ship_events_once(s, gateway, ev, seq, n, err, errlen);
 }
 
+static void
+store_pg_fill_daily(struct store *s, struct store_pgp *p, size_t i,
+    const void *arg)
+{
+	const struct pg_ship		*b = arg;
+	const struct store_ship_daily	*r = &b->daily[i];
+
+	(void)s;
+	store_pgp_text(p, b->gateway);
+	store_pgp_text(p, r->day);
+	store_pgp_text(p, store_rollup_student(r->student));
+	store_pgp_text(p, r->host);
+	store_pgp_text(p, r->category);
+	store_pgp_int(p, r->visits);
+	store_pgp_int(p, r->blocked);
+	store_pgp_int(p, r->bytes);
+	store_pgp_int(p, r->seconds);
+	store_pgp_int(p, r->seq);
+}
+
+static void
+store_pg_fill_hourly(struct store *s, struct store_pgp *p, size_t i,
+    const void *arg)
+{
+	const struct pg_ship		*b = arg;
+	const struct store_ship_hourly	*r = &b->hourly[i];
+
+	(void)s;
+	store_pgp_text(p, b->gateway);
+	store_pgp_text(p, r->day);
+	store_pgp_text(p, store_rollup_student(r->student));
+	store_pgp_int(p, r->hour);
+	store_pgp_int(p, r->visits);
+	store_pgp_int(p, r->blocked);
+	store_pgp_int(p, r->bytes);
+	store_pgp_int(p, r->seconds);
+	store_pgp_int(p, r->seq);
+}
+
+/* Rollup batches: months ensured first, one pipelined transaction, a retry when a partition vanished. */
+static int64_t
+store_pg_ship_rollup(struct store *s, const struct pg_ship *b, size_t n,
+    char *err, size_t errlen)
+{
+	int64_t	 rc = -1;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		for (size_t i = 0; i < n; i++)
+			if (store_pg_part_month(s, b->daily ? b->daily[i].day :
+			    b->hourly[i].day, err, errlen) == -1)
+				return -1;
+		if (b->daily != NULL)
+			rc = store_pg_pipeline(s, PG_SHIP_DAILY, pg_sql[PG_SHIP_DAILY],
+			    n, store_pg_fill_daily, b, "ship usage_daily row", err,
+			    errlen);
+		else
+			rc = store_pg_pipeline(s, PG_SHIP_HOURLY, pg_sql[PG_SHIP_HOURLY],
+			    n, store_pg_fill_hourly, b, "ship usage_hourly row", err,
+			    errlen);
+		if (rc >= 0 || !store_pg_no_partition(err))
+			break;
+		store_pg_parts_forget(s);
+	}
+	return rc;
+}
+
 static int64_t
 store_pg_ship_daily(struct store *s, const char *gateway,
     const struct store_ship_daily *rows, size_t n, char *err, size_t errlen)
 {
-	struct store_pgp	 p;
-	int64_t			 changed = 0, c;
-	size_t			 i;
+	struct pg_ship	 b = { .gateway = gateway, .daily = rows };
 
-	for (i = 0; i < n; i++)
-		if (store_pg_part_month(s, rows[i].day, err, errlen) == -1)
-			return -1;
-	if (store_pg_begin(s, err, errlen) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		p.n = 0;
-		store_pgp_text(&p, gateway);
-		store_pgp_text(&p, rows[i].day);
-		store_pgp_text(&p, store_rollup_student(rows[i].student));
-		store_pgp_text(&p, rows[i].host);
-		store_pgp_text(&p, rows[i].category);
-		store_pgp_int(&p, rows[i].visits);
-		store_pgp_int(&p, rows[i].blocked);
-		store_pgp_int(&p, rows[i].bytes);
-		store_pgp_int(&p, rows[i].seconds);
-		store_pgp_int(&p, rows[i].seq);
-		if (store_pg_run(s, PG_SHIP_DAILY, pg_sql[PG_SHIP_DAILY], &p, &c,
-		    "ship usage_daily", err, errlen) == -1)
-			goto err;
-		changed += c;
-	}
-	if (store_pg_commit(s, err, errlen) == -1)
-		goto err;
-	return changed;
-err:
-	store_pg_rollback(s);
-	if (store_pg_no_partition(err))
-		store_pg_parts_forget(s);
-	return -1;
+	return store_pg_ship_rollup(s, &b, n, err, errlen);
 }
 
 static int64_t
 store_pg_ship_hourly(struct store *s, const char *gateway,
     const struct store_ship_hourly *rows, size_t n, char *err, size_t errlen)
 {
-	struct store_pgp	 p;
-	int64_t			 changed = 0, c;
-	size_t			 i;
+	struct pg_ship	 b = { .gateway = gateway, .hourly = rows };
 
-	for (i = 0; i < n; i++)
-		if (store_pg_part_month(s, rows[i].day, err, errlen) == -1)
-			return -1;
-	if (store_pg_begin(s, err, errlen) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		p.n = 0;
-		store_pgp_text(&p, gateway);
-		store_pgp_text(&p, rows[i].day);
-		store_pgp_text(&p, store_rollup_student(rows[i].student));
-		store_pgp_int(&p, rows[i].hour);
-		store_pgp_int(&p, rows[i].visits);
-		store_pgp_int(&p, rows[i].blocked);
-		store_pgp_int(&p, rows[i].bytes);
-		store_pgp_int(&p, rows[i].seconds);
-		store_pgp_int(&p, rows[i].seq);
-		if (store_pg_run(s, PG_SHIP_HOURLY, pg_sql[PG_SHIP_HOURLY], &p, &c,
-		    "ship usage_hourly", err, errlen) == -1)
-			goto err;
-		changed += c;
-	}
-	if (store_pg_commit(s, err, errlen) == -1)
-		goto err;
-	return changed;
-err:
-	store_pg_rollback(s);
-	if (store_pg_no_partition(err))
-		store_pg_parts_forget(s);
-	return -1;
+	return store_pg_ship_rollup(s, &b, n, err, errlen);
 }
 
 static int
