@@ -628,6 +628,11 @@ store_pg_migrate(struct store *s, char *err, size_t errlen)
 	char			 what[64];
 	int			 ver;
 
+	/* The common case (every CGI request): already current, no lock taken. */
+	if (store_pg_version(s, &ver, err, errlen) == -1)
+		return -1;
+	if (store_pg_check_version(s, ver, err, errlen) != 1)
+		return ver > PG_NMIGRATIONS ? -1 : 0;
 	for (;;) {
 		if (store_pg_plain(s, "BEGIN", "begin", err, errlen) == -1)
 			return -1;
