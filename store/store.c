@@ -273,3 +273,18 @@ store_ship_health(struct store *s, const struct store_gateway_health *h,
 		return -1;
 	return s->ops->ship_health(s, h, err, errlen);
 }
+
+int64_t
+store_gateway_health_list(struct store *s,
+    int (*cb)(const struct store_gateway_health *, void *), void *arg, char *err,
+    size_t errlen)
+{
+	if (cb == NULL)
+		return store_bad(s, __func__, err, errlen);
+	if (s->ops->health_list == NULL) {
+		hp_errf(err, errlen, "%s: %s: needs a postgresql:// district database",
+		    s->path, __func__);
+		return -1;
+	}
+	return s->ops->health_list(s, cb, arg, err, errlen);
+}

@@ -192,4 +192,13 @@ struct store_gateway_health {
 int	store_ship_health(struct store *, const struct store_gateway_health *,
 	    char *err, size_t errlen);
 
+/*
+ * Every gateway's latest health row, ordered by gateway id (IT's view of
+ * which gateway runs which rules version).  PostgreSQL only.  The strings
+ * are valid only during cb; cb returns nonzero to stop.  Rows passed, or -1.
+ */
+int64_t	store_gateway_health_list(struct store *,
+	    int (*cb)(const struct store_gateway_health *, void *), void *arg,
+	    char *err, size_t errlen);
+
 #endif

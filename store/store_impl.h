@@ -45,6 +45,9 @@ struct store_ops {
 		    const struct store_ship_hourly *, size_t, char *, size_t);
 	int	(*ship_health)(struct store *, const struct store_gateway_health *,
 		    char *, size_t);
+	int64_t	(*health_list)(struct store *,
+		    int (*)(const struct store_gateway_health *, void *), void *,
+		    char *, size_t);
 };
 
 struct store_dash_ops {

@@ -217,6 +217,7 @@ enum pg_st {
 	PG_SHIP_DAILY,
 	PG_SHIP_HOURLY,
 	PG_SHIP_HEALTH,
+	PG_HEALTH_LIST,
 	PG__MAX
 };
 
@@ -323,6 +324,10 @@ static const char *const pg_sql[PG__MAX] = {
 	    " fail_open_events = excluded.fail_open_events,"
 	    " backlog = excluded.backlog, updated_ms = excluded.updated_ms"
 	    " WHERE h.updated_ms <= excluded.updated_ms",
+	[PG_HEALTH_LIST] =
+	    "SELECT gateway, rules_version, last_packet_ms, queue_drops,"
+	    " fail_open_events, backlog, updated_ms FROM gateway_health"
+	    " ORDER BY gateway COLLATE \"C\"",
 };
 
 /* ---- parameters and results -------------------------------------- */
@@ -1431,6 +1436,39 @@ store_pg_ship_health(struct store *s, const struct store_gateway_health *h,
 	    "ship health", err, errlen);
 }
 
+struct pg_health {
+	int	(*cb)(const struct store_gateway_health *, void *);
+	void	*arg;
+};
+
+static int
+store_pg_health_row(const PGresult *r, void *arg)
+{
+	struct pg_health		*q = arg;
+	struct store_gateway_health	 h;
+
+	h.gateway = store_pg_text(r, 0);
+	h.rules_version = store_pg_text(r, 1);
+	h.last_packet_ms = store_pg_int(r, 2);
+	h.queue_drops = store_pg_int(r, 3);
+	h.fail_open_events = store_pg_int(r, 4);
+	h.backlog = store_pg_int(r, 5);
+	h.updated_ms = store_pg_int(r, 6);
+	return q->cb(&h, q->arg);
+}
+
+static int64_t
+store_pg_health_list(struct store *s,
+    int (*cb)(const struct store_gateway_health *, void *), void *arg, char *err,
+    size_t errlen)
+{
+	static const struct store_pgp	 none;
+	struct pg_health		 q = { cb, arg };
+
+	return store_pg_rows(s, PG_HEALTH_LIST, pg_sql[PG_HEALTH_LIST], &none,
+	    store_pg_health_row, &q, "gateway health", err, errlen);
+}
+
 const struct store_ops store_pg_ops = {
 	.close = store_pg_close,
 	.events_insert = store_pg_events_insert,
@@ -1443,4 +1481,5 @@ const struct store_ops store_pg_ops = {
 	.ship_daily = store_pg_ship_daily,
 	.ship_hourly = store_pg_ship_hourly,
 	.ship_health = store_pg_ship_health,
+	.health_list = store_pg_health_list,
 };

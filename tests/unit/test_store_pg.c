@@ -631,6 +631,17 @@ test_pg_readonly(void **state)
 	    "gateway = 'gw'", NULL, NULL), 0);
 }
 
+static int
+health_cb(const struct store_gateway_health *h, void *arg)
+{
+	char	*out = arg;
+	size_t	 n = strlen(out);
+
+	snprintf(out + n, 128 - n, "%s=%s/%lld;", h->gateway,
+	    h->rules_version ? h->rules_version : "-", (long long)h->backlog);
+	return 0;
+}
+
 static void
 test_pg_ingest(void **state)
 {
@@ -703,6 +714,15 @@ test_pg_ingest(void **state)
 	gh.rules_version = "2026.11.2";
 	gh.updated_ms = T0 + 5;		/* an older report arriving late */
 	CHECK(store_ship_health(s, &gh, errbuf, sizeof(errbuf)), 0);
+	gh = (struct store_gateway_health){ "gw-0", NULL, 0, 0, 0, 7, T0 };
+	CHECK(store_ship_health(s, &gh, errbuf, sizeof(errbuf)), 0);
+	{
+		char	 seen[128] = "";
+
+		CHECK(store_gateway_health_list(s, health_cb, seen, errbuf,
+		    sizeof(errbuf)), 2);
+		assert_string_equal(seen, "gw-0=-/7;gw-a=2026.11.3/40;");
+	}
 	store_close(s);
 	assert_int_equal(pq_int("hp_i", "SELECT backlog * 1000 + queue_drops FROM "
 	    "gateway_health WHERE gateway = 'gw-a' AND rules_version = '2026.11.3'",
@@ -932,6 +952,8 @@ test_sqlite_no_ingest(void **state)
 	CHECK(store_ship_events(s, "gw", ev, &seq, 1, errbuf,
 	    sizeof(errbuf)), -1);
 	assert_non_null(strstr(errbuf, "postgresql"));
+	CHECK(store_gateway_health_list(s, health_cb, NULL, errbuf, sizeof(errbuf)),
+	    -1);
 	store_close(s);
 	unlink(db);
 	snprintf(db, sizeof(db), "%s/x.db-wal", path);
