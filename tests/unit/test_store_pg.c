@@ -935,6 +935,30 @@ test_pg_dash(void **state)
 	store_close(s);
 }
 
+/* The server drops the connection (restart, failover): the call that finds out fails, the next one reconnects. */
+static void
+test_pg_reconnect(void **state)
+{
+	struct store		*s;
+	struct store_filter	 f = { 0 };
+	int64_t			 n = 0;
+
+	(void)state;
+	NEED_PG();
+	newdb("hp_rc");
+	s = open_ok("hp_rc", 0);
+	CHECK(store_events_insert(s, ev, 10, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(pq_int("hp_rc", "SELECT count(pg_terminate_backend(pid))"
+	    " FROM pg_stat_activity WHERE datname = 'hp_rc' AND"
+	    " application_name = 'hallpass'", NULL, NULL), 1);
+	(void)store_events_query(s, &f, count_cb, &n, errbuf, sizeof(errbuf));
+	/* Reconnected, statements prepared again: reads and a batch work. */
+	assert_int_equal(count_events(s, NULL), 10);
+	CHECK(store_events_insert(s, ev + 10, 10, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(count_events(s, NULL), 20);
+	store_close(s);
+}
+
 /* The SQLite backend has no ingest: a clear refusal, not a crash. */
 static void
 test_sqlite_no_ingest(void **state)
@@ -1074,6 +1098,7 @@ main(void)
 		cmocka_unit_test(test_pg_merge),
 		cmocka_unit_test(test_pg_dash),
 		cmocka_unit_test(test_pg_schema_documented),
+		cmocka_unit_test(test_pg_reconnect),
 		cmocka_unit_test(test_sqlite_no_ingest),
 		cmocka_unit_test(test_config_database_uri),
 	};
