@@ -2,7 +2,7 @@
 PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
-PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap libsodium libcares
+PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libpcap libsodium libcares
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -175,16 +175,18 @@ uninstall:
 # Every build and test dependency on a fresh Debian 12.
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
-	   libpcap-dev libcmocka-dev libssl-dev tzdata
+	   libpcap-dev libcmocka-dev libssl-dev libpq-dev tzdata
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).
 WEB_PKGS = lighttpd chromium
+# The district store's tests start their own PostgreSQL 15 cluster (tests/pg/pgcluster.sh).
+PG_PKGS	 = postgresql-15
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).
 NET_PKGS = $(shell grep -v '^\#' tests/net/packages.txt)
 # make bench's network section: the peers hallpassd is measured against, and wrk.
 BENCH_PKGS = dnsmasq-base squid squidguard wrk
 deps:
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(NET_PKGS) $(WEB_PKGS) $(BENCH_PKGS)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(NET_PKGS) $(WEB_PKGS) $(PG_PKGS) $(BENCH_PKGS)
 	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
 	$(MAKE) web-deps
 

@@ -1,4 +1,4 @@
-/* store: the SQLite store shared by hallpassd, the hallpass CLI and hallpass.cgi (activity, rollups, dashboard state). */
+/* store: the store shared by hallpassd, the hallpass CLI and hallpass.cgi (activity, rollups, dashboard state), on SQLite or PostgreSQL. */
 #ifndef HALLPASS_STORE_H
 #define HALLPASS_STORE_H
 
@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 /*
- * One handle is one SQLite connection with its prepared statements: use it
+ * One handle is one database connection (a SQLite file, or a PostgreSQL
+ * district database) with its prepared statements: use it
  * from one thread at a time (the daemon's writer thread owns its own; a
  * reader elsewhere opens another).  Every function that can fail returns -1
  * (or NULL) and writes a one-line reason into the caller's err[errlen]
@@ -50,6 +51,13 @@ int	store_schema_version(void);
  * A read-only open refuses a database whose schema is older or newer than
  * this code; a read-write open refuses only a newer one (or a file that is
  * not a hallpass database).
+ *
+ * A path starting with "postgresql://" or "postgres://" is a libpq URI
+ * instead (TLS options such as sslmode pass through; the database must
+ * exist, STORE_CREATE changes nothing): the district database of
+ * docs/district.md, with the same functions and the same refusals.  Rows
+ * written through such a handle carry its gateway id (store_set_gateway;
+ * by default the host name) and a local sequence number.
  */
 struct store	*store_open(const char *path, int flags, char *err, size_t errlen);
 void		 store_close(struct store *);
@@ -87,6 +95,8 @@ int64_t	store_events_query(struct store *, const struct store_filter *f,
 /*
  * Deletes raw events with ts_ms < before_ms, in chunks of a few thousand rows
  * per transaction so the daemon's writer never waits long; rollups stay.
+ * On PostgreSQL whole day partitions older than before_ms are dropped and
+ * only the boundary day's older rows are deleted.
  * Returns the number deleted, or -1 (chunks already deleted stay deleted).
  */
 int64_t	store_purge(struct store *, int64_t before_ms, char *err, size_t errlen);
@@ -109,5 +119,86 @@ int	store_invite_create(struct store *, const char *guardian_id,
 int	store_invite_consume(struct store *, const uint8_t code_hash[32],
 	    int64_t now_ms, char *guardian_out, size_t outlen, char *err,
 	    size_t errlen);
+
+/* "sqlite" or "postgresql": what the handle is connected to. */
+const char	*store_backend(const struct store *);
+
+/*
+ * The gateway id (1-63 characters) rows written through this handle carry
+ * on PostgreSQL; on SQLite it is accepted and unused.  Default: the host
+ * name.  The daemon sets it from its configuration after store_open.
+ */
+int	store_set_gateway(struct store *, const char *id, char *err, size_t errlen);
+
+/*
+ * District ingest (PostgreSQL only; on SQLite these fail with a reason):
+ * what a gateway's shipper sends.  Each call is one transaction: all rows
+ * or none, so a batch interrupted at any point (connection lost, process
+ * killed) left nothing and is simply sent again.  gateway is the sending
+ * gateway's id (1-63 characters).
+ *
+ * store_ship_events: n events with the gateway's local sequence numbers
+ * seq[i] (unique per gateway, any order).  An event already stored under
+ * (gateway, seq, ts_ms) is skipped (INSERT ... ON CONFLICT DO NOTHING), so
+ * sending a batch twice stores it once.  Rollups are NOT touched: the
+ * gateway ships its own rollups with the functions below.  Returns the
+ * number of events newly stored, or -1.
+ */
+int64_t	store_ship_events(struct store *, const char *gateway,
+	    const struct store_event *, const int64_t *seq, size_t n, char *err,
+	    size_t errlen);
+
+/*
+ * Rollup rows as the gateway holds them: ABSOLUTE totals of one key, not
+ * increments, and seq a number the gateway raises every time the row
+ * changes (e.g. from a counter bumped on each local UPSERT).  A row
+ * replaces the stored one for (gateway, key) only when its seq is greater,
+ * so an old batch retried after a newer one never moves a total back.
+ */
+struct store_ship_daily {
+	const char	*day;		/* "YYYY-MM-DD" */
+	const char	*student;	/* "" or NULL: no student */
+	const char	*host;
+	const char	*category;	/* may be NULL */
+	int64_t		 visits, blocked, bytes, seconds;
+	int64_t		 seq;
+};
+
+struct store_ship_hourly {
+	const char	*day;
+	const char	*student;
+	int		 hour;		/* 0-23 */
+	int64_t		 visits, blocked, bytes, seconds;
+	int64_t		 seq;
+};
+
+/* Both return the number of rows inserted or replaced (older seq: not counted), or -1. */
+int64_t	store_ship_usage_daily(struct store *, const char *gateway,
+	    const struct store_ship_daily *, size_t n, char *err, size_t errlen);
+int64_t	store_ship_usage_hourly(struct store *, const char *gateway,
+	    const struct store_ship_hourly *, size_t n, char *err, size_t errlen);
+
+/* A gateway's own health, one row per gateway; kept only when updated_ms is not older than the stored one. */
+struct store_gateway_health {
+	const char	*gateway;
+	const char	*rules_version;	/* the bundle version in force; may be NULL */
+	int64_t		 last_packet_ms;
+	int64_t		 queue_drops;
+	int64_t		 fail_open_events;
+	int64_t		 backlog;	/* rows waiting to ship */
+	int64_t		 updated_ms;
+};
+
+int	store_ship_health(struct store *, const struct store_gateway_health *,
+	    char *err, size_t errlen);
+
+/*
+ * Every gateway's latest health row, ordered by gateway id (IT's view of
+ * which gateway runs which rules version).  PostgreSQL only.  The strings
+ * are valid only during cb; cb returns nonzero to stop.  Rows passed, or -1.
+ */
+int64_t	store_gateway_health_list(struct store *,
+	    int (*cb)(const struct store_gateway_health *, void *), void *arg,
+	    char *err, size_t errlen);
 
 #endif
