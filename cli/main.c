@@ -11,6 +11,7 @@
 #include "cmd_guardian.h"
 #include "cmd_import.h"
 #include "cmd_inspect.h"
+#include "cmd_ship.h"
 #include "config.h"
 #include "policy.h"
 
@@ -40,6 +41,8 @@ usage(FILE *f)
 	    "  guardian invite GUARDIAN_ID [--days N]\n"
 	    "                                    make a single-use dashboard enrolment\n"
 	    "                                    code (default 14 days)\n"
+	    "  ship [--once] [--batch N]         send block events, rollups and health\n"
+	    "                                    to the district database (ship_to)\n"
 	    "\n"
 	    "  -c DIR   configuration directory (default /etc/hallpass)\n"
 	    "  -h       this help\n"
@@ -215,6 +218,8 @@ main(int argc, char **argv)
 		return cmd_activity(dir, argc, argv);
 	if (strcmp(argv[0], "guardian") == 0)
 		return cmd_guardian(dir, argc, argv);
+	if (strcmp(argv[0], "ship") == 0)
+		return cmd_ship(dir, argc, argv);
 	fprintf(stderr, "hallpass: unknown command \"%s\"\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;

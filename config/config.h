@@ -32,6 +32,10 @@ struct config {
 	int			strict_https;	/* block TLS/QUIC to addresses the client never resolved */
 	int			strip_ech;	/* drop the ech parameter from HTTPS/SVCB answers */
 	unsigned		dns_map_size;	/* addresses remembered from DNS answers */
+	char			ship_to[1024];	/* the district database; "": this gateway does not ship */
+	char			gateway_id[64];	/* "": the host name */
+	unsigned		ship_interval;	/* seconds between shipments */
+	unsigned		ship_backlog_warn;	/* rows waiting before the shipper warns */
 };
 
 /* Defaults, then DIR/hallpass.yaml over them if it exists.  -1 with every error in diag. */

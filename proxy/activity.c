@@ -31,6 +31,10 @@ struct activity {
 	_Atomic unsigned	 retention_days;	/* set by the packet thread on reload */
 	int64_t			 last_purge_ms;
 	_Atomic uint64_t	 pushed, dropped, written, failed, purged;
+	/* Health: set by the packet thread under mu, written by the writer when dirty. */
+	struct store_gateway_health health;
+	char			 health_rv[128];
+	int			 health_dirty;
 	struct activity_rec	 batch[ACTIVITY_BATCH];	/* the writer's copy */
 	struct store_event	 ev[ACTIVITY_BATCH];
 };
@@ -135,6 +139,41 @@ activity_purge(struct activity *a)
 	}
 }
 
+static void
+activity_health(struct activity *a)
+{
+	struct store_gateway_health	h;
+	char				rv[128], err[256];
+
+	pthread_mutex_lock(&a->mu);
+	if (!a->health_dirty) {
+		pthread_mutex_unlock(&a->mu);
+		return;
+	}
+	h = a->health;
+	hp_strlcpy(rv, a->health_rv, sizeof(rv));
+	h.rules_version = rv[0] ? rv : NULL;
+	a->health_dirty = 0;
+	pthread_mutex_unlock(&a->mu);
+	if (store_health_set(a->store, &h, err, sizeof(err)) == -1)
+		log_msg(LOG_L_ERROR, "activity: health: %s", err);
+}
+
+void
+activity_set_health(struct activity *a, int64_t now_ms, int64_t last_packet_ms,
+    int64_t queue_drops, int64_t fail_open_events, const char *rules_version)
+{
+	pthread_mutex_lock(&a->mu);
+	a->health.updated_ms = now_ms;
+	a->health.last_packet_ms = last_packet_ms;
+	a->health.queue_drops = queue_drops;
+	a->health.fail_open_events = fail_open_events;
+	hp_strlcpy(a->health_rv, rules_version != NULL ? rules_version : "",
+	    sizeof(a->health_rv));
+	a->health_dirty = 1;
+	pthread_mutex_unlock(&a->mu);
+}
+
 static void *
 activity_main(void *arg)
 {
@@ -151,6 +190,7 @@ activity_main(void *arg)
 			if (atomic_load(&a->stop))
 				break;
 			activity_purge(a);
+			activity_health(a);
 			/* Polling keeps the producer free of locks and syscalls. */
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += ACTIVITY_POLL_MS * 1000000L;
@@ -171,6 +211,7 @@ activity_main(void *arg)
 		atomic_store_explicit(&a->tail, tail + n, memory_order_release);
 		activity_write(a, n);
 	}
+	activity_health(a);	/* the last word at exit */
 	return NULL;
 }
 

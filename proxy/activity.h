@@ -48,6 +48,14 @@ struct activity	*activity_new(const char *dbpath, size_t capacity,
 int		 activity_push(struct activity *, const struct activity_rec *);
 /* A reload's retention: the writer's next hourly purge uses it.  Any thread. */
 void		 activity_set_retention(struct activity *, unsigned retention_days);
+/*
+ * The daemon's health for the shipper (store health row): kept here and
+ * written by the writer thread within a second, so the packet thread never
+ * waits on the database.  rules_version may be NULL.
+ */
+void		 activity_set_health(struct activity *, int64_t now_ms,
+		    int64_t last_packet_ms, int64_t queue_drops,
+		    int64_t fail_open_events, const char *rules_version);
 /* Writes what is queued, stops the writer and closes the database. */
 void		 activity_free(struct activity *);
 void		 activity_stats(struct activity *, struct activity_stats *);

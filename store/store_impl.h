@@ -14,7 +14,7 @@
 #define STORE_ST_MAX		32
 #define STORE_DASH_ST_MAX	32
 /* Room for the PostgreSQL backend's prepared statements (store_pg.c and store_dash_pg.c). */
-#define STORE_PG_ST_MAX		64
+#define STORE_PG_ST_MAX		72
 /* Day partitions of events whose existence this handle has already ensured. */
 #define STORE_PG_PARTS		16
 
@@ -179,5 +179,7 @@ const char *store_pg_text(const PGresult *, int col);
 int64_t	store_pg_int(const PGresult *, int col);
 /* Statement ids below this are store_pg.c's, from it store_dash_pg.c's. */
 #define STORE_PG_DASH_BASE	32
+/* And from this one store_ship.c's (the district's marks). */
+#define STORE_PG_SHIP_BASE	64
 
 #endif

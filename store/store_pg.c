@@ -191,6 +191,13 @@ static const char *const pg_migrations[] = {
 	"  DELETE FROM hallpass_partitions WHERE part = p_part;"
 	"  RETURN n;"
 	"END $f$;",
+	/*
+	 * 1 -> 2: a gateway's shipper asks "the highest seq you hold from me" of
+	 * each table at every start and after every error; without these it
+	 * would read all of the gateway's rollups.
+	 */
+	"CREATE INDEX usage_daily_gateway_seq ON usage_daily (gateway, seq);"
+	"CREATE INDEX usage_hourly_gateway_seq ON usage_hourly (gateway, seq);",
 };
 #define PG_NMIGRATIONS	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
 
