@@ -275,8 +275,15 @@ config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
 		break;
 	case CT_PATH:
 		config_str(y, n, f, st->size, st->key);
+		/* database: a SQLite file, or the district's PostgreSQL (libpq parses the URI). */
+		if (strcmp(st->key, "database") == 0 &&
+		    (strncmp(f, "postgresql://", 13) == 0 ||
+		    strncmp(f, "postgres://", 11) == 0))
+			break;
 		if (f[0] != '/')
-			ycfg_err(y, n, "%s must be an absolute path", st->key);
+			ycfg_err(y, n, "%s must be an absolute path%s", st->key,
+			    strcmp(st->key, "database") == 0 ?
+			    " or a postgresql:// URI" : "");
 		break;
 	case CT_ADDR4:
 		if ((s = ycfg_str(y, n, st->key)) != NULL && inet_pton(AF_INET, s, f) != 1)

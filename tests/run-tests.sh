@@ -34,6 +34,21 @@ count() { # $1 name, $2 log, $3 exit status
 	fi
 }
 
+# One PostgreSQL 15 cluster for the whole run (test_store_pg, the dashboard on PostgreSQL);
+# HALLPASS_TEST_PG is always set here, so those tests run instead of skipping.
+pgdir=$(mktemp -d /tmp/hp-pg.XXXXXX)
+pg_stop() { tests/pg/pgcluster.sh stop "$pgdir" >/dev/null 2>&1; }
+trap pg_stop EXIT
+trap 'exit 130' INT TERM
+if HALLPASS_TEST_PG=$(tests/pg/pgcluster.sh start "$pgdir" 2>"$out/pgcluster.log"); then
+	export HALLPASS_TEST_PG
+	echo "== postgresql: $HALLPASS_TEST_PG"
+else
+	echo "== postgresql: the test cluster did not start:"
+	sed 's/^/   /' "$out/pgcluster.log"
+	fail=$((fail + 1))
+fi
+
 for t in "$build"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")

@@ -158,7 +158,7 @@ static const struct bad_case cases[] = {
 	  "hallpass.yaml:2:13: a queue number must be a whole number from 0 to 65535, not \"70000\"", 2 },
 	{ "config: relative database", "hallpass.yaml",
 	  "database: hallpass.db\n",
-	  "hallpass.yaml:1:11: database must be an absolute path", 1 },
+	  "hallpass.yaml:1:11: database must be an absolute path or a postgresql:// URI", 1 },
 };
 
 /* Loads everything `rules check` loads; returns the errors. */

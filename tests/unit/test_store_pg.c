@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "diag.h"
 #include "store.h"
 #include "store_dash.h"
 
@@ -939,6 +941,77 @@ test_sqlite_no_ingest(void **state)
 	rmdir(path);
 }
 
+/* docs/schema.md is the readable copy of the PostgreSQL migrations: every table, index, sequence and function is in it. */
+static void
+test_pg_schema_documented(void **state)
+{
+	PGconn		*c;
+	PGresult	*r;
+	FILE		*fp;
+	char		*doc, want[160];
+	long		 len;
+
+	(void)state;
+	NEED_PG();
+	newdb("hp_doc");
+	store_close(open_ok("hp_doc", 0));
+	assert_non_null(fp = fopen("../docs/schema.md", "r"));
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	assert_non_null(doc = calloc(1, (size_t)len + 1));
+	assert_int_equal(fread(doc, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	snprintf(want, sizeof(want), "PostgreSQL schema version %lld", (long long)
+	    pq_int("hp_doc", "SELECT max(version) FROM hallpass_schema", NULL, NULL));
+	if (strstr(doc, want) == NULL)
+		fail_msg("docs/schema.md lacks \"%s\"", want);
+	c = pq("hp_doc");
+	r = PQexec(c, "SELECT CASE c.relkind WHEN 'S' THEN 'CREATE SEQUENCE '"
+	    " || c.relname || ';' WHEN 'i' THEN 'CREATE INDEX ' || c.relname || ' ON '"
+	    " WHEN 'I' THEN 'CREATE INDEX ' || c.relname || ' ON '"
+	    " ELSE 'CREATE TABLE ' || c.relname || ' (' END"
+	    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE n.nspname = 'public' AND NOT c.relispartition"
+	    " AND c.relkind IN ('r', 'p', 'i', 'I', 'S')"
+	    " AND c.relname !~ '_(pkey|key|id_seq)$'"
+	    " UNION ALL SELECT p.proname || '(p_' FROM pg_proc p JOIN pg_namespace n"
+	    " ON n.oid = p.pronamespace WHERE n.nspname = 'public'");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	assert_true(PQntuples(r) >= 20);
+	for (int i = 0; i < PQntuples(r); i++)
+		if (strstr(doc, PQgetvalue(r, i, 0)) == NULL)
+			fail_msg("docs/schema.md lacks \"%s\"", PQgetvalue(r, i, 0));
+	PQclear(r);
+	PQfinish(c);
+	free(doc);
+}
+
+/* hallpass.yaml's database: takes a postgresql:// URI as well as an absolute path. */
+static void
+test_config_database_uri(void **state)
+{
+	char		 dir[] = "/tmp/hallpass-pgconf.XXXXXX", path[64];
+	struct config	 c;
+	struct diag	 dg;
+	FILE		*f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/hallpass.yaml", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("database: postgresql://hp@db.district.example/hallpass?sslmode=verify-full\n",
+	    f);
+	fclose(f);
+	diag_init(&dg);
+	assert_int_equal(config_load(&c, dir, &dg), 0);
+	assert_string_equal(c.database,
+	    "postgresql://hp@db.district.example/hallpass?sslmode=verify-full");
+	diag_free(&dg);
+	unlink(path);
+	rmdir(dir);
+}
+
 static int
 setup(void **state)
 {
@@ -978,7 +1051,9 @@ main(void)
 		cmocka_unit_test(test_pg_ingest),
 		cmocka_unit_test(test_pg_merge),
 		cmocka_unit_test(test_pg_dash),
+		cmocka_unit_test(test_pg_schema_documented),
 		cmocka_unit_test(test_sqlite_no_ingest),
+		cmocka_unit_test(test_config_database_uri),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

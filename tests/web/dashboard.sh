@@ -1,15 +1,16 @@
 #!/bin/sh
-# dashboard.sh: the dashboard's end-to-end tests — seeds a database, starts lighttpd (serve.sh) on a free local port, runs e2e.mjs (chromium + HTTP), prints TAP.
+# dashboard.sh: the dashboard's end-to-end tests, twice (SQLite, then PostgreSQL) — seeds the database, starts lighttpd (serve.sh) on a free local port, runs e2e.mjs (chromium + HTTP), prints TAP.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 build=${HALLPASS_BUILD:-build/test}
 out=${HALLPASS_TEST_OUT:-$(mktemp -d /tmp/hallpass-web.XXXXXX)}/web
 tmp=$(mktemp -d /tmp/hallpass-e2e.XXXXXX)
-pid=
+pid= pgdir=
 mkdir -p "$out"
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	[ -n "$pgdir" ] && tests/pg/pgcluster.sh stop "$pgdir" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -26,37 +27,90 @@ done
 [ -d tests/web/node_modules/playwright-core ] || fail_setup "playwright-core missing (make web-deps)"
 [ -x "$build/hallpass.cgi" ] && [ -x "$build/tests/hp_seed" ] || fail_setup "build $build first (make unit)"
 
-# A copy of the shipped example district with its own database.
-cp -r rules "$tmp/conf"
-sed -i "s|^database:.*|database: $tmp/hallpass.db|" "$tmp/conf/hallpass.yaml"
-"$build/tests/hp_seed" "$tmp/conf" >"$tmp/setup.log" 2>&1 || fail_setup "seeding the database"
-code=$("$build/hallpass" -c "$tmp/conf" guardian invite g1 2>>"$tmp/setup.log" | sed -n 's/^code //p')
-[ -n "$code" ] || fail_setup "hallpass guardian invite g1"
+# One pass of the e2e suite against a database (a SQLite path or a postgresql:// URI).
+# Its TAP lines are renumbered into this script's sequence and tagged with the backend.
+n=0 rc=0
+run_e2e() { # $1 backend name, $2 database
+	be=$1 db=$2 w="$tmp/$1"
+	mkdir -p "$w" "$out/$be"
+	rm -rf "$w/conf"
+	cp -r rules "$w/conf"
+	esc=$(printf '%s' "$db" | sed 's/[&|\\]/\\&/g')
+	sed -i "s|^database:.*|database: \"$esc\"|" "$w/conf/hallpass.yaml"
+	if ! "$build/tests/hp_seed" "$w/conf" >"$tmp/setup.log" 2>&1; then
+		n=$((n + 1)); rc=1
+		echo "not ok $n - [$be] setup: seeding the database"
+		sed 's/^/#   /' "$tmp/setup.log" | tail -n 20
+		return
+	fi
+	code=$("$build/hallpass" -c "$w/conf" guardian invite g1 2>>"$tmp/setup.log" | sed -n 's/^code //p')
+	if [ -z "$code" ]; then
+		n=$((n + 1)); rc=1
+		echo "not ok $n - [$be] setup: hallpass guardian invite g1"
+		sed 's/^/#   /' "$tmp/setup.log" | tail -n 20
+		return
+	fi
+	# A free port: the kernel picks one for a throwaway listener.
+	port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+	# The CGI is the sanitizer build: its reports must reach the log and fail the run.
+	if ! started=$(dashboard-cgi/serve.sh -d -p "$port" -c "$w/conf" -b "$build" -s "$w/www" \
+	    -e "ASAN_OPTIONS=detect_leaks=1:log_path=$w/asan" \
+	    -e "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$w/ubsan" 2>>"$tmp/setup.log"); then
+		n=$((n + 1)); rc=1
+		echo "not ok $n - [$be] setup: starting lighttpd"
+		sed 's/^/#   /' "$tmp/setup.log" | tail -n 20
+		return
+	fi
+	pid=$(echo "$started" | sed -n 's/^pid \([0-9]*\) .*/\1/p')
+	HP_BASE="http://127.0.0.1:$port" HP_OUT="$out/$be" HP_CODE_G1="$code" HP_CONF="$w/conf" \
+	    HP_SEED="$top/$build/tests/hp_seed" HALLPASS="$top/$build/hallpass" \
+	    node tests/web/e2e.mjs >"$w/e2e.tap" 2>&1 || rc=1
+	kill "$pid" 2>/dev/null
+	pid=
+	while IFS= read -r line; do
+		case $line in
+		'ok '*|'not ok '*)
+			n=$((n + 1))
+			echo "$line" | sed "s/^\(\(not \)\{0,1\}ok\) [0-9]* -/\1 $n - [$be]/"
+			;;
+		1..*) ;;
+		*) echo "$line" ;;
+		esac
+	done <"$w/e2e.tap"
+	n=$((n + 1))
+	if ls "$w"/asan* "$w"/ubsan* >/dev/null 2>&1; then
+		echo "not ok $n - [$be] hallpass.cgi ran without sanitizer reports"
+		cat "$w"/asan* "$w"/ubsan* | head -n 40 | sed 's/^/#   /'
+		rc=1
+	else
+		echo "ok $n - [$be] hallpass.cgi ran without sanitizer reports"
+	fi
+	cp "$w/www/error.log" "$out/$be/lighttpd-error.log" 2>/dev/null
+}
 
-# A free port: the kernel picks one for a throwaway listener.
-port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-# The CGI is the sanitizer build: its reports must reach the log and fail the run.
-started=$(dashboard-cgi/serve.sh -d -p "$port" -c "$tmp/conf" -b "$build" -s "$tmp/www" \
-    -e "ASAN_OPTIONS=detect_leaks=1:log_path=$tmp/asan" \
-    -e "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$tmp/ubsan" 2>>"$tmp/setup.log") ||
-    fail_setup "starting lighttpd"
-pid=$(echo "$started" | sed -n 's/^pid \([0-9]*\) .*/\1/p')
+run_e2e sqlite "$tmp/hallpass.db"
 
-HP_BASE="http://127.0.0.1:$port" HP_OUT="$out" HP_CODE_G1="$code" HP_CONF="$tmp/conf" \
-    HP_SEED="$top/$build/tests/hp_seed" HALLPASS="$top/$build/hallpass" \
-    node tests/web/e2e.mjs >"$tmp/e2e.tap" 2>&1
-rc=$?
-grep -v '^1\.\.' "$tmp/e2e.tap"
-n=$(grep -c '^\(not \)\{0,1\}ok ' "$tmp/e2e.tap")
-n=$((n + 1))
-if ls "$tmp"/asan* "$tmp"/ubsan* >/dev/null 2>&1; then
-	echo "not ok $n - hallpass.cgi ran without sanitizer reports"
-	cat "$tmp"/asan* "$tmp"/ubsan* | head -n 40 | sed 's/^/#   /'
-	rc=1
-else
-	echo "ok $n - hallpass.cgi ran without sanitizer reports"
+# The same suite on PostgreSQL: the run's cluster (tests/run-tests.sh sets HALLPASS_TEST_PG),
+# or one of this script's own when run alone.
+pg=${HALLPASS_TEST_PG:-}
+if [ -z "$pg" ]; then
+	pgdir="$tmp/pg"
+	pg=$(tests/pg/pgcluster.sh start "$pgdir" 2>"$tmp/pg.log") || { pg=; pgdir=; }
 fi
-cp "$tmp/www/error.log" "$out/lighttpd-error.log" 2>/dev/null
+if [ -z "$pg" ]; then
+	n=$((n + 1)); rc=1
+	echo "not ok $n - [postgresql] setup: starting a PostgreSQL cluster"
+	sed 's/^/#   /' "$tmp/pg.log" | tail -n 20
+else
+	if "${HP_PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -X -q "$pg" -c 'DROP DATABASE IF EXISTS hp_web WITH (FORCE)' \
+	    -c 'CREATE DATABASE hp_web' >"$tmp/psql.log" 2>&1; then
+		run_e2e postgresql "$(printf '%s' "$pg" | sed 's|^postgresql:///[^?]*|postgresql:///hp_web|')"
+	else
+		n=$((n + 1)); rc=1
+		echo "not ok $n - [postgresql] setup: creating database hp_web"
+		sed 's/^/#   /' "$tmp/psql.log"
+	fi
+fi
 echo "# screenshots in $out"
 echo "1..$n"
 exit $rc

@@ -1,4 +1,5 @@
 /* hp_seed: fills a test database through the store API with a known day of activity for the dashboard's browser and security tests. */
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,12 +51,36 @@ static const struct seed seeds[] = {
  * into the past with plain SQL (test-only; the dashboard has no such path).
  */
 static int
+expire_sessions_pg(const char *db, const char *gid)
+{
+	PGconn		*c = PQconnectdb(db);
+	PGresult	*r;
+	const char	*v[1] = { gid };
+	int		 rc = 1;
+
+	if (PQstatus(c) == CONNECTION_OK) {
+		r = PQexecParams(c, "UPDATE sessions SET last_seen_ms = last_seen_ms - "
+		    "3600000, expires_ms = expires_ms - 86400000 WHERE guardian_id = $1",
+		    1, NULL, v, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+			printf("expired %s sessions of %s\n", PQcmdTuples(r), gid);
+			rc = 0;
+		}
+		PQclear(r);
+	}
+	PQfinish(c);
+	return rc;
+}
+
+static int
 expire_sessions(const char *db, const char *gid)
 {
 	sqlite3		*h;
 	sqlite3_stmt	*st;
 	int		 rc = 1;
 
+	if (strncmp(db, "postgres", 8) == 0)
+		return expire_sessions_pg(db, gid);
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		return 1;
 	sqlite3_busy_timeout(h, 5000);
