@@ -103,7 +103,13 @@ $(B)/tests/hp_send: tests/net/hp_send.c $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
 
-unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.cgi $(B)/tests/hp_seed
+# Writes a gateway's activity for the shipping tests (tests/pg/ship.sh).
+$(B)/tests/hp_gwsim: tests/pg/hp_gwsim.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
+
+unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.cgi $(B)/tests/hp_seed \
+	$(B)/tests/hp_gwsim
 
 # The fuzzers are clang's libFuzzer over the same sources, built apart from the gcc objects:
 # one per parser of untrusted input (packets, the CGI request, downloaded lists, every YAML file).

@@ -49,6 +49,24 @@ ship_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* libpq's messages span lines; a log line must not. */
+static void
+ship_flatten(char *s)
+{
+	char *r, *w = s;
+
+	for (r = s; *r != '\0'; r++) {
+		char c = (unsigned char)*r < ' ' ? ' ' : *r;
+
+		if (c == ' ' && w > s && w[-1] == ' ')
+			continue;
+		*w++ = c;
+	}
+	while (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+}
+
 /* Sleeps up to secs, waking early for a signal. */
 static void
 ship_sleep(unsigned secs)
@@ -152,13 +170,14 @@ cmd_ship(const char *dir, int argc, char **argv)
 				log_info("district reachable again after %" PRId64 " s",
 				    (now - down_since) / 1000);
 			down = 0;
-			log_msg(st.sent > 0 ? LOG_L_INFO : LOG_L_DEBUG, "gateway %s: shipped %"
+			log_msg(st.sent > 0 || once ? LOG_L_INFO : LOG_L_DEBUG, "gateway %s: shipped %"
 			    PRId64 " block events, %" PRId64 " daily and %" PRId64 " hourly "
 			    "rollups (%" PRId64 " rows sent in %d batches); %" PRId64
 			    " rows wait", host, st.events, st.daily, st.hourly, st.sent,
 			    st.batches, st.backlog);
 		} else {
 			/* Keep filtering, keep the backlog: the local database holds it until the district is back. */
+			ship_flatten(err);
 			if (!down || now - warned >= SHIP_WARN_EVERY_MS) {
 				log_warnx("gateway %s: cannot ship: %s; %" PRId64 " rows wait in "
 				    "%s%s", host, err, st.backlog, c.database, down ?
