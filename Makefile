@@ -145,7 +145,7 @@ bench:
 	$(MAKE) B=build/rel all bench-bin
 	HALLPASS_BUILD=build/rel bench/run-bench.sh
 
-bench-bin: $(B)/bench_policy $(B)/bench_cgi
+bench-bin: $(B)/bench_policy $(B)/bench_cgi $(B)/tests/hp_gwsim
 
 $(B)/bench_cgi: bench/bench_cgi.c $(LIBS)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
