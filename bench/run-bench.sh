@@ -10,7 +10,7 @@ B=${HALLPASS_BUILD:-build/rel}
 RESULTS=bench/results
 
 # One function per section; add new benchmarks here and to SECTIONS.
-SECTIONS="policy net cgi ship"
+SECTIONS="policy net cgi ship district"
 
 # shellcheck disable=SC2317 # sections are called as "section_$s"
 section_policy() {
@@ -33,6 +33,11 @@ section_cgi() {
 # Gateways' shippers into PostgreSQL next to a plain COPY of the same rows (bench/ship-bench.sh).
 section_ship() {
 	HALLPASS_BUILD=$B RESULTS=$RESULTS bench/ship-bench.sh
+}
+
+# The parent page on PostgreSQL with a district-sized data set (bench/district-bench.sh).
+section_district() {
+	HALLPASS_BUILD=$B RESULTS=$RESULTS bench/district-bench.sh
 }
 
 mkdir -p "$RESULTS" || exit 1
