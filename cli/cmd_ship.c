@@ -16,6 +16,7 @@
 #include "hp_str.h"
 #include "log.h"
 #include "ship.h"
+#include "store.h"
 
 #define EXIT_USAGE	2
 /* While the district stays unreachable, the warning repeats this often (ms). */
@@ -199,5 +200,104 @@ cmd_ship(const char *dir, int argc, char **argv)
 		ship_sleep(c.ship_interval);
 	}
 	ship_free(s);
+	return rc;
+}
+
+static void
+gw_time(char *buf, size_t len, int64_t ms)
+{
+	time_t		t = (time_t)(ms / 1000);
+	struct tm	tm;
+
+	if (ms <= 0 || gmtime_r(&t, &tm) == NULL)
+		hp_strlcpy(buf, "-", len);
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Gateway ids and versions are checked where they are set; printed as they are, never raw controls. */
+static void
+gw_str(FILE *f, const char *s)
+{
+	if (s == NULL || *s == '\0') {
+		fputc('-', f);
+		return;
+	}
+	for (; *s != '\0'; s++)
+		fputc((unsigned char)*s < ' ' || *s == '"' || *s == '\\' ? '?' : *s, f);
+}
+
+static int
+gw_print(const struct store_gateway_health *h, void *arg)
+{
+	const int	*json = arg;
+	char		 last[32], upd[32];
+
+	gw_time(last, sizeof(last), h->last_packet_ms);
+	gw_time(upd, sizeof(upd), h->updated_ms);
+	if (*json) {
+		fputs("{\"gateway\":\"", stdout);
+		gw_str(stdout, h->gateway);
+		fputs("\",\"rules_version\":", stdout);
+		if (h->rules_version != NULL) {
+			fputc('"', stdout);
+			gw_str(stdout, h->rules_version);
+			fputc('"', stdout);
+		} else {
+			fputs("null", stdout);
+		}
+		printf(",\"last_packet\":\"%s\",\"queue_drops\":%" PRId64 ",\"fail_open_events\":%"
+		    PRId64 ",\"backlog\":%" PRId64 ",\"reported\":\"%s\"}\n", last,
+		    h->queue_drops, h->fail_open_events, h->backlog, upd);
+	} else {
+		gw_str(stdout, h->gateway);
+		fputs("\trules ", stdout);
+		gw_str(stdout, h->rules_version);
+		printf("\tlast packet %s\tqueue drops %" PRId64 "\tfail-open %" PRId64
+		    "\tbacklog %" PRId64 "\treported %s\n", last, h->queue_drops,
+		    h->fail_open_events, h->backlog, upd);
+	}
+	return 0;
+}
+
+int
+cmd_gateways(const char *dir, int argc, char **argv)
+{
+	struct config	 c;
+	struct diag	 dg;
+	struct store	*st;
+	char		 err[512];
+	int		 json = 0, rc = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = 1;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs("usage: hallpass [-c DIR] gateways [--json]\n"
+			    "  every gateway that ships to this district database, with its rules\n"
+			    "  version, last packet, queue drops, fail-open events and backlog\n", stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "hallpass gateways: unknown argument \"%s\" (see "
+			    "hallpass gateways --help)\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	diag_init(&dg);
+	if (config_load(&c, dir, &dg) != 0) {
+		diag_print(&dg, stderr);
+		diag_free(&dg);
+		return 1;
+	}
+	diag_free(&dg);
+	if ((st = store_open(c.database, STORE_RDONLY, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "hallpass gateways: %s\n", err);
+		return 1;
+	}
+	if (store_gateways(st, gw_print, &json, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hallpass gateways: %s\n", err);
+		rc = 1;
+	}
+	store_close(st);
 	return rc;
 }

@@ -43,6 +43,8 @@ usage(FILE *f)
 	    "                                    code (default 14 days)\n"
 	    "  ship [--once] [--batch N]         send block events, rollups and health\n"
 	    "                                    to the district database (ship_to)\n"
+	    "  gateways [--json]                 the district's gateways: rules version,\n"
+	    "                                    last packet, drops, fail-open, backlog\n"
 	    "\n"
 	    "  -c DIR   configuration directory (default /etc/hallpass)\n"
 	    "  -h       this help\n"
@@ -220,6 +222,8 @@ main(int argc, char **argv)
 		return cmd_guardian(dir, argc, argv);
 	if (strcmp(argv[0], "ship") == 0)
 		return cmd_ship(dir, argc, argv);
+	if (strcmp(argv[0], "gateways") == 0)
+		return cmd_gateways(dir, argc, argv);
 	fprintf(stderr, "hallpass: unknown command \"%s\"\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;

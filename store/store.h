@@ -246,4 +246,13 @@ int	store_health_get(struct store *, struct store_gateway_health *h,
 int	store_ship_marks_district(struct store *, const char *gateway,
 	    struct store_ship_marks *, char *err, size_t errlen);
 
+/*
+ * The district's view of its gateways (PostgreSQL): cb gets each gateway's
+ * latest health, by gateway id; strings valid during the call.  Rows passed,
+ * or -1 (also on SQLite: a single gateway has no fleet).
+ */
+int64_t	store_gateways(struct store *,
+	    int (*cb)(const struct store_gateway_health *, void *), void *arg,
+	    char *err, size_t errlen);
+
 #endif

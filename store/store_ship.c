@@ -314,7 +314,7 @@ store_health_get(struct store *s, struct store_gateway_health *h, char *rv, size
 	return rc;
 }
 
-enum { PGS_MARKS = STORE_PG_SHIP_BASE, PGS__MAX };
+enum { PGS_MARKS = STORE_PG_SHIP_BASE, PGS_GATEWAYS, PGS__MAX };
 _Static_assert(PGS__MAX <= STORE_PG_ST_MAX, "raise STORE_PG_ST_MAX in store_impl.h");
 
 int
@@ -344,4 +344,43 @@ store_ship_marks_district(struct store *s, const char *gateway,
 		m->seq[i] = store_pg_int(r, i);
 	PQclear(r);
 	return 0;
+}
+
+struct ship_gw_arg {
+	int	(*cb)(const struct store_gateway_health *, void *);
+	void	*arg;
+};
+
+static int
+ship_gw_row(const PGresult *r, void *arg)
+{
+	struct ship_gw_arg		*a = arg;
+	struct store_gateway_health	 h;
+
+	h.gateway = store_pg_text(r, 0);
+	h.rules_version = store_pg_text(r, 1);
+	h.last_packet_ms = store_pg_int(r, 2);
+	h.queue_drops = store_pg_int(r, 3);
+	h.fail_open_events = store_pg_int(r, 4);
+	h.backlog = store_pg_int(r, 5);
+	h.updated_ms = store_pg_int(r, 6);
+	return a->cb(&h, a->arg);
+}
+
+int64_t
+store_gateways(struct store *s, int (*cb)(const struct store_gateway_health *, void *),
+    void *arg, char *err, size_t errlen)
+{
+	struct store_pgp	p;
+	struct ship_gw_arg	a = { cb, arg };
+
+	if (s == NULL || s->pg == NULL) {
+		hp_errf(err, errlen, "%s: the gateways are known only to a district "
+		    "(PostgreSQL) database", s != NULL ? s->path : "(null)");
+		return -1;
+	}
+	memset(&p, 0, sizeof(p));
+	return store_pg_rows(s, PGS_GATEWAYS, "SELECT gateway, rules_version, last_packet_ms,"
+	    " queue_drops, fail_open_events, backlog, updated_ms FROM gateway_health"
+	    " ORDER BY gateway", &p, ship_gw_row, &a, "list gateways", err, errlen);
 }

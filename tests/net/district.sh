@@ -169,6 +169,9 @@ cp -r "$work/gw1/rules.d" "$work/district/"
 printf 'database: "%s"\n' "$uri" >"$work/district/hallpass.yaml"
 expect "hallpass activity on the district database shows her blocks from every gateway" 16 \
     sh -c "'$HALLPASS' -c '$work/district' activity --student s1 --json | grep -c bet365.com"
+expect "hallpass gateways lists the three, each with backlog 0" "gw1 0
+gw2 0
+gw3 0" sh -c "'$HALLPASS' -c '$work/district' gateways --json | sed -n 's/.*\"gateway\":\"\\([^\"]*\\)\".*\"backlog\":\\([0-9]*\\).*/\\1 \\2/p'"
 for p in $dpids; do kill -0 "$p" 2>/dev/null || nok "a hallpassd died" "$(cat "$work"/hallpassd*.log | tail -5)"; done
 if grep -q "ERROR: AddressSanitizer\|runtime error" "$work"/*.log; then
 	nok "no sanitizer reports" "$(grep -h "ERROR: AddressSanitizer\|runtime error" "$work"/*.log | head -5)"
