@@ -37,6 +37,7 @@ usage(FILE *f)
 	    "                                    install or remove the iptables and\n"
 	    "                                    ip6tables rules that queue to hallpassd\n"
 	    "  activity [--student ID|-] [--since T] [--until T] [--limit N] [--json]\n"
+	    "           [--reason TEXT]         (every read is written to the audit trail)\n"
 	    "                                    print recorded events, oldest first\n"
 	    "  guardian invite GUARDIAN_ID [--days N]\n"
 	    "                                    make a single-use dashboard enrolment\n"
