@@ -11,6 +11,7 @@
 #include "cmd_guardian.h"
 #include "cmd_import.h"
 #include "cmd_inspect.h"
+#include "cmd_purge.h"
 #include "cmd_ship.h"
 #include "config.h"
 #include "policy.h"
@@ -44,6 +45,7 @@ usage(FILE *f)
 	    "                                    code (default 14 days)\n"
 	    "  ship [--once] [--batch N]         send block events, rollups and health\n"
 	    "                                    to the district database (ship_to)\n"
+	    "  purge                             delete what is past every retention period\n"
 	    "  gateways [--json]                 the district's gateways: rules version,\n"
 	    "                                    last packet, drops, fail-open, backlog\n"
 	    "\n"
@@ -225,6 +227,8 @@ main(int argc, char **argv)
 		return cmd_ship(dir, argc, argv);
 	if (strcmp(argv[0], "gateways") == 0)
 		return cmd_gateways(dir, argc, argv);
+	if (strcmp(argv[0], "purge") == 0)
+		return cmd_purge(dir, argc, argv);
 	fprintf(stderr, "hallpass: unknown command \"%s\"\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -24,7 +24,9 @@ struct config {
 	uint8_t			block_address6[16];
 	char			block_page[1024];
 	enum config_log		log_level;
-	unsigned		retention_days;
+	unsigned		retention_days;		/* raw events (and, in the district, block events) */
+	unsigned		rollup_retention_days;	/* daily and hourly rollups */
+	unsigned		login_retention_days;	/* failed logins */
 	unsigned		flow_table_size;
 	unsigned		flow_idle_seconds;
 	char			resolvers[256];	/* "ADDR,ADDR": c-ares servers; "": resolv.conf */

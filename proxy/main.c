@@ -434,8 +434,14 @@ reload_finish(struct daemon *d)
 		log_msg(LOG_L_INFO, "reload: applying %s", names);
 	if (c->fail != old->fail)
 		queues_set_fail(d, c->fail);
-	if (c->retention_days != old->retention_days)
-		activity_set_retention(d->act, c->retention_days);
+	if (c->retention_days != old->retention_days ||
+	    c->rollup_retention_days != old->rollup_retention_days ||
+	    c->login_retention_days != old->login_retention_days) {
+		struct activity_retention ret = { c->retention_days, c->rollup_retention_days,
+		    c->login_retention_days };
+
+		activity_set_retention(d->act, &ret);
+	}
 	if (strcmp(c->resolvers, old->resolvers) != 0 &&
 	    resolve_set_servers(d->res, c->resolvers, err, sizeof(err)) != 0)
 		log_msg(LOG_L_ERROR, "reload: %s: the resolvers in use stay", err);
@@ -581,6 +587,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon	 d;
+	struct activity_retention ret;
 	struct diag	 dg;
 	sigset_t	 mask;
 	char		 err[512];
@@ -653,7 +660,10 @@ main(int argc, char **argv)
 		log_msg(LOG_L_ERROR, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if ((d.act = activity_new(d.cfg->database, ACTIVITY_RING, d.cfg->retention_days,
+	ret.events_days = d.cfg->retention_days;
+	ret.rollup_days = d.cfg->rollup_retention_days;
+	ret.login_days = d.cfg->login_retention_days;
+	if ((d.act = activity_new(d.cfg->database, ACTIVITY_RING, &ret,
 	    err, sizeof(err))) == NULL) {
 		log_msg(LOG_L_ERROR, "database %s: %s", d.cfg->database, err);
 		goto out;

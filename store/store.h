@@ -102,6 +102,15 @@ int64_t	store_events_query(struct store *, const struct store_filter *f,
 int64_t	store_purge(struct store *, int64_t before_ms, char *err, size_t errlen);
 
 /*
+ * Deletes daily and hourly rollup rows of days before before_day
+ * ("YYYY-MM-DD"), both tables, in chunks (SQLite) or by dropping whole
+ * monthly partitions and deleting only in the boundary month (PostgreSQL).
+ * Returns the rows deleted, or -1 (what was deleted stays deleted).
+ */
+int64_t	store_purge_rollups(struct store *, const char *before_day, char *err,
+	    size_t errlen);
+
+/*
  * Records a guardian invite.  code_hash is the caller's hash of the code
  * (the code itself is never stored); it must be unique.
  */

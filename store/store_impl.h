@@ -179,7 +179,8 @@ const char *store_pg_text(const PGresult *, int col);
 int64_t	store_pg_int(const PGresult *, int col);
 /* Statement ids below this are store_pg.c's, from it store_dash_pg.c's. */
 #define STORE_PG_DASH_BASE	32
-/* And from this one store_ship.c's (the district's marks). */
+/* And from this one store_ship.c's (the district's marks), from the next store_retain.c's. */
 #define STORE_PG_SHIP_BASE	64
+#define STORE_PG_RETAIN_BASE	68
 
 #endif

@@ -315,7 +315,7 @@ store_health_get(struct store *s, struct store_gateway_health *h, char *rv, size
 }
 
 enum { PGS_MARKS = STORE_PG_SHIP_BASE, PGS_GATEWAYS, PGS__MAX };
-_Static_assert(PGS__MAX <= STORE_PG_ST_MAX, "raise STORE_PG_ST_MAX in store_impl.h");
+_Static_assert(PGS__MAX <= STORE_PG_RETAIN_BASE, "raise STORE_PG_RETAIN_BASE in store_impl.h");
 
 int
 store_ship_marks_district(struct store *s, const char *gateway,
