@@ -62,48 +62,6 @@ activity_text(FILE *f, const char *s)
 	}
 }
 
-/*
- * A JSON string any parser accepts: quotes, backslashes and control characters
- * escaped; valid UTF-8 kept; each byte of invalid UTF-8 becomes U+FFFD.
- * <, > and & are escaped too, and U+2028/2029, so a line pasted into HTML or
- * JavaScript cannot end a script element or a string.
- */
-static void
-activity_json_str(FILE *f, const char *str)
-{
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 n;
-
-	if (str == NULL || *str == '\0') {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			if (*s == '"' || *s == '\\')
-				fprintf(f, "\\%c", *s);
-			else if (*s < 0x20 || *s == 0x7f || *s == '<' || *s == '>' ||
-			    *s == '&')
-				fprintf(f, "\\u%04x", *s);
-			else
-				fputc(*s, f);
-			s++;
-		} else if ((n = hp_utf8_seqlen((const char *)s,
-		    strnlen((const char *)s, 4))) == 0) {
-			fputs("\\ufffd", f);
-			s++;
-		} else if (n == 3 && s[0] == 0xe2 && s[1] == 0x80 &&
-		    (s[2] == 0xa8 || s[2] == 0xa9)) {
-			fprintf(f, "\\u%04x", s[2] == 0xa8 ? 0x2028 : 0x2029);
-			s += n;
-		} else {
-			fwrite(s, 1, n, f);
-			s += n;
-		}
-	}
-	fputc('"', f);
-}
 
 static int64_t
 activity_floordiv(int64_t a, int64_t b)
@@ -127,21 +85,21 @@ activity_line(struct activity *a, FILE *f, const struct store_event *e)
 		gmtime_r(&t, &g);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &g);
 		fprintf(f, "{\"ts\":\"%s.%03dZ\",\"student\":", ts, ms);
-		activity_json_str(f, e->student);
+		hp_json_str(f, e->student);
 		fputs(",\"client\":", f);
-		activity_json_str(f, e->client);
+		hp_json_str(f, e->client);
 		fputs(",\"proto\":", f);
-		activity_json_str(f, e->proto);
+		hp_json_str(f, e->proto);
 		fputs(",\"host\":", f);
-		activity_json_str(f, e->host);
+		hp_json_str(f, e->host);
 		fputs(",\"category\":", f);
-		activity_json_str(f, e->category);
+		hp_json_str(f, e->category);
 		fputs(",\"action\":", f);
-		activity_json_str(f, e->action);
+		hp_json_str(f, e->action);
 		fputs(",\"rule\":", f);
-		activity_json_str(f, e->rule);
+		hp_json_str(f, e->rule);
 		fputs(",\"reason\":", f);
-		activity_json_str(f, e->reason);
+		hp_json_str(f, e->reason);
 		fputs("}\n", f);
 		return;
 	}

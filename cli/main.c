@@ -13,6 +13,7 @@
 #include "cmd_inspect.h"
 #include "cmd_purge.h"
 #include "cmd_ship.h"
+#include "cmd_student.h"
 #include "config.h"
 #include "policy.h"
 
@@ -46,6 +47,8 @@ usage(FILE *f)
 	    "  ship [--once] [--batch N]         send block events, rollups and health\n"
 	    "                                    to the district database (ship_to)\n"
 	    "  purge                             delete what is past every retention period\n"
+	    "  student export|forget ID [--yes]  a FERPA request: all held about a student\n"
+	    "                                    as JSON, or all of it deleted (audited)\n"
 	    "  gateways [--json]                 the district's gateways: rules version,\n"
 	    "                                    last packet, drops, fail-open, backlog\n"
 	    "\n"
@@ -229,6 +232,8 @@ main(int argc, char **argv)
 		return cmd_gateways(dir, argc, argv);
 	if (strcmp(argv[0], "purge") == 0)
 		return cmd_purge(dir, argc, argv);
+	if (strcmp(argv[0], "student") == 0)
+		return cmd_student(dir, argc, argv);
 	fprintf(stderr, "hallpass: unknown command \"%s\"\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -264,4 +264,18 @@ int64_t	store_gateways(struct store *,
 	    int (*cb)(const struct store_gateway_health *, void *), void *arg,
 	    char *err, size_t errlen);
 
+/*
+ * A FERPA request about one student (either backend).  rollups: every daily
+ * and hourly rollup row held for student (in the district, every gateway's),
+ * to daily and hourly (either may be NULL); strings valid during the call.
+ * Returns rows passed, or -1.  Raw and block events: store_events_query.
+ */
+int64_t	store_student_rollups(struct store *, const char *student,
+	    int (*daily)(const struct store_ship_daily *, void *),
+	    int (*hourly)(const struct store_ship_hourly *, void *), void *arg,
+	    char *err, size_t errlen);
+/* Deletes every event and rollup row of student, in one transaction.  Rows deleted, or -1. */
+int64_t	store_student_forget(struct store *, const char *student, char *err,
+	    size_t errlen);
+
 #endif

@@ -57,7 +57,7 @@ retain_sqlite_purge(struct store *s, const char *before_day, char *err, size_t e
 }
 
 enum { PGR_LIST = STORE_PG_RETAIN_BASE, PGR_DROP, PGR_DEL_DAILY, PGR_DEL_HOURLY, PGR__MAX };
-_Static_assert(PGR__MAX <= STORE_PG_ST_MAX, "raise STORE_PG_ST_MAX in store_impl.h");
+_Static_assert(PGR__MAX <= STORE_PG_STUDENT_BASE, "raise STORE_PG_STUDENT_BASE in store_impl.h");
 
 static int64_t
 retain_pg_purge(struct store *s, const char *before_day, char *err, size_t errlen)

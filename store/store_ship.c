@@ -93,10 +93,11 @@ ship_col(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-/* Runs sql (?1 after, ?2 limit) and hands each row to row(); rows passed, or -1. */
-static int64_t
-ship_rows(struct store *s, const char *fn, const char *sql, int64_t after, size_t limit,
-    int (*row)(sqlite3_stmt *, void *), void *arg, char *err, size_t errlen)
+/* Runs sql (?1 after, or text1 when not NULL; ?2 limit) and hands each row to row(); rows passed, or -1. */
+int64_t
+store_sqlite_rows(struct store *s, const char *fn, const char *sql, const char *text1,
+    int64_t after, size_t limit, int (*row)(sqlite3_stmt *, void *), void *arg, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt	*st;
 	int64_t		 n = 0;
@@ -105,7 +106,10 @@ ship_rows(struct store *s, const char *fn, const char *sql, int64_t after, size_
 	if (ship_local(s, fn, err, errlen) == -1 ||
 	    (st = ship_prepare(s, sql, err, errlen)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, after);
+	if (text1 != NULL)
+		store_bind_text(st, 1, text1);
+	else
+		sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int64(st, 2, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		n++;
@@ -154,21 +158,16 @@ store_ship_pending_events(struct store *s, int64_t after, size_t limit,
 {
 	struct ship_ev_arg a = { cb, arg };
 
-	return ship_rows(s, "store_ship_pending_events",
+	return store_sqlite_rows(s, "store_ship_pending_events", NULL,
 	    "SELECT seq, ts_ms, day, hour, student, client, proto, host, category, action,"
 	    " rule, reason FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 	    after, limit, ship_ev_row, &a, err, errlen);
 }
 
-struct ship_daily_arg {
-	int	(*cb)(const struct store_ship_daily *, void *);
-	void	*arg;
-};
-
-static int
-ship_daily_row(sqlite3_stmt *st, void *arg)
+int
+store_sqlite_daily_row(sqlite3_stmt *st, void *arg)
 {
-	struct ship_daily_arg	*a = arg;
+	struct store_daily_arg	*a = arg;
 	struct store_ship_daily	 r;
 
 	r.seq = sqlite3_column_int64(st, 0);
@@ -188,23 +187,18 @@ store_ship_pending_daily(struct store *s, int64_t after, size_t limit,
     int (*cb)(const struct store_ship_daily *, void *), void *arg, char *err,
     size_t errlen)
 {
-	struct ship_daily_arg a = { cb, arg };
+	struct store_daily_arg a = { cb, arg };
 
-	return ship_rows(s, "store_ship_pending_daily",
+	return store_sqlite_rows(s, "store_ship_pending_daily", NULL,
 	    "SELECT seq, day, student, host, category, visits, blocked, bytes, seconds"
 	    " FROM usage_daily WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-	    after, limit, ship_daily_row, &a, err, errlen);
+	    after, limit, store_sqlite_daily_row, &a, err, errlen);
 }
 
-struct ship_hourly_arg {
-	int	(*cb)(const struct store_ship_hourly *, void *);
-	void	*arg;
-};
-
-static int
-ship_hourly_row(sqlite3_stmt *st, void *arg)
+int
+store_sqlite_hourly_row(sqlite3_stmt *st, void *arg)
 {
-	struct ship_hourly_arg	*a = arg;
+	struct store_hourly_arg	*a = arg;
 	struct store_ship_hourly r;
 
 	r.seq = sqlite3_column_int64(st, 0);
@@ -223,12 +217,12 @@ store_ship_pending_hourly(struct store *s, int64_t after, size_t limit,
     int (*cb)(const struct store_ship_hourly *, void *), void *arg, char *err,
     size_t errlen)
 {
-	struct ship_hourly_arg a = { cb, arg };
+	struct store_hourly_arg a = { cb, arg };
 
-	return ship_rows(s, "store_ship_pending_hourly",
+	return store_sqlite_rows(s, "store_ship_pending_hourly", NULL,
 	    "SELECT seq, day, student, hour, visits, blocked, bytes, seconds"
 	    " FROM usage_hourly WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-	    after, limit, ship_hourly_row, &a, err, errlen);
+	    after, limit, store_sqlite_hourly_row, &a, err, errlen);
 }
 
 int64_t
