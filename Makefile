@@ -30,8 +30,9 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 #   store     the database                                       (base)
 #   auth      passwords, invite codes, sessions, throttling      (base store)
 #   classify  packets -> names, and the one judgement            (base policy config)
+#   ship      a gateway's shipper to the district database       (base store)
 # and the programs: proxy/ (hallpassd), cli/ (hallpass), dashboard-cgi/ (hallpass.cgi).
-LIBDIRS	   = base policy config terms import store auth classify
+LIBDIRS	   = base policy config terms import store auth classify ship
 INC_base     = -Ibase
 INC_policy   = $(INC_base) -Ipolicy
 INC_config   = $(INC_base) -Iconfig
@@ -39,9 +40,10 @@ INC_terms    = $(INC_base) -Iterms
 INC_import   = $(INC_policy) -Iimport
 INC_store    = $(INC_base) -Istore
 INC_auth     = $(INC_store) -Iauth
+INC_ship     = $(INC_store) -Iship
 INC_classify = $(INC_policy) -Iconfig -Iclassify
 INC_proxy    = $(INC_classify) -Istore -Iproxy
-INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Iproxy -Icli
+INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Iship -Iproxy -Icli
 INC_dashboard-cgi = $(INC_policy) -Iconfig -Iterms -Istore -Iauth -Idashboard-cgi
 # Tests, benches and test tools may reach any header.
 INC_ALL	   = $(INC_cli) -Idashboard-cgi -Itests
@@ -51,7 +53,7 @@ INC	  ?= $(INC_ALL)
 lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 lib_a	= $(B)/libhallpass-$(1).a
 # Linked in this order: a library before the ones it uses.
-LIBS	   = $(B)/libhallpass-dash.a $(foreach d,proxy auth classify import terms config policy store base,$(call lib_a,$(d)))
+LIBS	   = $(B)/libhallpass-dash.a $(foreach d,proxy auth ship classify import terms config policy store base,$(call lib_a,$(d)))
 CLI_SRC	   = $(wildcard cli/*.c)
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 DASH_OBJ   = $(patsubst %.c,$(B)/%.o,$(call lib_src,dashboard-cgi))
@@ -99,7 +101,13 @@ $(B)/tests/hp_send: tests/net/hp_send.c $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
 
-unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.cgi $(B)/tests/hp_seed
+# Writes a gateway's activity for the shipping tests (tests/pg/ship.sh).
+$(B)/tests/hp_gwsim: tests/pg/hp_gwsim.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
+
+unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.cgi $(B)/tests/hp_seed \
+	$(B)/tests/hp_gwsim
 
 # The fuzzers are clang's libFuzzer over the same sources, built apart from the gcc objects:
 # one per parser of untrusted input (packets, the CGI request, downloaded lists, every YAML file).
@@ -135,7 +143,7 @@ bench:
 	$(MAKE) B=build/rel all bench-bin
 	HALLPASS_BUILD=build/rel bench/run-bench.sh
 
-bench-bin: $(B)/bench_policy $(B)/bench_cgi
+bench-bin: $(B)/bench_policy $(B)/bench_cgi $(B)/tests/hp_gwsim
 
 $(B)/bench_cgi: bench/bench_cgi.c $(LIBS)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)

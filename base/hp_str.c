@@ -2,6 +2,7 @@
 #include "hp_str.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 size_t
@@ -145,4 +146,46 @@ hp_url_escape(char *dst, size_t dstsz, const char *s, size_t n)
 	if (dstsz > 0)
 		dst[o] = '\0';
 	return full;
+}
+
+/*
+ * JSON for text from the network: NULL or "" is null; quote, backslash,
+ * controls, < > & (safe inside HTML too), U+2028/9 are escaped; bytes that
+ * are not UTF-8 become U+FFFD, so the output is always valid JSON.
+ */
+void
+hp_json_str(FILE *f, const char *str)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	size_t			 n;
+
+	if (str == NULL || *str == '\0') {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			if (*s == '"' || *s == '\\')
+				fprintf(f, "\\%c", *s);
+			else if (*s < 0x20 || *s == 0x7f || *s == '<' || *s == '>' ||
+			    *s == '&')
+				fprintf(f, "\\u%04x", *s);
+			else
+				fputc(*s, f);
+			s++;
+		} else if ((n = hp_utf8_seqlen((const char *)s,
+		    strnlen((const char *)s, 4))) == 0) {
+			fputs("\\ufffd", f);
+			s++;
+		} else if (n == 3 && s[0] == 0xe2 && s[1] == 0x80 &&
+		    (s[2] == 0xa8 || s[2] == 0xa9)) {
+			fprintf(f, "\\u%04x", s[2] == 0xa8 ? 0x2028 : 0x2029);
+			s += n;
+		} else {
+			fwrite(s, 1, n, f);
+			s += n;
+		}
+	}
+	fputc('"', f);
 }

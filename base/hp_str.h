@@ -3,6 +3,7 @@
 #define HALLPASS_HP_STR_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * Copies src into dst (dstsz bytes, always NUL-terminated when dstsz > 0).
@@ -41,5 +42,7 @@ int	hp_url_unreserved(int c);
  */
 size_t	hp_html_escape(char *dst, size_t dstsz, const char *s, size_t n);
 size_t	hp_url_escape(char *dst, size_t dstsz, const char *s, size_t n);
+/* A JSON string (or null for NULL and ""), any bytes in, valid JSON out. */
+void	hp_json_str(FILE *f, const char *s);
 
 #endif

@@ -1,6 +1,9 @@
 /* bench_cgi: time to render the parent dashboard's activity page with millions of activity rows (make bench, section cgi). */
 /*
- * Usage: bench_cgi -c CONF_DIR [-n EVENTS] [-r RUNS] [-x HALLPASS_CGI] [-j JSON]
+ * Usage: bench_cgi -c CONF_DIR [-n EVENTS] [-r RUNS] [-x HALLPASS_CGI] [-j JSON] [-S] [-P MS]
+ *
+ * -S: the database is seeded already (bench/district-bench.sh seeds PostgreSQL
+ * with SQL of its own); -P MS: the target is p95 < MS instead of median < 50 ms.
  *
  * The database named by CONF_DIR/hallpass.yaml is seeded once with EVENTS raw
  * events (default 10,000,000) over 90 days and 600 students, and with the
@@ -246,7 +249,8 @@ main(int argc, char **argv)
 {
 	const char	*conf = NULL, *json = NULL, *cgi = NULL;
 	int64_t		 nev = 10000000;
-	int		 runs = 50, ch, rc = 1, nres = 0;
+	int		 runs = 50, ch, rc = 1, nres = 0, seeded = 0;
+	double		 p95_target = 0;
 	struct config	 cfg;
 	struct diag	 dg;
 	struct i18n	 i18n;
@@ -257,8 +261,10 @@ main(int argc, char **argv)
 	struct dash_day	 past;
 	FILE		*jf;
 
-	while ((ch = getopt(argc, argv, "c:n:r:x:j:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:n:r:x:j:SP:")) != -1) {
 		switch (ch) {
+		case 'S': seeded = 1; break;
+		case 'P': p95_target = strtod(optarg, NULL); break;
 		case 'c': conf = optarg; break;
 		case 'n': nev = strtoll(optarg, NULL, 10); break;
 		case 'r': runs = atoi(optarg); break;
@@ -285,9 +291,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	d.i18n = &i18n;
-	printf("cgi: activity page of one child, %lld activity rows\n", (long long)nev);
-	if (seed(cfg.database, nev, (int64_t)time(NULL)) == -1)
-		return 1;
+	if (!seeded) {
+		printf("cgi: activity page of one child, %lld activity rows\n", (long long)nev);
+		if (seed(cfg.database, nev, (int64_t)time(NULL)) == -1)
+			return 1;
+	}
 	/* A guardian with a live session, as after logging in. */
 	if (auth_pw_hash("bench password", hash, sizeof(hash)) == -1 ||
 	    store_account_set(d.st, "g1", hash, (int64_t)time(NULL) * 1000, err,
@@ -328,13 +336,21 @@ main(int argc, char **argv)
 	}
 	printf("  %-36s %10s %10s %10s %9s  %s\n", "page", "median ms", "p95 ms",
 	    "max ms", "bytes", "target");
-	for (int i = 0; i < nres; i++)
+	for (int i = 0; i < nres; i++) {
+		char verdict[40];
+
+		if (p95_target > 0)
+			snprintf(verdict, sizeof(verdict), "%s (p95 < %.0f ms)",
+			    res[i].p95 < p95_target ? "ok" : "MISS", p95_target);
+		else
+			snprintf(verdict, sizeof(verdict), "%s (< 50 ms)",
+			    res[i].median < TARGET_MS ? "ok" : "MISS");
 		printf("  %-36s %10.2f %10.2f %10.2f %9zu  %s\n", res[i].what,
-		    res[i].median, res[i].p95, res[i].max, res[i].bytes,
-		    res[i].median < TARGET_MS ? "ok (< 50 ms)" : "MISS (< 50 ms)");
+		    res[i].median, res[i].p95, res[i].max, res[i].bytes, verdict);
+	}
 	if (json != NULL && (jf = fopen(json, "w")) != NULL) {
 		fprintf(jf, "{\"events\": %lld, \"runs\": %d, \"target_ms\": %.0f, \"pages\": [",
-		    (long long)nev, runs, TARGET_MS);
+		    (long long)nev, runs, p95_target > 0 ? p95_target : TARGET_MS);
 		for (int i = 0; i < nres; i++)
 			fprintf(jf, "%s{\"what\": \"%s\", \"median_ms\": %.3f, \"p95_ms\": %.3f,"
 			    " \"max_ms\": %.3f, \"bytes\": %zu}", i ? ", " : "", res[i].what,

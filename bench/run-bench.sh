@@ -10,7 +10,7 @@ B=${HALLPASS_BUILD:-build/rel}
 RESULTS=bench/results
 
 # One function per section; add new benchmarks here and to SECTIONS.
-SECTIONS="policy net cgi"
+SECTIONS="policy net cgi ship district"
 
 # shellcheck disable=SC2317 # sections are called as "section_$s"
 section_policy() {
@@ -28,6 +28,16 @@ section_cgi() {
 	mkdir -p "$d" && rm -rf "$d/conf" && cp -r rules "$d/conf" || return 1
 	sed -i "s|^database:.*|database: $d/cgi.db|" "$d/conf/hallpass.yaml" || return 1
 	"$B/bench_cgi" -c "$d/conf" -x "$B/hallpass.cgi" -j "$RESULTS/cgi.json"
+}
+
+# Gateways' shippers into PostgreSQL next to a plain COPY of the same rows (bench/ship-bench.sh).
+section_ship() {
+	HALLPASS_BUILD=$B RESULTS=$RESULTS bench/ship-bench.sh
+}
+
+# The parent page on PostgreSQL with a district-sized data set (bench/district-bench.sh).
+section_district() {
+	HALLPASS_BUILD=$B RESULTS=$RESULTS bench/district-bench.sh
 }
 
 mkdir -p "$RESULTS" || exit 1

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "hp_str.h"
 #include "policy.h"
 #include "store.h"
+#include "store_dash.h"
 #include "tz.h"
 
 #define EXIT_USAGE	2
@@ -31,7 +34,8 @@ static void
 activity_usage(FILE *f)
 {
 	fputs("usage: hallpass [-c DIR] activity [--student ID|-] [--since TIME] "
-	    "[--until TIME] [--limit N] [--json]\n"
+	    "[--until TIME] [--limit N] [--json] [--reason TEXT]\n"
+	    "  every read is written to the audit trail with the Unix user and the reason\n"
 	    "  TIME: YYYY-MM-DD or \"YYYY-MM-DD HH:MM\" (local time in the policy's "
 	    "timezone), or -Nm, -Nh, -Nd (before now)\n", f);
 }
@@ -58,48 +62,6 @@ activity_text(FILE *f, const char *s)
 	}
 }
 
-/*
- * A JSON string any parser accepts: quotes, backslashes and control characters
- * escaped; valid UTF-8 kept; each byte of invalid UTF-8 becomes U+FFFD.
- * <, > and & are escaped too, and U+2028/2029, so a line pasted into HTML or
- * JavaScript cannot end a script element or a string.
- */
-static void
-activity_json_str(FILE *f, const char *str)
-{
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 n;
-
-	if (str == NULL || *str == '\0') {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			if (*s == '"' || *s == '\\')
-				fprintf(f, "\\%c", *s);
-			else if (*s < 0x20 || *s == 0x7f || *s == '<' || *s == '>' ||
-			    *s == '&')
-				fprintf(f, "\\u%04x", *s);
-			else
-				fputc(*s, f);
-			s++;
-		} else if ((n = hp_utf8_seqlen((const char *)s,
-		    strnlen((const char *)s, 4))) == 0) {
-			fputs("\\ufffd", f);
-			s++;
-		} else if (n == 3 && s[0] == 0xe2 && s[1] == 0x80 &&
-		    (s[2] == 0xa8 || s[2] == 0xa9)) {
-			fprintf(f, "\\u%04x", s[2] == 0xa8 ? 0x2028 : 0x2029);
-			s += n;
-		} else {
-			fwrite(s, 1, n, f);
-			s += n;
-		}
-	}
-	fputc('"', f);
-}
 
 static int64_t
 activity_floordiv(int64_t a, int64_t b)
@@ -123,21 +85,21 @@ activity_line(struct activity *a, FILE *f, const struct store_event *e)
 		gmtime_r(&t, &g);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &g);
 		fprintf(f, "{\"ts\":\"%s.%03dZ\",\"student\":", ts, ms);
-		activity_json_str(f, e->student);
+		hp_json_str(f, e->student);
 		fputs(",\"client\":", f);
-		activity_json_str(f, e->client);
+		hp_json_str(f, e->client);
 		fputs(",\"proto\":", f);
-		activity_json_str(f, e->proto);
+		hp_json_str(f, e->proto);
 		fputs(",\"host\":", f);
-		activity_json_str(f, e->host);
+		hp_json_str(f, e->host);
 		fputs(",\"category\":", f);
-		activity_json_str(f, e->category);
+		hp_json_str(f, e->category);
 		fputs(",\"action\":", f);
-		activity_json_str(f, e->action);
+		hp_json_str(f, e->action);
 		fputs(",\"rule\":", f);
-		activity_json_str(f, e->rule);
+		hp_json_str(f, e->rule);
 		fputs(",\"reason\":", f);
-		activity_json_str(f, e->reason);
+		hp_json_str(f, e->reason);
 		fputs("}\n", f);
 		return;
 	}
@@ -258,6 +220,25 @@ activity_time(const struct tz *tz, const char *s, time_t now, int64_t *out)
 	return 0;
 }
 
+/* One audit row per read: who (the Unix user), what was asked, and the reason given. */
+static int
+activity_audit(struct store *s, const char *student, const char *since, const char *until,
+    const char *limit, const char *reason, char *err, size_t errlen)
+{
+	struct passwd	*pw = getpwuid(getuid());
+	char		 actor[96], detail[768];
+	struct timespec	 ts;
+
+	snprintf(actor, sizeof(actor), "cli:%s", pw != NULL ? pw->pw_name : "?");
+	snprintf(detail, sizeof(detail), "student=%s since=%s until=%s limit=%s reason=%s",
+	    student == NULL ? "(all)" : strcmp(student, "-") == 0 ? "(none)" : student,
+	    since ? since : "-", until ? until : "-", limit ? limit : "-",
+	    reason != NULL && *reason ? reason : "(none given)");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return store_audit(s, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, actor,
+	    "activity.read", detail, err, errlen);
+}
+
 int
 cmd_activity(const char *dir, int argc, char **argv)
 {
@@ -267,11 +248,12 @@ cmd_activity(const char *dir, int argc, char **argv)
 		{ "until", required_argument, NULL, 'U' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "reason", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char		*student = NULL, *since = NULL, *until = NULL;
-	const char		*limit = NULL;
+	const char		*limit = NULL, *reason = NULL;
 	struct activity		 a = { .out = stdout };
 	struct store_filter	 f = { 0 };
 	struct config		 c;
@@ -285,8 +267,9 @@ cmd_activity(const char *dir, int argc, char **argv)
 	int			 ch, rc = 1;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "s:S:U:n:jh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:S:U:n:jr:h", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'r': reason = optarg; break;
 		case 's': student = optarg; break;
 		case 'S': since = optarg; break;
 		case 'U': until = optarg; break;
@@ -359,7 +342,9 @@ cmd_activity(const char *dir, int argc, char **argv)
 		} else
 			f.student = student;
 	}
-	if ((s = store_open(c.database, STORE_RDONLY, err, sizeof(err))) == NULL) {
+	/* Reading a child's activity is recorded first; a read that cannot be recorded does not happen. */
+	if ((s = store_open(c.database, 0, err, sizeof(err))) == NULL ||
+	    activity_audit(s, student, since, until, limit, reason, err, sizeof(err)) != 0) {
 		fprintf(stderr, "hallpass: activity: %s\n", err);
 		goto out;
 	}

@@ -82,6 +82,13 @@ sed -i -e "s|^database:.*|database: $state/hallpass.db|" -e "s|^fail:.*|fail: op
     "$state/etc/hallpass.yaml"
 # Mateo's laptop is known by its MAC alone here (the example also pins an address it lacks).
 sed -i '/ip: "2001:db8:10::2"/d' "$state/etc/policy.yaml"
+# The same demo at any hour: the district runs in a fixed-offset zone where it is now 4 PM, after
+# school and before bedtime (at 3 AM in Chicago Ana's laptop would be in bedtime, rightly).
+_off=$((16 - $(date -u +%H | sed 's/^0//')))
+[ $_off -le 14 ] || _off=$((_off - 24))
+if [ $_off -gt 0 ]; then _tz="Etc/GMT-$_off"; elif [ $_off -lt 0 ]; then _tz="Etc/GMT+$((-_off))"; else _tz=Etc/UTC; fi
+sed -i "s|^timezone:.*|timezone: $_tz|" "$state/etc/policy.yaml"
+say "   the district's clock: $_tz, where it is now $(TZ=$_tz date +%H:%M) (after school, before bedtime)"
 "$build/hallpass" -c "$state/etc" rules check | sed 's/^/   /'
 ip netns exec "$NS_GATEWAY" "$build/hallpass" -c "$state/etc" firewall up | sed 's/^/   /'
 ip netns exec "$NS_GATEWAY" "$build/hallpassd" -c "$state/etc" --daemon \
@@ -120,8 +127,21 @@ for n in www.allowed.test www.instagram.com www.bet365.com cloudflare-dns.com; d
 	browse "$NS_STUDENT2" Mateo "$n"
 done
 _g=$(ip netns exec "$NS_STUDENT" dig +short +tries=1 +time=2 "@$DNS_IP4" www.google.com A | xargs)
-say "   Ana    www.google.com         DNS: $_g (safe search enforced)"
+if [ -n "$_g" ]; then
+	say "   Ana    www.google.com         DNS: $_g (safe search enforced)"
+else
+	say "   Ana    www.google.com         DNS: blocked (no such name)"
+fi
 sleep 0.3	# the activity writer commits every 50 ms
+say "   Why each was blocked, as hallpassd recorded it:"
+"$build/hallpass" -c "$state/etc" activity --since -1h --json --reason "make demo" 2>/dev/null |
+    grep '"action":"block"' |
+    awk -F'"' '{ for (i = 1; i < NF; i++) if ($i ~ /^(student|host|category|reason)$/ && $(i + 1) ~ /^:/)
+	m[$i] = $(i + 1) == ":" ? $(i + 2) : "-"; print m["student"], m["host"], m["category"], m["reason"] }' |
+    sort -u | while read -r _st _host _cat _why; do
+	case $_st in s1001) _st=Ana ;; s1002) _st=Mateo ;; esac
+	printf '   %-6s %-22s %s (%s)\n' "$_st" "$_host" "$_why" "$_cat"
+done
 
 say "== 4. The parent dashboard"
 code=$("$build/hallpass" -c "$state/etc" guardian invite "$guardian" | sed -n 's/^code //p')

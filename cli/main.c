@@ -11,6 +11,9 @@
 #include "cmd_guardian.h"
 #include "cmd_import.h"
 #include "cmd_inspect.h"
+#include "cmd_purge.h"
+#include "cmd_ship.h"
+#include "cmd_student.h"
 #include "config.h"
 #include "policy.h"
 
@@ -36,10 +39,18 @@ usage(FILE *f)
 	    "                                    install or remove the iptables and\n"
 	    "                                    ip6tables rules that queue to hallpassd\n"
 	    "  activity [--student ID|-] [--since T] [--until T] [--limit N] [--json]\n"
+	    "           [--reason TEXT]         (every read is written to the audit trail)\n"
 	    "                                    print recorded events, oldest first\n"
 	    "  guardian invite GUARDIAN_ID [--days N]\n"
 	    "                                    make a single-use dashboard enrolment\n"
 	    "                                    code (default 14 days)\n"
+	    "  ship [--once] [--batch N]         send block events, rollups and health\n"
+	    "                                    to the district database (ship_to)\n"
+	    "  purge                             delete what is past every retention period\n"
+	    "  student export|forget ID [--yes]  a FERPA request: all held about a student\n"
+	    "                                    as JSON, or all of it deleted (audited)\n"
+	    "  gateways [--json]                 the district's gateways: rules version,\n"
+	    "                                    last packet, drops, fail-open, backlog\n"
 	    "\n"
 	    "  -c DIR   configuration directory (default /etc/hallpass)\n"
 	    "  -h       this help\n"
@@ -215,6 +226,14 @@ main(int argc, char **argv)
 		return cmd_activity(dir, argc, argv);
 	if (strcmp(argv[0], "guardian") == 0)
 		return cmd_guardian(dir, argc, argv);
+	if (strcmp(argv[0], "ship") == 0)
+		return cmd_ship(dir, argc, argv);
+	if (strcmp(argv[0], "gateways") == 0)
+		return cmd_gateways(dir, argc, argv);
+	if (strcmp(argv[0], "purge") == 0)
+		return cmd_purge(dir, argc, argv);
+	if (strcmp(argv[0], "student") == 0)
+		return cmd_student(dir, argc, argv);
 	fprintf(stderr, "hallpass: unknown command \"%s\"\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;

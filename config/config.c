@@ -12,7 +12,7 @@
 
 enum config_type {
 	CT_QUEUES, CT_ENUM, CT_PATH, CT_ADDR4, CT_ADDR6, CT_URL, CT_UINT,
-	CT_RESOLVERS
+	CT_RESOLVERS, CT_PGURI, CT_NAME
 };
 
 static const char *const config_fails[] = { "open", "closed", NULL };
@@ -58,6 +58,10 @@ static const struct config_setting config_settings[] = {
 	{ "log_level", CT_ENUM, CF(log_level), config_levels, 0, 0,
 	    CONFIG_LOG_INFO, NULL, 1 },
 	{ "retention_days", CT_UINT, CF(retention_days), NULL, 1, 3650, 90, NULL, 1 },
+	{ "rollup_retention_days", CT_UINT, CF(rollup_retention_days), NULL, 1, 3650, 365,
+	    NULL, 1 },
+	{ "login_retention_days", CT_UINT, CF(login_retention_days), NULL, 1, 3650, 30,
+	    NULL, 1 },
 	{ "flow_table_size", CT_UINT, CF(flow_table_size), NULL, 1024, 16777216,
 	    65536, NULL, 0 },
 	{ "flow_idle_seconds", CT_UINT, CF(flow_idle_seconds), NULL, 10, 86400,
@@ -70,6 +74,12 @@ static const struct config_setting config_settings[] = {
 	/* The map is sized once; growing it under live lookups is not worth the risk. */
 	{ "dns_map_size", CT_UINT, CF(dns_map_size), NULL, 1024, 16777216, 16384,
 	    NULL, 0 },
+	/* Read by `hallpass ship`, not the daemon: a change takes effect when the shipper restarts. */
+	{ "ship_to", CT_PGURI, CF(ship_to), NULL, 0, 0, 0, "", 0 },
+	{ "gateway_id", CT_NAME, CF(gateway_id), NULL, 0, 0, 0, "", 0 },
+	{ "ship_interval", CT_UINT, CF(ship_interval), NULL, 1, 86400, 60, NULL, 0 },
+	{ "ship_backlog_warn", CT_UINT, CF(ship_backlog_warn), NULL, 1, 1000000000,
+	    100000, NULL, 0 },
 };
 
 #define CONFIG_NSETTINGS	(sizeof(config_settings) / sizeof(config_settings[0]))
@@ -113,6 +123,8 @@ config_defaults(struct config *c)
 		case CT_PATH:
 		case CT_URL:
 		case CT_RESOLVERS:
+		case CT_PGURI:
+		case CT_NAME:
 			snprintf(f, s->size, "%s", s->defs);
 			break;
 		}
@@ -215,6 +227,35 @@ config_url(struct ycfg *y, yaml_node_t *n, char *dst, size_t dstsz,
 		}
 }
 
+/* A district database: libpq's URI form only, so a typo cannot become a local socket's default database. */
+static void
+config_pguri(struct ycfg *y, yaml_node_t *n, char *dst, size_t dstsz, const char *key)
+{
+	config_str(y, n, dst, dstsz, key);
+	if (dst[0] == '\0')
+		return;
+	if (strncmp(dst, "postgresql://", 13) != 0 && strncmp(dst, "postgres://", 11) != 0)
+		ycfg_err(y, n, "%s must be a postgresql:// URI (or empty: do not ship)", key);
+	for (const char *s = dst; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f) {
+			ycfg_err(y, n, "%s holds a space or control character", key);
+			break;
+		}
+}
+
+/* A gateway's name in the district: it keys every row it ships. */
+static void
+config_name(struct ycfg *y, yaml_node_t *n, char *dst, size_t dstsz, const char *key)
+{
+	config_str(y, n, dst, dstsz, key);
+	for (const char *s = dst; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' || *s == '_')) {
+			ycfg_err(y, n, "%s may hold only letters, digits, '.', '-' and '_'", key);
+			return;
+		}
+}
+
 static void
 config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
     const struct config_setting *st)
@@ -261,6 +302,12 @@ config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
 		break;
 	case CT_RESOLVERS:
 		config_resolvers(c, y, n);
+		break;
+	case CT_PGURI:
+		config_pguri(y, n, f, st->size, st->key);
+		break;
+	case CT_NAME:
+		config_name(y, n, f, st->size, st->key);
 		break;
 	}
 }
@@ -313,6 +360,8 @@ config_differs(const struct config *a, const struct config *b,
 	case CT_PATH:
 	case CT_URL:
 	case CT_RESOLVERS:
+	case CT_PGURI:
+	case CT_NAME:
 		return strcmp(fa, fb) != 0;
 	case CT_QUEUES:
 		if (a->nqueues != b->nqueues)

@@ -24,7 +24,9 @@ struct config {
 	uint8_t			block_address6[16];
 	char			block_page[1024];
 	enum config_log		log_level;
-	unsigned		retention_days;
+	unsigned		retention_days;		/* raw events (and, in the district, block events) */
+	unsigned		rollup_retention_days;	/* daily and hourly rollups */
+	unsigned		login_retention_days;	/* failed logins */
 	unsigned		flow_table_size;
 	unsigned		flow_idle_seconds;
 	char			resolvers[256];	/* "ADDR,ADDR": c-ares servers; "": resolv.conf */
@@ -32,6 +34,10 @@ struct config {
 	int			strict_https;	/* block TLS/QUIC to addresses the client never resolved */
 	int			strip_ech;	/* drop the ech parameter from HTTPS/SVCB answers */
 	unsigned		dns_map_size;	/* addresses remembered from DNS answers */
+	char			ship_to[1024];	/* the district database; "": this gateway does not ship */
+	char			gateway_id[64];	/* "": the host name */
+	unsigned		ship_interval;	/* seconds between shipments */
+	unsigned		ship_backlog_warn;	/* rows waiting before the shipper warns */
 };
 
 /* Defaults, then DIR/hallpass.yaml over them if it exists.  -1 with every error in diag. */

@@ -3,10 +3,12 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "auth.h"
+#include "hp_err.h"
 #include "dash_date.h"
 
 /* Inline so the page is one request; contrast >= 4.5:1 everywhere, readable at 320 px. */
@@ -659,7 +661,17 @@ dash_terms(struct dash *d, int just_acked)
 		cgi_out_raw(d->out, "\"");
 	}
 	cgi_out_raw(d->out, ">");
-	dash_paragraphs(d, t->body);
+	{
+		char *body = aup_render(t->body, d->periods);
+
+		if (body == NULL) {
+			hp_errf(d->err, sizeof(d->err), "terms: out of memory");
+			dash_error_500(d);
+			return;
+		}
+		dash_paragraphs(d, body);
+		free(body);
+	}
 	cgi_out_raw(d->out, "</section>");
 	if (d->authed && rc == 0) {
 		dash_date_ms(d, ts, buf, sizeof(buf));

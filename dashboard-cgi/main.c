@@ -100,6 +100,9 @@ main(void)
 	gettimeofday(&tv, NULL);
 	d.now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	d.i18n = &i18n;
+	d.periods[AUP_RETENTION_DAYS] = (long)cfg.retention_days;
+	d.periods[AUP_ROLLUP_RETENTION_DAYS] = (long)cfg.rollup_retention_days;
+	d.periods[AUP_LOGIN_RETENTION_DAYS] = (long)cfg.login_retention_days;
 	cgi_out_init(&out);
 	if (dash_handle(&d, &req, &out) == -1)
 		fprintf(stderr, "hallpass.cgi: %s %s: %s\n",

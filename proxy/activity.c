@@ -13,6 +13,7 @@
 #include "hp_str.h"
 #include "log.h"
 #include "store.h"
+#include "store_dash.h"
 
 #define ACTIVITY_BATCH		512
 #define ACTIVITY_POLL_MS	50
@@ -28,9 +29,15 @@ struct activity {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	struct store		*store;
-	_Atomic unsigned	 retention_days;	/* set by the packet thread on reload */
+	/* Set by the packet thread on reload; purge_now asks the writer not to wait the hour. */
+	_Atomic unsigned	 events_days, rollup_days, login_days;
+	_Atomic bool		 purge_now;
 	int64_t			 last_purge_ms;
 	_Atomic uint64_t	 pushed, dropped, written, failed, purged;
+	/* Health: set by the packet thread under mu, written by the writer when dirty. */
+	struct store_gateway_health health;
+	char			 health_rv[128];
+	int			 health_dirty;
 	struct activity_rec	 batch[ACTIVITY_BATCH];	/* the writer's copy */
 	struct store_event	 ev[ACTIVITY_BATCH];
 };
@@ -114,25 +121,84 @@ activity_write(struct activity *a, size_t n)
 	}
 }
 
+/*
+ * Everything that holds a child's activity or a login goes after its period:
+ * raw events, both rollups (by district-local day; the boundary is the UTC
+ * day, at most a day's difference), failed logins.  Hourly, and at once after
+ * a reload changed a period.
+ */
 static void
 activity_purge(struct activity *a)
 {
 	int64_t		now = activity_now_ms(), n;
-	char		err[256];
-	unsigned	days = atomic_load(&a->retention_days);
+	char		err[256], day[16];
+	unsigned	ev = atomic_load(&a->events_days), ro = atomic_load(&a->rollup_days);
+	unsigned	lo = atomic_load(&a->login_days);
+	time_t		t;
+	struct tm	tm;
 
-	if (days == 0 || now - a->last_purge_ms < ACTIVITY_PURGE_MS)
+	if (!atomic_exchange(&a->purge_now, false) &&
+	    now - a->last_purge_ms < ACTIVITY_PURGE_MS)
 		return;
 	a->last_purge_ms = now;
-	n = store_purge(a->store, now - (int64_t)days * 86400 * 1000,
-	    err, sizeof(err));
-	if (n < 0)
-		log_msg(LOG_L_ERROR, "activity: purge: %s", err);
-	else if (n > 0) {
-		atomic_fetch_add(&a->purged, (uint64_t)n);
-		log_msg(LOG_L_INFO, "activity: purged %lld events older than %u days",
-		    (long long)n, days);
+	if (ev > 0) {
+		n = store_purge(a->store, now - (int64_t)ev * 86400 * 1000, err, sizeof(err));
+		if (n < 0)
+			log_msg(LOG_L_ERROR, "activity: purge: %s", err);
+		else if (n > 0) {
+			atomic_fetch_add(&a->purged, (uint64_t)n);
+			log_msg(LOG_L_INFO, "activity: purged %lld events older than %u days",
+			    (long long)n, ev);
+		}
 	}
+	t = (time_t)(now / 1000) - (time_t)ro * 86400;
+	if (ro > 0 && gmtime_r(&t, &tm) != NULL &&
+	    strftime(day, sizeof(day), "%Y-%m-%d", &tm) > 0) {
+		n = store_purge_rollups(a->store, day, err, sizeof(err));
+		if (n < 0)
+			log_msg(LOG_L_ERROR, "activity: purge rollups: %s", err);
+		else if (n > 0)
+			log_msg(LOG_L_INFO, "activity: purged %lld rollup rows before %s "
+			    "(%u days)", (long long)n, day, ro);
+	}
+	if (lo > 0 && store_failure_purge(a->store, now - (int64_t)lo * 86400 * 1000, err,
+	    sizeof(err)) == -1)
+		log_msg(LOG_L_ERROR, "activity: purge failed logins: %s", err);
+}
+
+static void
+activity_health(struct activity *a)
+{
+	struct store_gateway_health	h;
+	char				rv[128], err[256];
+
+	pthread_mutex_lock(&a->mu);
+	if (!a->health_dirty) {
+		pthread_mutex_unlock(&a->mu);
+		return;
+	}
+	h = a->health;
+	hp_strlcpy(rv, a->health_rv, sizeof(rv));
+	h.rules_version = rv[0] ? rv : NULL;
+	a->health_dirty = 0;
+	pthread_mutex_unlock(&a->mu);
+	if (store_health_set(a->store, &h, err, sizeof(err)) == -1)
+		log_msg(LOG_L_ERROR, "activity: health: %s", err);
+}
+
+void
+activity_set_health(struct activity *a, int64_t now_ms, int64_t last_packet_ms,
+    int64_t queue_drops, int64_t fail_open_events, const char *rules_version)
+{
+	pthread_mutex_lock(&a->mu);
+	a->health.updated_ms = now_ms;
+	a->health.last_packet_ms = last_packet_ms;
+	a->health.queue_drops = queue_drops;
+	a->health.fail_open_events = fail_open_events;
+	hp_strlcpy(a->health_rv, rules_version != NULL ? rules_version : "",
+	    sizeof(a->health_rv));
+	a->health_dirty = 1;
+	pthread_mutex_unlock(&a->mu);
 }
 
 static void *
@@ -151,6 +217,7 @@ activity_main(void *arg)
 			if (atomic_load(&a->stop))
 				break;
 			activity_purge(a);
+			activity_health(a);
 			/* Polling keeps the producer free of locks and syscalls. */
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += ACTIVITY_POLL_MS * 1000000L;
@@ -170,12 +237,15 @@ activity_main(void *arg)
 			a->batch[i] = a->ring[(tail + i) & a->mask];
 		atomic_store_explicit(&a->tail, tail + n, memory_order_release);
 		activity_write(a, n);
+		/* Under load the ring is never empty: the purge must not wait for a quiet moment. */
+		activity_purge(a);
 	}
+	activity_health(a);	/* the last word at exit */
 	return NULL;
 }
 
 struct activity *
-activity_new(const char *dbpath, size_t capacity, unsigned retention_days,
+activity_new(const char *dbpath, size_t capacity, const struct activity_retention *ret,
     char *err, size_t errlen)
 {
 	struct activity	*a;
@@ -191,7 +261,9 @@ activity_new(const char *dbpath, size_t capacity, unsigned retention_days,
 		return NULL;
 	}
 	a->mask = cap - 1;
-	a->retention_days = retention_days;
+	a->events_days = ret->events_days;
+	a->rollup_days = ret->rollup_days;
+	a->login_days = ret->login_days;
 	/* The first purge runs soon after start, not an hour later. */
 	a->last_purge_ms = activity_now_ms() - ACTIVITY_PURGE_MS + 5000;
 	if ((a->store = store_open(dbpath, STORE_CREATE, err, errlen)) == NULL) {
@@ -255,7 +327,10 @@ activity_stats(struct activity *a, struct activity_stats *st)
 }
 
 void
-activity_set_retention(struct activity *a, unsigned retention_days)
+activity_set_retention(struct activity *a, const struct activity_retention *ret)
 {
-	atomic_store(&a->retention_days, retention_days);
+	atomic_store(&a->events_days, ret->events_days);
+	atomic_store(&a->rollup_days, ret->rollup_days);
+	atomic_store(&a->login_days, ret->login_days);
+	atomic_store(&a->purge_now, true);
 }

@@ -36,18 +36,32 @@ struct activity;
 /*
  * Opens (creating) the database at dbpath, then starts the writer thread.
  * capacity records are buffered at most (rounded up to a power of two);
- * raw events older than retention_days are purged hourly (0: never).
+ * what is older than ret's periods is purged hourly (a period of 0: never).
  * NULL with err filled on failure.
  */
+struct activity_retention {
+	unsigned	events_days;	/* raw events */
+	unsigned	rollup_days;	/* daily and hourly rollups */
+	unsigned	login_days;	/* failed logins */
+};
+
 struct activity	*activity_new(const char *dbpath, size_t capacity,
-		    unsigned retention_days, char *err, size_t errlen);
+		    const struct activity_retention *ret, char *err, size_t errlen);
 /*
  * Queues a copy of rec for the writer; never blocks.  -1 when the ring is
  * full (the record is dropped and counted).  One producer thread only.
  */
 int		 activity_push(struct activity *, const struct activity_rec *);
-/* A reload's retention: the writer's next hourly purge uses it.  Any thread. */
-void		 activity_set_retention(struct activity *, unsigned retention_days);
+/* A reload's retention: the writer purges with it within a second, then hourly.  Any thread. */
+void		 activity_set_retention(struct activity *, const struct activity_retention *);
+/*
+ * The daemon's health for the shipper (store health row): kept here and
+ * written by the writer thread within a second, so the packet thread never
+ * waits on the database.  rules_version may be NULL.
+ */
+void		 activity_set_health(struct activity *, int64_t now_ms,
+		    int64_t last_packet_ms, int64_t queue_drops,
+		    int64_t fail_open_events, const char *rules_version);
 /* Writes what is queued, stops the writer and closes the database. */
 void		 activity_free(struct activity *);
 void		 activity_stats(struct activity *, struct activity_stats *);

@@ -56,6 +56,7 @@ struct daemon {
 	struct nfq_handle	*nfq;
 	struct nfq_q_handle	*qh[CONFIG_MAX_QUEUES];
 	uint64_t		 verdict_errors, ct_lost, nfq_overruns;
+	int64_t			 last_packet_ms, health_ms;
 	/* A run of plain accepts not yet sent: one batch verdict covers them all. */
 	struct nfq_q_handle	*acc_qh;
 	uint32_t		 acc_id;
@@ -144,7 +145,8 @@ on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
 	/* The source MAC is present for packets that arrived on an Ethernet-like link. */
 	if ((hw = nfq_get_packet_hw(nfa)) != NULL && ntohs(hw->hw_addrlen) == 6)
 		mac = hw->hw_addr;
-	v = gate_packet(d->gate, data, (size_t)len, (size_t)len, mac, now_ms());
+	d->last_packet_ms = (int64_t)now_ms();
+	v = gate_packet(d->gate, data, (size_t)len, (size_t)len, mac, (uint64_t)d->last_packet_ms);
 	if (v == GATE_ACCEPT) {
 		/* Held back: the drain loop sends a run of accepts as one message. */
 		if (d->acc_n > 0 && d->acc_qh != qh)
@@ -235,6 +237,42 @@ queues_set_fail(struct daemon *d, enum config_fail fail)
 		    nfq_set_queue_flags(d->qh[i], NFQA_CFG_F_FAIL_OPEN, flags) < 0)
 			log_msg(LOG_L_WARN, "queue %u: fail-open flag not supported by "
 			    "this kernel", d->cfg->queues[i]);
+}
+
+/*
+ * The kernel's own counts for our queues (/proc/net/netfilter/nfnetlink_queue:
+ * queue_dropped: the queue was full; user_dropped: our socket overran).  With
+ * fail open a full queue's packets went through unfiltered: those are the
+ * fail-open events; with fail closed they were dropped.
+ */
+static void
+health_tick(struct daemon *d, int64_t now)
+{
+	unsigned long long	 q, peer, total, mode, range, qdrop, udrop, seqno, one;
+	int64_t			 full = 0, over = (int64_t)d->nfq_overruns;
+	char			 line[256];
+	FILE			*f;
+
+	if (now - d->health_ms < 5000)
+		return;
+	d->health_ms = now;
+	if ((f = fopen("/proc/net/netfilter/nfnetlink_queue", "re")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &q,
+			    &peer, &total, &mode, &range, &qdrop, &udrop, &seqno, &one) != 9)
+				continue;
+			for (unsigned i = 0; i < d->cfg->nqueues; i++)
+				if (q == d->cfg->queues[i]) {
+					full += (int64_t)qdrop;
+					over += (int64_t)udrop;
+				}
+		}
+		fclose(f);
+	}
+	if (d->cfg->fail == CONFIG_FAIL_OPEN)
+		activity_set_health(d->act, now, d->last_packet_ms, over, full, NULL);
+	else
+		activity_set_health(d->act, now, d->last_packet_ms, over + full, 0, NULL);
 }
 
 static void
@@ -387,8 +425,14 @@ reload_apply(struct daemon *d, struct loaded *l)
 		log_msg(LOG_L_INFO, "reload: applying %s", names);
 	if (c->fail != old->fail)
 		queues_set_fail(d, c->fail);
-	if (c->retention_days != old->retention_days)
-		activity_set_retention(d->act, c->retention_days);
+	if (c->retention_days != old->retention_days ||
+	    c->rollup_retention_days != old->rollup_retention_days ||
+	    c->login_retention_days != old->login_retention_days) {
+		struct activity_retention ret = { c->retention_days, c->rollup_retention_days,
+		    c->login_retention_days };
+
+		activity_set_retention(d->act, &ret);
+	}
 	if (strcmp(c->resolvers, old->resolvers) != 0 &&
 	    resolve_set_servers(d->res, c->resolvers, err, sizeof(err)) != 0)
 		log_msg(LOG_L_ERROR, "reload: %s: the resolvers in use stay", err);
@@ -472,6 +516,7 @@ run(struct daemon *d, int sfd)
 			accepts_flush(d);
 		}
 		resolve_process(d->res, pfd + 4, nres, now_ms());
+		health_tick(d, (int64_t)now_ms());
 		if (pfd[3].revents & POLLIN)
 			reload_finish(d);
 		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN) &&
@@ -554,6 +599,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon	 d;
+	struct activity_retention ret;
 	struct diag	 dg;
 	sigset_t	 mask;
 	char		 err[512];
@@ -626,7 +672,10 @@ main(int argc, char **argv)
 		log_msg(LOG_L_ERROR, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if ((d.act = activity_new(d.cfg->database, ACTIVITY_RING, d.cfg->retention_days,
+	ret.events_days = d.cfg->retention_days;
+	ret.rollup_days = d.cfg->rollup_retention_days;
+	ret.login_days = d.cfg->login_retention_days;
+	if ((d.act = activity_new(d.cfg->database, ACTIVITY_RING, &ret,
 	    err, sizeof(err))) == NULL) {
 		log_msg(LOG_L_ERROR, "database %s: %s", d.cfg->database, err);
 		goto out;

@@ -102,6 +102,15 @@ int64_t	store_events_query(struct store *, const struct store_filter *f,
 int64_t	store_purge(struct store *, int64_t before_ms, char *err, size_t errlen);
 
 /*
+ * Deletes daily and hourly rollup rows of days before before_day
+ * ("YYYY-MM-DD"), both tables, in chunks (SQLite) or by dropping whole
+ * monthly partitions and deleting only in the boundary month (PostgreSQL).
+ * Returns the rows deleted, or -1 (what was deleted stays deleted).
+ */
+int64_t	store_purge_rollups(struct store *, const char *before_day, char *err,
+	    size_t errlen);
+
+/*
  * Records a guardian invite.  code_hash is the caller's hash of the code
  * (the code itself is never stored); it must be unique.
  */
@@ -200,5 +209,73 @@ int	store_ship_health(struct store *, const struct store_gateway_health *,
 int64_t	store_gateway_health_list(struct store *,
 	    int (*cb)(const struct store_gateway_health *, void *), void *arg,
 	    char *err, size_t errlen);
+
+/*
+ * The gateway's side of shipping (SQLite only; -1 "not a gateway database"
+ * on PostgreSQL).  Every block event and every rollup row that changes is
+ * stamped with the next value of the gateway's local sequence (schema 3),
+ * which only grows.  The shipper sends what is above the marks, in sequence
+ * order, and moves the marks after the district has committed.
+ */
+enum store_ship_kind { STORE_SHIP_EVENTS = 0, STORE_SHIP_DAILY, STORE_SHIP_HOURLY,
+	STORE_SHIP_NKINDS };
+
+struct store_ship_marks {
+	int64_t	seq[STORE_SHIP_NKINDS];	/* the highest local sequence shipped, per kind */
+};
+
+/* The marks this gateway recorded (0 for a kind never shipped). */
+int	store_ship_marks_get(struct store *, struct store_ship_marks *, char *err,
+	    size_t errlen);
+/* Records marks; a mark never moves back (a lower value is ignored). */
+int	store_ship_marks_set(struct store *, const struct store_ship_marks *,
+	    char *err, size_t errlen);
+/*
+ * Calls cb, in sequence order, for up to limit block events above after.
+ * The event's strings are valid during the call.  Returns rows passed, or -1.
+ */
+int64_t	store_ship_pending_events(struct store *, int64_t after, size_t limit,
+	    int (*cb)(const struct store_event *, int64_t seq, void *), void *arg,
+	    char *err, size_t errlen);
+int64_t	store_ship_pending_daily(struct store *, int64_t after, size_t limit,
+	    int (*cb)(const struct store_ship_daily *, void *), void *arg, char *err,
+	    size_t errlen);
+int64_t	store_ship_pending_hourly(struct store *, int64_t after, size_t limit,
+	    int (*cb)(const struct store_ship_hourly *, void *), void *arg, char *err,
+	    size_t errlen);
+/* Rows waiting above marks, all kinds together, or -1. */
+int64_t	store_ship_backlog(struct store *, const struct store_ship_marks *,
+	    char *err, size_t errlen);
+/*
+ * The daemon's own health, one row (h->gateway and h->backlog are not
+ * stored: the shipper fills them).  get: 1 when none was ever written.
+ */
+int	store_health_set(struct store *, const struct store_gateway_health *,
+	    char *err, size_t errlen);
+int	store_health_get(struct store *, struct store_gateway_health *h,
+	    char *rules_version, size_t rvlen, char *err, size_t errlen);
+
+/*
+ * The district's side (PostgreSQL only): the highest sequence the district
+ * holds from gateway, per kind (0: nothing).  With the gateway's own marks
+ * this makes shipping resumable: a batch the district committed but the
+ * gateway never heard back about is not sent again.
+ */
+int	store_ship_marks_district(struct store *, const char *gateway,
+	    struct store_ship_marks *, char *err, size_t errlen);
+
+/*
+ * A FERPA request about one student (either backend).  rollups: every daily
+ * and hourly rollup row held for student (in the district, every gateway's),
+ * to daily and hourly (either may be NULL); strings valid during the call.
+ * Returns rows passed, or -1.  Raw and block events: store_events_query.
+ */
+int64_t	store_student_rollups(struct store *, const char *student,
+	    int (*daily)(const struct store_ship_daily *, void *),
+	    int (*hourly)(const struct store_ship_hourly *, void *), void *arg,
+	    char *err, size_t errlen);
+/* Deletes every event and rollup row of student, in one transaction.  Rows deleted, or -1. */
+int64_t	store_student_forget(struct store *, const char *student, char *err,
+	    size_t errlen);
 
 #endif

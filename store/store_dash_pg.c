@@ -30,7 +30,7 @@ enum pgd_st {
 	PGD__MAX
 };
 
-_Static_assert(PGD__MAX <= STORE_PG_ST_MAX, "raise STORE_PG_ST_MAX in store_impl.h");
+_Static_assert(PGD__MAX <= STORE_PG_SHIP_BASE, "raise STORE_PG_SHIP_BASE in store_impl.h");
 
 #define PGD(id)	(pgd_sql[(id) - STORE_PG_DASH_BASE])
 

@@ -14,7 +14,7 @@
 #define STORE_ST_MAX		32
 #define STORE_DASH_ST_MAX	32
 /* Room for the PostgreSQL backend's prepared statements (store_pg.c and store_dash_pg.c). */
-#define STORE_PG_ST_MAX		64
+#define STORE_PG_ST_MAX		80
 /* Day partitions of events whose existence this handle has already ensured. */
 #define STORE_PG_PARTS		16
 
@@ -134,6 +134,22 @@ int	store_begin(struct store *, char *, size_t);
 int	store_commit(struct store *, char *, size_t);
 void	store_rollback(struct store *);
 int	store_bind_text(sqlite3_stmt *, int, const char *);
+/* Shipping's and the student export's row readers (store_ship.c): sql binds ?1 (text1, else after) and ?2 (limit). */
+struct store_daily_arg {
+	int	(*cb)(const struct store_ship_daily *, void *);
+	void	*arg;
+};
+struct store_hourly_arg {
+	int	(*cb)(const struct store_ship_hourly *, void *);
+	void	*arg;
+};
+int64_t	store_sqlite_rows(struct store *, const char *fn, const char *sql,
+	    const char *text1, int64_t after, size_t limit,
+	    int (*row)(sqlite3_stmt *, void *), void *arg, char *, size_t);
+/* Rows shaped (seq, day, student, host, category, visits, blocked, bytes, seconds). */
+int	store_sqlite_daily_row(sqlite3_stmt *, void *);
+/* Rows shaped (seq, day, student, hour, visits, blocked, bytes, seconds). */
+int	store_sqlite_hourly_row(sqlite3_stmt *, void *);
 /* Finalizes store_dash_sqlite.c's statements; closing the SQLite handle calls it. */
 void	store_dash_finalize(struct store *);
 
@@ -182,5 +198,9 @@ const char *store_pg_text(const PGresult *, int col);
 int64_t	store_pg_int(const PGresult *, int col);
 /* Statement ids below this are store_pg.c's, from it store_dash_pg.c's. */
 #define STORE_PG_DASH_BASE	32
+/* And from this one store_ship.c's (the district's marks), from the next store_retain.c's. */
+#define STORE_PG_SHIP_BASE	64
+#define STORE_PG_RETAIN_BASE	68
+#define STORE_PG_STUDENT_BASE	72
 
 #endif

@@ -191,6 +191,13 @@ static const char *const pg_migrations[] = {
 	"  DELETE FROM hallpass_partitions WHERE part = p_part;"
 	"  RETURN n;"
 	"END $f$;",
+	/*
+	 * 1 -> 2: a gateway's shipper asks "the highest seq you hold from me" of
+	 * each table at every start and after every error; without these it
+	 * would read all of the gateway's rollups.
+	 */
+	"CREATE INDEX usage_daily_gateway_seq ON usage_daily (gateway, seq);"
+	"CREATE INDEX usage_hourly_gateway_seq ON usage_hourly (gateway, seq);",
 };
 #define PG_NMIGRATIONS	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
 
@@ -213,9 +220,6 @@ enum pg_st {
 	PG_Q_STUDENT_DESC,
 	PG_Q_NOBODY,
 	PG_Q_NOBODY_DESC,
-	PG_SHIP_EVENT,
-	PG_SHIP_DAILY,
-	PG_SHIP_HOURLY,
 	PG_SHIP_HEALTH,
 	PG_HEALTH_LIST,
 	PG__MAX
@@ -293,27 +297,6 @@ static const char *const pg_sql[PG__MAX] = {
 	[PG_Q_STUDENT_DESC] = PQ_COLS "student = $4 AND " PQ_RANGE PQ_DESC,
 	[PG_Q_NOBODY] = PQ_COLS "student IS NULL AND " PQ_RANGE PQ_ASC,
 	[PG_Q_NOBODY_DESC] = PQ_COLS "student IS NULL AND " PQ_RANGE PQ_DESC,
-	[PG_SHIP_EVENT] =
-	    "INSERT INTO events (gateway, seq, ts_ms, day, hour, student, client, proto,"
-	    " host, category, action, rule, reason) VALUES ($1, $2, $3, $4::date, $5,"
-	    " $6, $7, $8, $9, $10, $11, $12, $13)"
-	    " ON CONFLICT (gateway, seq, ts_ms) DO NOTHING",
-	[PG_SHIP_DAILY] =
-	    "INSERT INTO usage_daily AS u (gateway, day, student, host, category, visits,"
-	    " blocked, bytes, seconds, seq) VALUES ($1, $2::date, $3, $4, $5, $6, $7,"
-	    " $8, $9, $10)"
-	    " ON CONFLICT (gateway, day, student, host) DO UPDATE SET"
-	    " category = excluded.category, visits = excluded.visits,"
-	    " blocked = excluded.blocked, bytes = excluded.bytes,"
-	    " seconds = excluded.seconds, seq = excluded.seq"
-	    " WHERE u.seq < excluded.seq",
-	[PG_SHIP_HOURLY] =
-	    "INSERT INTO usage_hourly AS u (gateway, day, student, hour, visits, blocked,"
-	    " bytes, seconds, seq) VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9)"
-	    " ON CONFLICT (gateway, day, student, hour) DO UPDATE SET"
-	    " visits = excluded.visits, blocked = excluded.blocked,"
-	    " bytes = excluded.bytes, seconds = excluded.seconds, seq = excluded.seq"
-	    " WHERE u.seq < excluded.seq",
 	[PG_SHIP_HEALTH] =
 	    "INSERT INTO gateway_health AS h (gateway, rules_version, last_packet_ms,"
 	    " queue_drops, fail_open_events, backlog, updated_ms)"
@@ -1289,37 +1272,167 @@ err:
 
 /* ---- district ingest --------------------------------------------- */
 
-struct pg_ship {
-	const char			*gateway;
-	const struct store_event	*ev;
-	const int64_t			*seq;
-	const struct store_ship_daily	*daily;
-	const struct store_ship_hourly	*hourly;
+/*
+ * Shipping: a batch goes in as COPY into a session temp table, then one
+ * INSERT ... SELECT ... ON CONFLICT moves it into the partitioned table, all
+ * in one transaction.  One round trip per batch instead of one per row: a
+ * gateway behind a slow link ships as fast as its batch size allows.
+ */
+struct pg_copybuf {
+	char	*b;
+	size_t	 len, cap;
+	int	 nomem;
 };
 
 static void
-store_pg_fill_event(struct store *s, struct store_pgp *p, size_t i,
-    const void *arg)
+pg_copy_raw(struct pg_copybuf *c, const char *s, size_t n)
 {
-	const struct pg_ship	*b = arg;
+	if (c->nomem)
+		return;
+	if (c->len + n + 1 > c->cap) {
+		size_t	 cap = c->cap ? c->cap : 65536;
+		char	*nb;
 
-	(void)s;
-	store_pgp_text(p, b->gateway);
-	store_pgp_int(p, b->seq[i]);
-	store_pg_event_params(p, &b->ev[i]);
+		while (c->len + n + 1 > cap)
+			cap *= 2;
+		if ((nb = realloc(c->b, cap)) == NULL) {
+			c->nomem = 1;
+			return;
+		}
+		c->b = nb;
+		c->cap = cap;
+	}
+	memcpy(c->b + c->len, s, n);
+	c->len += n;
 }
+
+/* One field of COPY's text format: \N for NULL; backslash, tab, newline and CR escaped. */
+static void
+pg_copy_text(struct pg_copybuf *c, const char *v, int last)
+{
+	if (v == NULL) {
+		pg_copy_raw(c, "\\N", 2);
+	} else {
+		for (const char *p = v; *p != '\0'; p++) {
+			switch (*p) {
+			case '\\': pg_copy_raw(c, "\\\\", 2); break;
+			case '\t': pg_copy_raw(c, "\\t", 2); break;
+			case '\n': pg_copy_raw(c, "\\n", 2); break;
+			case '\r': pg_copy_raw(c, "\\r", 2); break;
+			default: pg_copy_raw(c, p, 1); break;
+			}
+		}
+	}
+	pg_copy_raw(c, last ? "\n" : "\t", 1);
+}
+
+static void
+pg_copy_int(struct pg_copybuf *c, int64_t v, int last)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%lld", (long long)v);
+	pg_copy_text(c, num, last);
+}
+
+/*
+ * In the caller's transaction: makes the session's staging table (gone with
+ * the connection, emptied at each commit), COPYs buf into it, then runs
+ * move, whose affected rows are returned.
+ */
+static int64_t
+pg_copy_batch(struct store *s, const char *stage, const char *copy,
+    const struct pg_copybuf *buf, const char *move, const char *what, char *err,
+    size_t errlen)
+{
+	PGresult	*r;
+	int64_t		 n;
+
+	if (buf->nomem) {
+		hp_errf(err, errlen, "%s: %s: out of memory", s->path, what);
+		return -1;
+	}
+	if (store_pg_plain(s, stage, what, err, errlen) == -1)
+		return -1;
+	r = PQexec(s->pg, copy);
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		store_pg_err(s, err, errlen, what, r);
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	if (PQputCopyData(s->pg, buf->b, (int)buf->len) != 1 ||
+	    PQputCopyEnd(s->pg, NULL) != 1) {
+		store_pg_err(s, err, errlen, what, NULL);
+		while ((r = PQgetResult(s->pg)) != NULL)
+			PQclear(r);
+		return -1;
+	}
+	while ((r = PQgetResult(s->pg)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			store_pg_err(s, err, errlen, what, r);
+			PQclear(r);
+			while ((r = PQgetResult(s->pg)) != NULL)
+				PQclear(r);
+			return -1;
+		}
+		PQclear(r);
+	}
+	r = PQexec(s->pg, move);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		store_pg_err(s, err, errlen, what, r);
+		PQclear(r);
+		return -1;
+	}
+	n = strtoll(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return n;
+}
+
+/* The staging tables: the same columns as the targets, no constraints, per session. */
+#define PG_STAGE_PRE	"SET LOCAL client_min_messages = warning; CREATE TEMP TABLE IF NOT EXISTS "
+#define PG_STAGE_POST	" ON COMMIT DELETE ROWS"
 
 static int64_t
 store_pg_ship_events_once(struct store *s, const char *gateway,
     const struct store_event *ev, const int64_t *seq, size_t n, char *err,
     size_t errlen)
 {
-	struct pg_ship	 b = { .gateway = gateway, .ev = ev, .seq = seq };
+	struct pg_copybuf	 c = { NULL, 0, 0, 0 };
+	int64_t			 added;
 
-	if (store_pg_parts_events(s, ev, n, 0, err, errlen) == -1)
+	if (store_pg_parts_events(s, ev, n, 0, err, errlen) == -1 ||
+	    store_pg_begin(s, err, errlen) == -1)
 		return -1;
-	return store_pg_pipeline(s, PG_SHIP_EVENT, pg_sql[PG_SHIP_EVENT], n,
-	    store_pg_fill_event, &b, "ship event", err, errlen);
+	for (size_t i = 0; i < n; i++) {
+		const struct store_event *e = &ev[i];
+
+		pg_copy_text(&c, gateway, 0);
+		pg_copy_int(&c, seq[i], 0);
+		pg_copy_int(&c, e->ts_ms, 0);
+		pg_copy_text(&c, e->day, 0);
+		pg_copy_int(&c, e->hour, 0);
+		pg_copy_text(&c, e->student != NULL && *e->student ? e->student : NULL, 0);
+		pg_copy_text(&c, e->client, 0);
+		pg_copy_text(&c, e->proto, 0);
+		pg_copy_text(&c, e->host, 0);
+		pg_copy_text(&c, e->category, 0);
+		pg_copy_text(&c, e->action, 0);
+		pg_copy_text(&c, e->rule, 0);
+		pg_copy_text(&c, e->reason, 1);
+	}
+	added = pg_copy_batch(s, PG_STAGE_PRE "hp_ship_events (LIKE events)" PG_STAGE_POST,
+	    "COPY hp_ship_events (gateway, seq, ts_ms, day, hour, student, client, proto,"
+	    " host, category, action, rule, reason) FROM STDIN", &c,
+	    "INSERT INTO events SELECT * FROM hp_ship_events"
+	    " ON CONFLICT (gateway, seq, ts_ms) DO NOTHING", "ship events", err, errlen);
+	free(c.b);
+	if (added == -1 || store_pg_commit(s, err, errlen) == -1)
+		goto err;
+	return added;
+err:
+	store_pg_rollback(s);
+	return -1;
 }
 
 static int64_t
@@ -1335,88 +1448,96 @@ store_pg_ship_events(struct store *s, const char *gateway,
 	return store_pg_ship_events_once(s, gateway, ev, seq, n, err, errlen);
 }
 
-static void
-store_pg_fill_daily(struct store *s, struct store_pgp *p, size_t i,
-    const void *arg)
-{
-	const struct pg_ship		*b = arg;
-	const struct store_ship_daily	*r = &b->daily[i];
-
-	(void)s;
-	store_pgp_text(p, b->gateway);
-	store_pgp_text(p, r->day);
-	store_pgp_text(p, store_rollup_student(r->student));
-	store_pgp_text(p, r->host);
-	store_pgp_text(p, r->category);
-	store_pgp_int(p, r->visits);
-	store_pgp_int(p, r->blocked);
-	store_pgp_int(p, r->bytes);
-	store_pgp_int(p, r->seconds);
-	store_pgp_int(p, r->seq);
-}
-
-static void
-store_pg_fill_hourly(struct store *s, struct store_pgp *p, size_t i,
-    const void *arg)
-{
-	const struct pg_ship		*b = arg;
-	const struct store_ship_hourly	*r = &b->hourly[i];
-
-	(void)s;
-	store_pgp_text(p, b->gateway);
-	store_pgp_text(p, r->day);
-	store_pgp_text(p, store_rollup_student(r->student));
-	store_pgp_int(p, r->hour);
-	store_pgp_int(p, r->visits);
-	store_pgp_int(p, r->blocked);
-	store_pgp_int(p, r->bytes);
-	store_pgp_int(p, r->seconds);
-	store_pgp_int(p, r->seq);
-}
-
-/* Rollup batches: months ensured first, one pipelined transaction, a retry when a partition vanished. */
-static int64_t
-store_pg_ship_rollup(struct store *s, const struct pg_ship *b, size_t n,
-    char *err, size_t errlen)
-{
-	int64_t	 rc = -1;
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		for (size_t i = 0; i < n; i++)
-			if (store_pg_part_month(s, b->daily ? b->daily[i].day :
-			    b->hourly[i].day, err, errlen) == -1)
-				return -1;
-		if (b->daily != NULL)
-			rc = store_pg_pipeline(s, PG_SHIP_DAILY, pg_sql[PG_SHIP_DAILY],
-			    n, store_pg_fill_daily, b, "ship usage_daily row", err,
-			    errlen);
-		else
-			rc = store_pg_pipeline(s, PG_SHIP_HOURLY, pg_sql[PG_SHIP_HOURLY],
-			    n, store_pg_fill_hourly, b, "ship usage_hourly row", err,
-			    errlen);
-		if (rc >= 0 || !store_pg_no_partition(err))
-			break;
-		store_pg_parts_forget(s);
-	}
-	return rc;
-}
-
 static int64_t
 store_pg_ship_daily(struct store *s, const char *gateway,
     const struct store_ship_daily *rows, size_t n, char *err, size_t errlen)
 {
-	struct pg_ship	 b = { .gateway = gateway, .daily = rows };
+	struct pg_copybuf	 c = { NULL, 0, 0, 0 };
+	int64_t			 changed;
+	size_t			 i;
 
-	return store_pg_ship_rollup(s, &b, n, err, errlen);
+	for (i = 0; i < n; i++)
+		if (store_pg_part_month(s, rows[i].day, err, errlen) == -1)
+			return -1;
+	if (store_pg_begin(s, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		pg_copy_text(&c, gateway, 0);
+		pg_copy_text(&c, rows[i].day, 0);
+		pg_copy_text(&c, store_rollup_student(rows[i].student), 0);
+		pg_copy_text(&c, rows[i].host, 0);
+		pg_copy_text(&c, rows[i].category, 0);
+		pg_copy_int(&c, rows[i].visits, 0);
+		pg_copy_int(&c, rows[i].blocked, 0);
+		pg_copy_int(&c, rows[i].bytes, 0);
+		pg_copy_int(&c, rows[i].seconds, 0);
+		pg_copy_int(&c, rows[i].seq, 1);
+	}
+	changed = pg_copy_batch(s, PG_STAGE_PRE "hp_ship_daily (LIKE usage_daily)"
+	    PG_STAGE_POST, "COPY hp_ship_daily (gateway, day, student, host, category,"
+	    " visits, blocked, bytes, seconds, seq) FROM STDIN", &c,
+	    "INSERT INTO usage_daily AS u (gateway, day, student, host, category, visits,"
+	    " blocked, bytes, seconds, seq) SELECT gateway, day, student, host, category,"
+	    " visits, blocked, bytes, seconds, seq FROM hp_ship_daily"
+	    " ON CONFLICT (gateway, day, student, host) DO UPDATE SET"
+	    " category = excluded.category, visits = excluded.visits,"
+	    " blocked = excluded.blocked, bytes = excluded.bytes,"
+	    " seconds = excluded.seconds, seq = excluded.seq"
+	    " WHERE u.seq < excluded.seq", "ship usage_daily", err, errlen);
+	free(c.b);
+	if (changed == -1 || store_pg_commit(s, err, errlen) == -1)
+		goto err;
+	return changed;
+err:
+	store_pg_rollback(s);
+	if (store_pg_no_partition(err))
+		store_pg_parts_forget(s);
+	return -1;
 }
 
 static int64_t
 store_pg_ship_hourly(struct store *s, const char *gateway,
     const struct store_ship_hourly *rows, size_t n, char *err, size_t errlen)
 {
-	struct pg_ship	 b = { .gateway = gateway, .hourly = rows };
+	struct pg_copybuf	 c = { NULL, 0, 0, 0 };
+	int64_t			 changed;
+	size_t			 i;
 
-	return store_pg_ship_rollup(s, &b, n, err, errlen);
+	for (i = 0; i < n; i++)
+		if (store_pg_part_month(s, rows[i].day, err, errlen) == -1)
+			return -1;
+	if (store_pg_begin(s, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		pg_copy_text(&c, gateway, 0);
+		pg_copy_text(&c, rows[i].day, 0);
+		pg_copy_text(&c, store_rollup_student(rows[i].student), 0);
+		pg_copy_int(&c, rows[i].hour, 0);
+		pg_copy_int(&c, rows[i].visits, 0);
+		pg_copy_int(&c, rows[i].blocked, 0);
+		pg_copy_int(&c, rows[i].bytes, 0);
+		pg_copy_int(&c, rows[i].seconds, 0);
+		pg_copy_int(&c, rows[i].seq, 1);
+	}
+	changed = pg_copy_batch(s, PG_STAGE_PRE "hp_ship_hourly (LIKE usage_hourly)"
+	    PG_STAGE_POST, "COPY hp_ship_hourly (gateway, day, student, hour, visits,"
+	    " blocked, bytes, seconds, seq) FROM STDIN", &c,
+	    "INSERT INTO usage_hourly AS u (gateway, day, student, hour, visits, blocked,"
+	    " bytes, seconds, seq) SELECT gateway, day, student, hour, visits, blocked,"
+	    " bytes, seconds, seq FROM hp_ship_hourly"
+	    " ON CONFLICT (gateway, day, student, hour) DO UPDATE SET"
+	    " visits = excluded.visits, blocked = excluded.blocked,"
+	    " bytes = excluded.bytes, seconds = excluded.seconds, seq = excluded.seq"
+	    " WHERE u.seq < excluded.seq", "ship usage_hourly", err, errlen);
+	free(c.b);
+	if (changed == -1 || store_pg_commit(s, err, errlen) == -1)
+		goto err;
+	return changed;
+err:
+	store_pg_rollback(s);
+	if (store_pg_no_partition(err))
+		store_pg_parts_forget(s);
+	return -1;
 }
 
 static int

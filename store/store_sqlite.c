@@ -118,6 +118,64 @@ static const char *const store_migrations[] = {
 	"DROP INDEX usage_daily_student_day;"
 	"CREATE INDEX usage_daily_student_cover ON usage_daily"
 	" (student, day, host, category, visits, blocked, bytes, seconds);",
+	/*
+	 * 2 -> 3: shipping to the district (docs/district.md).  ship_clock is
+	 * the gateway's local sequence: it only grows, even when retention
+	 * empties events (a rowid would start again at 1).  Triggers stamp every
+	 * block event and every rollup row that changes with the next value, so
+	 * the shipper finds what is new by "seq > what the district has" without
+	 * the writer's code knowing about shipping.  ship_state remembers what
+	 * was shipped; health is the daemon's own, shipped with it.
+	 */
+	"CREATE TABLE ship_clock ("
+	"  id  INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  v   INTEGER NOT NULL"
+	") STRICT;"
+	"INSERT INTO ship_clock VALUES (1, 0);"
+	"ALTER TABLE events ADD COLUMN seq INTEGER;"
+	"ALTER TABLE usage_daily ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE usage_hourly ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX events_seq ON events (seq) WHERE seq IS NOT NULL;"
+	"CREATE INDEX usage_daily_seq ON usage_daily (seq);"
+	"CREATE INDEX usage_hourly_seq ON usage_hourly (seq);"
+	"CREATE TRIGGER events_ship AFTER INSERT ON events WHEN NEW.action = 'block' BEGIN"
+	"  UPDATE ship_clock SET v = v + 1;"
+	"  UPDATE events SET seq = (SELECT v FROM ship_clock) WHERE id = NEW.id;"
+	" END;"
+	"CREATE TRIGGER usage_daily_ship_ins AFTER INSERT ON usage_daily BEGIN"
+	"  UPDATE ship_clock SET v = v + 1;"
+	"  UPDATE usage_daily SET seq = (SELECT v FROM ship_clock)"
+	"   WHERE day = NEW.day AND student = NEW.student AND host = NEW.host;"
+	" END;"
+	"CREATE TRIGGER usage_daily_ship_upd AFTER UPDATE OF category, visits, blocked,"
+	" bytes, seconds ON usage_daily BEGIN"
+	"  UPDATE ship_clock SET v = v + 1;"
+	"  UPDATE usage_daily SET seq = (SELECT v FROM ship_clock)"
+	"   WHERE day = NEW.day AND student = NEW.student AND host = NEW.host;"
+	" END;"
+	"CREATE TRIGGER usage_hourly_ship_ins AFTER INSERT ON usage_hourly BEGIN"
+	"  UPDATE ship_clock SET v = v + 1;"
+	"  UPDATE usage_hourly SET seq = (SELECT v FROM ship_clock)"
+	"   WHERE day = NEW.day AND student = NEW.student AND hour = NEW.hour;"
+	" END;"
+	"CREATE TRIGGER usage_hourly_ship_upd AFTER UPDATE OF visits, blocked, bytes,"
+	" seconds ON usage_hourly BEGIN"
+	"  UPDATE ship_clock SET v = v + 1;"
+	"  UPDATE usage_hourly SET seq = (SELECT v FROM ship_clock)"
+	"   WHERE day = NEW.day AND student = NEW.student AND hour = NEW.hour;"
+	" END;"
+	"CREATE TABLE ship_state ("
+	"  kind  TEXT PRIMARY KEY,"
+	"  seq   INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE health ("
+	"  id               INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  rules_version    TEXT,"
+	"  last_packet_ms   INTEGER NOT NULL,"
+	"  queue_drops      INTEGER NOT NULL,"
+	"  fail_open_events INTEGER NOT NULL,"
+	"  updated_ms       INTEGER NOT NULL"
+	") STRICT;",
 };
 #define STORE_NMIGRATIONS	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 

@@ -56,6 +56,69 @@ aup_free(struct aup *a)
 	free(a);
 }
 
+const char *const aup_value_names[AUP_NVALUES] = {
+	"retention_days", "rollup_retention_days", "login_retention_days",
+};
+
+/* The placeholder at p ("{name}"), or -1 when p does not start one we know. */
+static int
+aup_placeholder(const char *p, size_t *len)
+{
+	for (int i = 0; i < AUP_NVALUES; i++) {
+		size_t n = strlen(aup_value_names[i]);
+
+		if (p[0] == '{' && strncmp(p + 1, aup_value_names[i], n) == 0 &&
+		    p[n + 1] == '}') {
+			*len = n + 2;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* Every "{word}" in a body must be one we know: a typo would show parents a brace. */
+static void
+aup_check_placeholders(struct ycfg *y, const yaml_node_t *n, const char *body)
+{
+	for (const char *p = strchr(body, '{'); p != NULL; p = strchr(p + 1, '{')) {
+		size_t	len, w = 1;
+
+		if (aup_placeholder(p, &len) >= 0)
+			continue;
+		while ((p[w] >= 'a' && p[w] <= 'z') || p[w] == '_')
+			w++;
+		if (w > 1 && p[w] == '}')
+			ycfg_err(y, n, "unknown placeholder {%.*s} (known: {retention_days}, "
+			    "{rollup_retention_days}, {login_retention_days})", (int)(w - 1),
+			    p + 1);
+	}
+}
+
+char *
+aup_render(const char *body, const long values[AUP_NVALUES])
+{
+	size_t	 cap = strlen(body) + 1, o = 0;
+	char	*out;
+
+	/* A value is at most 20 digits where its placeholder had at least 16 characters. */
+	cap += 8 * AUP_NVALUES * (cap / 16 + 1);
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	for (const char *p = body; *p != '\0';) {
+		size_t	len;
+		int	i = *p == '{' ? aup_placeholder(p, &len) : -1;
+
+		if (i >= 0) {
+			o += (size_t)snprintf(out + o, cap - o, "%ld", values[i]);
+			p += len;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 struct aup *
 aup_load(const char *dir, struct diag *d)
 {
@@ -128,6 +191,7 @@ aup_load(const char *dir, struct diag *d)
 			if ((title = ycfg_str(&y, tk[0].val, "title")) == NULL ||
 			    (body = ycfg_str(&y, tk[1].val, "body")) == NULL)
 				continue;
+			aup_check_placeholders(&y, tk[1].val, body);
 			t->lang = strdup(key);
 			t->title = strdup(title);
 			t->body = strdup(body);

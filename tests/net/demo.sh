@@ -27,6 +27,10 @@ check "demo up again, straight after (it starts over)" grep -q "hallpass demo is
 contains "the demo shows a blocked site as blocked" \
 	"Ana    www.bet365.com         HTTPS: blocked (connection reset at once); HTTP: block page" cat "$work/up.log"
 contains "the demo shows an allowed site as allowed" "Ana    khanacademy.org        HTTPS: allowed" cat "$work/up.log"
+contains "the demo says why a block happened (the reason hallpassd recorded)" \
+	"Ana    www.bet365.com         category (gambling)" cat "$work/up.log"
+check "the demo runs on a clock where it is 4 PM, so it shows the same at any hour" \
+	grep -q "where it is now 16:" "$work/up.log"
 check "the demo says where to look" grep -q "Dashboard:  http://127.0.0.1:$DEMO_PORT/" "$work/up.log"
 
 # Log in with what the terminal printed, as a parent would.

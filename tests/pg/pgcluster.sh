@@ -7,11 +7,13 @@
 # runs with fsync off: it lives for one test run.  The database "hallpass"
 # and the role "hallpass" (a superuser, so tests may create databases) are
 # made; the URI is postgresql:///hallpass?host=DIR&user=hallpass.
+# `pause DIR` stops the server and keeps its data; `resume DIR` starts it
+# again as it was (the shipping test's "district database down").
 set -eu
 bindir=${HP_PG_BIN:-/usr/lib/postgresql/15/bin}
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: pgcluster.sh start|stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: pgcluster.sh start|stop|pause|resume DIR" >&2; exit 2; }
 
 user=${HP_PG_USER:-}
 if [ -z "$user" ]; then
@@ -40,6 +42,15 @@ start)
 	    { echo "pgcluster.sh: CREATE DATABASE failed:" >&2; cat "$dir/psql.log" >&2; exit 1; }
 	echo "postgresql:///hallpass?host=$dir&user=hallpass"
 	;;
+pause)
+	as_user "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
+	;;
+resume)
+	as_user "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+	    -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off \
+	    -c synchronous_commit=off -c full_page_writes=off -c max_connections=60" \
+	    start >"$dir/pg_ctl.log" 2>&1
+	;;
 stop)
 	if [ -f "$dir/data/postmaster.pid" ]; then
 		as_user "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
@@ -50,7 +61,7 @@ stop)
 	esac
 	;;
 *)
-	echo "usage: pgcluster.sh start|stop DIR" >&2
+	echo "usage: pgcluster.sh start|stop|pause|resume DIR" >&2
 	exit 2
 	;;
 esac

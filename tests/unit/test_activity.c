@@ -218,6 +218,32 @@ test_student_filter(void **state)
 	assert_string_equal(out, "");
 }
 
+/* Every read is audited first: who, what was asked, and the reason given. */
+static void
+test_audited(void **state)
+{
+	int		 found = 0;
+
+	(void)state;
+	assert_int_equal(run(conf, "--student s1 --reason 'ticket 4711: parent asked'"), 0);
+	assert_int_equal(nlines(out), 2);
+	{
+		char	 cmd[900];
+		FILE	*p;
+		char	 buf[512];
+
+		snprintf(cmd, sizeof(cmd), "sqlite3 '%s' \"SELECT actor || ' ' || detail FROM"
+		    " audit WHERE action = 'activity.read'\"", db);
+		assert_non_null(p = popen(cmd, "r"));
+		while (fgets(buf, sizeof(buf), p) != NULL)
+			if (strncmp(buf, "cli:", 4) == 0 && strstr(buf, "student=s1 ") != NULL &&
+			    strstr(buf, "reason=ticket 4711: parent asked") != NULL)
+				found++;
+		pclose(p);
+	}
+	assert_int_equal(found, 1);
+}
+
 static void
 test_since_until(void **state)
 {
@@ -305,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_parses),
 		cmocka_unit_test(test_student_filter),
+		cmocka_unit_test(test_audited),
 		cmocka_unit_test(test_since_until),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_errors),

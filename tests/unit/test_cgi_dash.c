@@ -311,6 +311,9 @@ world_open(struct world *w, const char *db)
 	assert_non_null(w->d.st = store_open(path, STORE_CREATE, err, sizeof(err)));
 	w->d.i18n = &i18n;
 	w->d.now_ms = now0;
+	w->d.periods[AUP_RETENTION_DAYS] = 90;
+	w->d.periods[AUP_ROLLUP_RETENTION_DAYS] = 365;
+	w->d.periods[AUP_LOGIN_RETENTION_DAYS] = 30;
 	dash_today(&w->d, today);
 	seed(w->d.st, today, 9, "s1001", "www.khanacademy.org", NULL, "allow", 5);
 	seed(w->d.st, today, 9, "s1001", "<script>alert(1)</script>", NULL, "allow", 1);
@@ -466,6 +469,14 @@ test_flow(void **state)
 	/* The terms are public. */
 	assert_int_equal(req(&w, "GET", "/terms", NULL, NULL, NULL), 200);
 	assert_non_null(strstr(body(&w), "Acceptable Use"));
+	/* The periods quoted are hallpass.yaml's, whatever they are set to. */
+	assert_non_null(strstr(body(&w), "deleted after 90 days"));
+	assert_non_null(strstr(body(&w), "deleted after 365 days"));
+	assert_null(strstr(body(&w), "{retention_days}"));
+	w.d.periods[AUP_RETENTION_DAYS] = 14;
+	assert_int_equal(req(&w, "GET", "/terms", NULL, NULL, NULL), 200);
+	assert_non_null(strstr(body(&w), "deleted after 14 days"));
+	w.d.periods[AUP_RETENTION_DAYS] = 90;
 	enrol(&w, "g1");
 	assert_int_equal(req(&w, "GET", "/", NULL, NULL, NULL), 200);
 	assert_non_null(strstr(body(&w), "Ana G."));
