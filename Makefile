@@ -1,4 +1,6 @@
 # hallpass: build, test, bench and install with plain make (see README.md).
+# The one version: hallpass --version, hallpassd --version and the Debian package (debian/changelog is checked against it).
+VERSION	:= $(shell cat VERSION)
 PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
@@ -10,7 +12,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2
 CSTD	 = -std=c11 -D_GNU_SOURCE
 OPT	?= -O2 -g
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(INC) $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(INC) $(CPPFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 # Only hallpassd talks netlink to the kernel.
 NF_PKGS	 = libnetfilter_queue libnetfilter_conntrack
@@ -66,6 +68,9 @@ all: $(B)/hallpass $(B)/hallpassd $(B)/hallpass.cgi
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(B)/cli/main.o $(B)/proxy/main.o: VERSION
+$(B)/cli/main.o $(B)/proxy/main.o: CPPFLAGS += -DHALLPASS_VERSION='"$(VERSION)"'
 
 define LIB_RULE
 $$(B)/libhallpass-$(1).a: $$(patsubst %.c,$$(B)/%.o,$$(call lib_src,$(1)))

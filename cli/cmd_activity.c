@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_usage.h"
 #include "config.h"
 #include "hp_str.h"
 #include "policy.h"
@@ -285,7 +286,8 @@ cmd_activity(const char *dir, int argc, char **argv)
 	int			 ch, rc = 1;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "s:S:U:n:jh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":s:S:U:n:jh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': student = optarg; break;
 		case 'S': since = optarg; break;
@@ -296,14 +298,12 @@ cmd_activity(const char *dir, int argc, char **argv)
 			activity_usage(stdout);
 			return 0;
 		default:
-			activity_usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("activity", ch, argv);
 		}
 	}
-	if (argc != optind) {
-		activity_usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc != optind)
+		return cli_usage_error("activity", "unexpected argument \"%s\"",
+		    argv[optind]);
 	if (limit != NULL) {
 		errno = 0;
 		lim = strtoull(limit, &end, 10);
@@ -316,6 +316,8 @@ cmd_activity(const char *dir, int argc, char **argv)
 		f.limit = (size_t)lim;
 	}
 
+	if (cli_need_dir(dir) != 0)
+		return 1;
 	/* The policy gives the time zone and the roster; the config names the database. */
 	diag_init(&d);
 	if (config_load(&c, dir, &d) != 0 || (p = policy_load(dir, &d)) == NULL ||
@@ -360,7 +362,7 @@ cmd_activity(const char *dir, int argc, char **argv)
 			f.student = student;
 	}
 	if ((s = store_open(c.database, STORE_RDONLY, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "hallpass: activity: %s\n", err);
+		cli_database_error("activity", dir, err);
 		goto out;
 	}
 	if (f.limit > 0) {

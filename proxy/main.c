@@ -62,18 +62,43 @@ struct daemon {
 	unsigned		 acc_n;
 };
 
+#ifndef HALLPASS_VERSION
+#define HALLPASS_VERSION "unknown"
+#endif
+
 static void
 usage(FILE *f)
 {
 	fputs("usage: hallpassd [-c DIR] [--daemon] [--pidfile FILE]\n"
+	    "       hallpassd [-c DIR] --check\n"
+	    "       hallpassd --version\n"
 	    "\n"
 	    "  -c DIR          configuration directory (default /etc/hallpass)\n"
 	    "  --daemon        detach once running (logs still go to standard error)\n"
 	    "  --pidfile FILE  write the process id to FILE\n"
+	    "  --check         load DIR as a start would, report, and exit (0 valid)\n"
+	    "  -V, --version   print the version\n"
+	    "  -h, --help      this help\n"
 	    "\n"
 	    "Signals: HUP reloads DIR (a bad configuration is rejected and the one in\n"
 	    "force stays), USR1 logs counters, TERM and INT flush activity and exit.\n"
 	    "Install the firewall rules with `hallpass -c DIR firewall up`.\n", f);
+}
+
+/* One line naming the bad option and where help is, like hallpass's subcommands. */
+static int
+usage_bad_option(int ch, char **argv)
+{
+	const char	*arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (strncmp(arg, "--", 2) == 0)
+		fprintf(stderr, "hallpassd: %s option %.*s; see 'hallpassd --help'\n",
+		    ch == ':' ? "missing argument to" : "unknown",
+		    (int)strcspn(arg, "="), arg);
+	else
+		fprintf(stderr, "hallpassd: %s option -%c; see 'hallpassd --help'\n",
+		    ch == ':' ? "missing argument to" : "unknown", optopt);
+	return 2;
 }
 
 static void
@@ -539,6 +564,8 @@ main(int argc, char **argv)
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "check", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon	 d;
@@ -546,12 +573,13 @@ main(int argc, char **argv)
 	sigset_t	 mask;
 	char		 err[512];
 	const char	*pidfile = NULL;
-	int		 ch, detach = 0, sfd = -1, rc = 1, ready = -1;
+	int		 ch, detach = 0, sfd = -1, rc = 1, ready = -1, check = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.load_pipe[0] = d.load_pipe[1] = -1;
 	d.dir = "/etc/hallpass";
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			d.dir = optarg;
@@ -562,16 +590,22 @@ main(int argc, char **argv)
 		case 'p':
 			pidfile = optarg;
 			break;
+		case 'n':
+			check = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("hallpassd %s\n", HALLPASS_VERSION);
+			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return usage_bad_option(ch, argv);
 		}
 	}
 	if (optind != argc) {
-		usage(stderr);
+		fprintf(stderr, "hallpassd: unexpected argument \"%s\"; see "
+		    "'hallpassd --help'\n", argv[optind]);
 		return 2;
 	}
 	diag_init(&dg);
@@ -582,7 +616,15 @@ main(int argc, char **argv)
 		diag_free(&dg);
 		return 1;
 	}
+	/* What loaded with warnings (a file rules.d/ does not read) still says so. */
+	if (dg.n > 0)
+		log_diag(&dg);
 	diag_free(&dg);
+	if (check) {
+		printf("%s: ok\n", d.dir);
+		snapshot_unref(d.snap);
+		return 0;
+	}
 	d.cfg = snapshot_config(d.snap);
 	log_set_level((enum log_level)d.cfg->log_level);
 
