@@ -69,6 +69,10 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
+# The safe-search engines a config without safesearch.yaml gets are the shipped file, compiled in.
+policy/policy_ss_builtin.c: rules/safesearch.yaml policy/mkbuiltin.sh
+	sh policy/mkbuiltin.sh rules/safesearch.yaml >$@.tmp && mv $@.tmp $@
+
 $(B)/cli/main.o $(B)/proxy/main.o: VERSION
 $(B)/cli/main.o $(B)/proxy/main.o: CPPFLAGS += -DHALLPASS_VERSION='"$(VERSION)"'
 
