@@ -279,8 +279,8 @@ usage(FILE *f)
 	    "\n"
 	    "Commands:\n", f);
 	for (size_t i = 0; i < CLI_NCMDS; i++)
-		fprintf(f, "  %-9s %s\n  %-9s   %s\n", cli_cmds[i].name,
-		    cli_cmds[i].args, "", cli_cmds[i].summary);
+		fprintf(f, "  %s %s\n      %s\n", cli_cmds[i].name,
+		    cli_cmds[i].args, cli_cmds[i].summary);
 	fputs("  help [COMMAND]\n"
 	    "\n"
 	    "  -c DIR         configuration directory (default /etc/hallpass)\n"
