@@ -3,6 +3,15 @@
 VERSION	:= $(shell cat VERSION)
 PREFIX	?= /usr/local
 DESTDIR	?=
+# Where make install puts things; the Debian package (debian/rules) uses PREFIX=/usr, UNITDIR=/lib/systemd/system.
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+DATADIR	?= $(PREFIX)/share/hallpass
+WWWDIR	?= $(PREFIX)/lib/hallpass/www
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+MAN5	 = man/hallpass.yaml.5 man/hallpass-rules.5
+MAN8	 = man/hallpass.8 man/hallpassd.8
 CC	?= cc
 PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap libsodium libcares
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -62,7 +71,7 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # The daemon's own modules (gate, enforce, inject...) are a library too: tests link them.
 PROXY_OBJ  = $(patsubst %.c,$(B)/%.o,$(call lib_src,proxy))
 
-.PHONY: all test unit bench demo demo-down install uninstall deps web-deps clean check-gcc check-clang
+.PHONY: all test unit bench demo demo-down install uninstall deb deps web-deps clean check-gcc check-clang
 all: $(B)/hallpass $(B)/hallpassd $(B)/hallpass.cgi
 
 $(B)/%.o: %.c
@@ -73,6 +82,7 @@ $(B)/%.o: %.c
 policy/policy_ss_builtin.c: rules/safesearch.yaml policy/mkbuiltin.sh
 	sh policy/mkbuiltin.sh rules/safesearch.yaml >$@.tmp && mv $@.tmp $@
 
+$(B)/dashboard-cgi/main.o: CPPFLAGS += -DHALLPASS_LANG_DIR='"$(DATADIR)/lang"'
 $(B)/cli/main.o $(B)/proxy/main.o: VERSION
 $(B)/cli/main.o $(B)/proxy/main.o: CPPFLAGS += -DHALLPASS_VERSION='"$(VERSION)"'
 
@@ -157,21 +167,44 @@ check-clang:
 	$(MAKE) B=build/clang CC=clang all
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hallpass/rules/rules.d
-	install -m 0755 $(B)/hallpass $(DESTDIR)$(PREFIX)/bin/hallpass
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(B)/hallpassd $(DESTDIR)$(PREFIX)/sbin/hallpassd
-	install -m 0644 rules/*.yaml $(DESTDIR)$(PREFIX)/share/hallpass/rules/
-	install -m 0644 rules/rules.d/*.yaml $(DESTDIR)$(PREFIX)/share/hallpass/rules/rules.d/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(WWWDIR) \
+	    $(DESTDIR)$(DATADIR)/rules/rules.d $(DESTDIR)$(DATADIR)/lang $(DESTDIR)$(DATADIR)/lighttpd \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(B)/hallpass $(DESTDIR)$(BINDIR)/hallpass
+	install -m 0755 $(B)/hallpassd $(DESTDIR)$(SBINDIR)/hallpassd
+	install -m 0755 $(B)/hallpass.cgi $(DESTDIR)$(WWWDIR)/hallpass.cgi
+	install -m 0644 dashboard-cgi/lang/*.yaml $(DESTDIR)$(DATADIR)/lang/
+	install -m 0644 dashboard-cgi/lighttpd.conf $(DESTDIR)$(DATADIR)/lighttpd/hallpass.conf
+	install -m 0644 rules/*.yaml $(DESTDIR)$(DATADIR)/rules/
+	install -m 0644 rules/rules.d/*.yaml $(DESTDIR)$(DATADIR)/rules/rules.d/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 systemd/hallpassd.service $(DESTDIR)$(UNITDIR)/hallpassd.service
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/hallpass $(DESTDIR)$(PREFIX)/sbin/hallpassd
-	rm -rf $(DESTDIR)$(PREFIX)/share/hallpass
+	rm -f $(DESTDIR)$(BINDIR)/hallpass $(DESTDIR)$(SBINDIR)/hallpassd $(DESTDIR)$(WWWDIR)/hallpass.cgi
+	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
+	rm -f $(DESTDIR)$(UNITDIR)/hallpassd.service
+	rm -rf $(DESTDIR)$(DATADIR)
+	-rmdir $(DESTDIR)$(WWWDIR) $(DESTDIR)$(PREFIX)/lib/hallpass
+
+# hallpass_VERSION_ARCH.deb in the top directory: dpkg-buildpackage (debhelper, debian/) in a copy of the tree
+# under build/debsrc, since it writes its results to the parent directory; then lintian, which must find no error.
+DEBSRC	 = build/debsrc
+deb:
+	rm -rf $(DEBSRC) && mkdir -p $(DEBSRC)/hallpass-$(VERSION)
+	tar --exclude=./build --exclude=./.git --exclude=./tests/web/node_modules --exclude='./hallpass_*' \
+	    -cf - . | tar -C $(DEBSRC)/hallpass-$(VERSION) -xf -
+	cd $(DEBSRC)/hallpass-$(VERSION) && dpkg-buildpackage -b -us -uc
+	cp $(DEBSRC)/hallpass_$(VERSION)_*.deb .
+	lintian --fail-on error,warning --info hallpass_$(VERSION)_*.deb
 
 # Every build and test dependency on a fresh Debian 12.
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
 	   libpcap-dev libcmocka-dev libssl-dev tzdata
+# make deb and its test (tests/pkg/deb.sh), and the man pages' lint.
+PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).
 WEB_PKGS = lighttpd chromium
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).
@@ -180,7 +213,7 @@ NET_PKGS = $(shell grep -v '^\#' tests/net/packages.txt)
 BENCH_PKGS = dnsmasq-base squid squidguard wrk
 deps:
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(NET_PKGS) $(WEB_PKGS) $(BENCH_PKGS)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(PKG_PKGS) $(NET_PKGS) $(WEB_PKGS) $(BENCH_PKGS)
 	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
 	$(MAKE) web-deps
 
@@ -191,4 +224,4 @@ web-deps:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path build/debsrc -prune -o -name '*.d' -type f -print 2>/dev/null)

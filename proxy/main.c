@@ -690,7 +690,9 @@ main(int argc, char **argv)
 	    d.cfg->fail == CONFIG_FAIL_OPEN ? "open" : "closed", d.cfg->database);
 	if (ready >= 0) {
 		/* Everything opened: the starting parent may now exit 0. */
-		(void)write(ready, "1", 1);
+		if (write(ready, "1", 1) != 1)
+			log_msg(LOG_L_WARN, "telling the parent we are ready: %s",
+			    strerror(errno));
 		close(ready);
 		ready = -1;
 	}

@@ -44,7 +44,7 @@ run 0 "$HALLPASS" -V && [ "$(cat "$tmp/out")" = "hallpass $version" ]
 ok $? "hallpass -V too"
 run 0 "$HALLPASSD" --version && [ "$(cat "$tmp/out")" = "hallpassd $version" ]
 ok $? "hallpassd --version prints the same version"
-grep -q "^hallpass ($version-" debian/changelog
+grep -q "^hallpass ($version)" debian/changelog
 ok $? "debian/changelog's newest entry is the VERSION file's version"
 
 # --- global help ---
