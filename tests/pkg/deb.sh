@@ -110,11 +110,13 @@ done
 cp -r /etc/hallpass "$work/conf"
 sed -i "s|^database:.*|database: $work/cgi.db|" "$work/conf/hallpass.yaml"
 /usr/bin/hallpass -c "$work/conf" guardian invite g1 >/dev/null 2>&1
-env -i REQUEST_METHOD=GET PATH_INFO=/ SCRIPT_NAME=/hallpass.cgi REMOTE_ADDR=127.0.0.1 \
-    SERVER_NAME=localhost HALLPASS_CONFIG="$work/conf" /usr/lib/hallpass/www/hallpass.cgi \
-    >"$work/cgi.out" 2>"$work/cgi.err"
-check "hallpass.cgi loads /usr/share/hallpass/lang and answers (not a 500)" \
-    sh -c "! grep -qi '^Status: 5' '$work/cgi.out' && grep -qi '<html' '$work/cgi.out'"
+cgi() { env -i REQUEST_METHOD=GET PATH_INFO=/login SCRIPT_NAME=/hallpass.cgi REMOTE_ADDR=127.0.0.1 \
+    SERVER_NAME=localhost HALLPASS_CONFIG="$work/conf" "$@" /usr/lib/hallpass/www/hallpass.cgi; }
+cgi >"$work/cgi.out" 2>"$work/cgi.err"
+check "hallpass.cgi loads /usr/share/hallpass/lang by itself and serves the login page" \
+    sh -c "grep -q '^Status: 200' '$work/cgi.out' && grep -qi '<html lang=\"en\"' '$work/cgi.out'"
+cgi HALLPASS_LANG=/nonexistent >"$work/cgi.out" 2>"$work/cgi.err"
+check "... which the same request without its languages does not (500)" grep -q '^Status: 500' "$work/cgi.out"
 
 # --- the unit ---
 systemd-analyze verify "$unit" >"$work/verify.log" 2>&1
