@@ -203,8 +203,8 @@ deb:
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
 	   libpcap-dev libcmocka-dev libssl-dev tzdata
-# make deb and its test (tests/pkg/deb.sh), and the man pages' lint.
-PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps
+# make deb and its test (tests/pkg/deb.sh), the man pages' lint, promtool for the metrics.
+PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps prometheus
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).
 WEB_PKGS = lighttpd chromium
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).

@@ -70,6 +70,8 @@ static const struct config_setting config_settings[] = {
 	/* The map is sized once; growing it under live lookups is not worth the risk. */
 	{ "dns_map_size", CT_UINT, CF(dns_map_size), NULL, 1024, 16777216, 16384,
 	    NULL, 0 },
+	/* Absent means no metrics; the file is rewritten whole every 15 seconds. */
+	{ "metrics_file", CT_PATH, CF(metrics_file), NULL, 0, 0, 0, "", 1 },
 };
 
 #define CONFIG_NSETTINGS	(sizeof(config_settings) / sizeof(config_settings[0]))

@@ -32,6 +32,7 @@ struct config {
 	int			strict_https;	/* block TLS/QUIC to addresses the client never resolved */
 	int			strip_ech;	/* drop the ech parameter from HTTPS/SVCB answers */
 	unsigned		dns_map_size;	/* addresses remembered from DNS answers */
+	char			metrics_file[1024];	/* Prometheus text file; "": none */
 };
 
 /* Defaults, then DIR/hallpass.yaml over them if it exists.  -1 with every error in diag. */

@@ -25,6 +25,7 @@
 #include "gate.h"
 #include "inject.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "resolve.h"
 #include "snapshot.h"
@@ -56,6 +57,10 @@ struct daemon {
 	struct nfq_handle	*nfq;
 	struct nfq_q_handle	*qh[CONFIG_MAX_QUEUES];
 	uint64_t		 verdict_errors, ct_lost, nfq_overruns;
+	/* For the metrics file (metrics_file): reload outcomes, when the rules in force loaded, the last write. */
+	uint64_t		 reloads_applied, reloads_rejected;
+	uint64_t		 rules_loaded_ms, metrics_ms;
+	int			 metrics_failing;
 	/* A run of plain accepts not yet sent: one batch verdict covers them all. */
 	struct nfq_q_handle	*acc_qh;
 	uint32_t		 acc_id;
@@ -286,6 +291,40 @@ sysctl_on(const char *name)
 		close(fd);
 }
 
+/* Every 15 s, on SIGUSR1 and at exit: the collector scrapes far less often than that. */
+#define METRICS_EVERY_MS	15000
+
+static void
+metrics_dump(struct daemon *d)
+{
+	struct metrics	 m;
+	char		 err[1200];
+
+	if (d->cfg->metrics_file[0] == '\0')
+		return;
+	memset(&m, 0, sizeof(m));
+	gate_stats(d->gate, &m.gate);
+	gate_flow_stats(d->gate, &m.flow);
+	activity_stats(d->act, &m.act);
+	m.queue_overruns = d->nfq_overruns;
+	m.verdict_errors = d->verdict_errors;
+	m.ct_lost = d->ct_lost;
+	m.reloads_applied = d->reloads_applied;
+	m.reloads_rejected = d->reloads_rejected;
+	m.rules_loaded_ms = d->rules_loaded_ms;
+	m.nqueues = d->cfg->nqueues;
+	m.fail_open = d->cfg->fail == CONFIG_FAIL_OPEN;
+	m.version = HALLPASS_VERSION;
+	d->metrics_ms = now_ms();
+	/* Said once, not every 15 seconds, until it works again. */
+	if (metrics_write(d->cfg->metrics_file, &m, err, sizeof(err)) != 0) {
+		if (!d->metrics_failing)
+			log_msg(LOG_L_WARN, "metrics: %s", err);
+		d->metrics_failing = 1;
+	} else
+		d->metrics_failing = 0;
+}
+
 static void
 log_counters(struct daemon *d)
 {
@@ -398,9 +437,11 @@ reload_finish(struct daemon *d)
 	if (l == NULL) {
 		log_msg(LOG_L_ERROR, "reload of %s: out of memory: the rules in force stay",
 		    d->dir);
+		d->reloads_rejected++;
 		return;
 	}
 	if (l->snap == NULL) {
+		d->reloads_rejected++;
 		log_diag(&l->dg);
 		if (diag_count(&l->dg) == 0)
 			log_msg(LOG_L_ERROR, "reload of %s: out of memory: the rules in "
@@ -431,6 +472,8 @@ reload_finish(struct daemon *d)
 	policy_stats(snapshot_policy(l->snap), &st);
 	log_msg(LOG_L_INFO, "reloaded %s: %zu categories, %zu domains, %zu students",
 	    d->dir, st.categories, st.domains, st.students);
+	d->reloads_applied++;
+	d->rules_loaded_ms = now_ms();
 	/* The old snapshot goes once the gate has let go of it too. */
 	snapshot_unref(d->snap);
 	d->snap = l->snap;
@@ -485,6 +528,8 @@ run(struct daemon *d, int sfd)
 			accepts_flush(d);
 		}
 		resolve_process(d->res, pfd + 4, nres, now_ms());
+		if (now_ms() - d->metrics_ms >= METRICS_EVERY_MS)
+			metrics_dump(d);
 		if (pfd[3].revents & POLLIN)
 			reload_finish(d);
 		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN) &&
@@ -502,6 +547,7 @@ run(struct daemon *d, int sfd)
 				break;
 			case SIGUSR1:
 				log_counters(d);
+				metrics_dump(d);
 				break;
 			default:
 				log_msg(LOG_L_INFO, "signal %u: flushing activity and "
@@ -696,8 +742,11 @@ main(int argc, char **argv)
 		close(ready);
 		ready = -1;
 	}
+	d.rules_loaded_ms = now_ms();
+	metrics_dump(&d);
 	rc = run(&d, sfd) == 0 ? 0 : 1;
 	log_counters(&d);
+	metrics_dump(&d);
 out:
 	reload_cancel(&d);
 	if (d.load_pipe[0] >= 0) {

@@ -135,6 +135,8 @@ pidfile=$(sed -n 's/^PIDFile=//p' "$unit")
 asunit() { setpriv --reuid=hallpass --regid=hallpass --init-groups --no-new-privs \
     --inh-caps=-all,+net_admin,+net_raw --ambient-caps=-all,+net_admin,+net_raw \
     --bounding-set=-all,+net_admin,+net_raw "$@"; }
+# Metrics into the state directory (writable under the unit's ProtectSystem=strict): a local edit of a conffile.
+echo "metrics_file: /var/lib/hallpass/hallpass.prom" >>/etc/hallpass/hallpass.yaml
 expect "ExecStartPre ($pre) as hallpass: the configuration checks" "/etc/hallpass: ok" asunit $pre
 if ! "$T" up >"$work/topo.log" 2>&1; then
 	topo=1
@@ -166,11 +168,22 @@ check "hallpassd logs that it filters" grep -q "filtering on 1 queue" "$work/hal
 out=$(ip netns exec "$NS_STUDENT" dig +tries=1 +time=2 "@$DNS_IP4" www.bet365.com A 2>&1)
 contains "a student's DNS question for a gambling site gets NXDOMAIN (the example district)" "status: NXDOMAIN" echo "$out"
 expect "an allowed name still resolves" "$UPSTREAM_IP4" ip netns exec "$NS_STUDENT" dig +short +tries=1 +time=2 "@$DNS_IP4" allowed.test A
+kill -USR1 "$dpid" 2>/dev/null
+i=0
+while ! grep -q 'action="block"} [1-9]' /var/lib/hallpass/hallpass.prom 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+contains "SIGUSR1 writes the metrics file: the blocked question is counted" 'hallpass_verdicts_total{action="block"}' cat /var/lib/hallpass/hallpass.prom
+check "the metrics count packets" sh -c "grep -Eq '^hallpass_packets_total [1-9]' /var/lib/hallpass/hallpass.prom"
+if command -v promtool >/dev/null; then
+	check "promtool check metrics accepts the file" sh -c "promtool check metrics </var/lib/hallpass/hallpass.prom"
+else
+	skip "promtool check metrics accepts the file" "promtool is not installed (make deps)"
+fi
 reload=$(sed -n 's/^ExecReload=//p' "$unit" | sed "s/\$MAINPID/$dpid/")
 check "ExecReload ($reload) reloads and the daemon stays" sh -c "$reload && sleep 1 && kill -0 $dpid"
 i=0
 while ! grep -q "reload" "$work/hallpassd.log" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 check "the reload is logged" grep -qi "reload" "$work/hallpassd.log"
+check "the metrics count the applied reload" sh -c "kill -USR1 $dpid; sleep 0.5; grep -qx 'hallpass_reloads_total{result=\"applied\"} 1' /var/lib/hallpass/hallpass.prom"
 kill -TERM "$dpid" 2>/dev/null
 i=0
 while kill -0 "$dpid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
