@@ -128,8 +128,9 @@ explain_host(const char *arg, char *host, size_t hostsz, const char **path,
 			    "(give a host, or a URL with its scheme, e.g. http://%s)",
 			    arg, arg);
 	}
-	if (len == 0 || hostname_normalize(h, len, host, &why) == HOSTNAME_INVALID ||
-	    hostsz < HOSTNAME_BUFSZ)
+	/* hostname_normalize writes up to HOSTNAME_BUFSZ bytes. */
+	if (hostsz < HOSTNAME_BUFSZ || len == 0 ||
+	    hostname_normalize(h, len, host, &why) == HOSTNAME_INVALID)
 		return cli_usage_error("explain", "\"%s\" is not a host name%s%s",
 		    arg, why ? ": " : "", why ? why : "");
 	return 0;
@@ -222,15 +223,16 @@ cmd_explain(const char *dir, int argc, char **argv)
 static int
 run_rules(const char *dir, int argc, char **argv)
 {
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0)) {
-		rules_usage(stdout);
-		return 0;
-	}
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			rules_usage(stdout);
+			return 0;
+		}
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-')
+			return cli_usage_error("rules", "unknown option %s", argv[i]);
 	if (argc == 2 && strcmp(argv[1], "check") == 0)
 		return cli_need_dir(dir) != 0 ? 1 : cmd_rules_check(dir);
-	if (argc >= 2 && argv[1][0] == '-')
-		return cli_usage_error("rules", "unknown option %s", argv[1]);
 	if (argc == 1)
 		return cli_usage_error("rules", "needs an action (check)");
 	if (argc == 2)

@@ -100,6 +100,10 @@ err_is 2 "hallpass: rules: needs an action (check); see 'hallpass rules --help'"
 ok $? "rules without an action"
 err_is 2 "hallpass: rules: unknown action \"lint\" (check); see 'hallpass rules --help'" rules lint
 ok $? "rules with an unknown action"
+run 0 "$HALLPASS" rules check --help && grep -q '^usage: hallpass \[-c DIR\] rules check' "$tmp/out"
+ok $? "rules check --help: the usage, not a check"
+err_is 2 "hallpass: rules: unknown option --strict; see 'hallpass rules --help'" rules check --strict
+ok $? "rules check with an unknown option"
 err_is 2 "hallpass: explain: needs a STUDENT and a HOST; see 'hallpass explain --help'" explain s1
 ok $? "explain without a host"
 err_is 2 "hallpass: explain: option --at needs an argument; see 'hallpass explain --help'" explain s1 a.com --at
