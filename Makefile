@@ -175,16 +175,17 @@ install: all
 	install -m 0755 $(B)/hallpass.cgi $(DESTDIR)$(WWWDIR)/hallpass.cgi
 	install -m 0644 dashboard-cgi/lang/*.yaml $(DESTDIR)$(DATADIR)/lang/
 	install -m 0644 dashboard-cgi/lighttpd.conf $(DESTDIR)$(DATADIR)/lighttpd/hallpass.conf
+	install -m 0644 systemd/hallpass-dashboard.conf $(DESTDIR)$(DATADIR)/lighttpd/dashboard.conf
 	install -m 0644 rules/*.yaml $(DESTDIR)$(DATADIR)/rules/
 	install -m 0644 rules/rules.d/*.yaml $(DESTDIR)$(DATADIR)/rules/rules.d/
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 systemd/hallpassd.service $(DESTDIR)$(UNITDIR)/hallpassd.service
+	install -m 0644 systemd/hallpassd.service systemd/hallpass-dashboard.service $(DESTDIR)$(UNITDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hallpass $(DESTDIR)$(SBINDIR)/hallpassd $(DESTDIR)$(WWWDIR)/hallpass.cgi
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
-	rm -f $(DESTDIR)$(UNITDIR)/hallpassd.service
+	rm -f $(DESTDIR)$(UNITDIR)/hallpassd.service $(DESTDIR)$(UNITDIR)/hallpass-dashboard.service
 	rm -rf $(DESTDIR)$(DATADIR)
 	-rmdir $(DESTDIR)$(WWWDIR) $(DESTDIR)$(PREFIX)/lib/hallpass
 

@@ -13,10 +13,12 @@ version=$(cat "$top/VERSION")
 work=$(mktemp -d /tmp/hallpass-deb.XXXXXX)
 unit=/lib/systemd/system/hallpassd.service
 APT="apt-get -o DPkg::Lock::Timeout=600 -y -q"
-installed=0 dpid= made_run=0 topo=0
+dunit=/lib/systemd/system/hallpass-dashboard.service
+installed=0 dpid= lpid= made_run=0 topo=0
 
 cleanup() {
 	[ -z "$dpid" ] || kill "$dpid" 2>/dev/null
+	[ -z "$lpid" ] || kill "$lpid" 2>/dev/null
 	if [ "$topo" = 1 ]; then
 		[ "$installed" = 0 ] || ip netns exec "${TOPO_PREFIX}gateway" /usr/bin/hallpass firewall down >/dev/null 2>&1
 		"$T" down >/dev/null 2>&1
@@ -189,6 +191,36 @@ i=0
 while kill -0 "$dpid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 check "SIGTERM stops it" sh -c "! kill -0 $dpid 2>/dev/null"
 dpid=
+
+# --- the dashboard's unit: lighttpd from its ExecStart, as hallpass, inside the gateway namespace (its own 127.0.0.1:8080) ---
+if command -v lighttpd >/dev/null && command -v curl >/dev/null; then
+	systemd-analyze verify "$dunit" >"$work/dverify.log" 2>&1
+	rc=$?
+	check "systemd-analyze verify $dunit: clean" sh -c "[ $rc -eq 0 ] && [ ! -s '$work/dverify.log' ]"
+	dscore=$(systemd-analyze security --offline=true "$dunit" 2>/dev/null | sed -n 's/.*Overall exposure level for hallpass-dashboard.service: \([0-9.]*\).*/\1/p')
+	check "systemd-analyze security hallpass-dashboard.service: exposure ${dscore:-?} <= 3.0" awk -v s="${dscore:-99}" 'BEGIN { exit !(s <= 3.0) }'
+	check "/etc/hallpass/lighttpd.conf is a conffile" grep -qx /etc/hallpass/lighttpd.conf /var/lib/dpkg/info/hallpass.conffiles
+	# systemd's StateDirectory=hallpass/www, by hand; inside /var/lib/hallpass, so purge takes it.
+	[ -d /var/lib/hallpass/www ] || install -d -m 0750 -o hallpass -g hallpass /var/lib/hallpass/www
+	dpre=$(sed -n 's/^ExecStartPre=//p' "$dunit")
+	dstart=$(sed -n 's/^ExecStart=//p' "$dunit")
+	check "ExecStartPre ($dpre) as hallpass: the lighttpd configuration is valid" \
+	    setpriv --reuid=hallpass --regid=hallpass --init-groups --no-new-privs --inh-caps=-all --bounding-set=-all $dpre
+	ip netns exec "$NS_GATEWAY" setpriv --reuid=hallpass --regid=hallpass --init-groups --no-new-privs \
+	    --inh-caps=-all --bounding-set=-all $dstart >"$work/lighttpd.log" 2>&1 &
+	lpid=$!
+	i=0
+	while ! ip netns exec "$NS_GATEWAY" curl -s -o /dev/null http://127.0.0.1:8080/ && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	ip netns exec "$NS_GATEWAY" curl -s -D "$work/login.head" -o "$work/login.html" http://127.0.0.1:8080/hallpass.cgi/login
+	check "the dashboard unit serves the login page (200, English) with the installed CGI, languages and database" \
+	    sh -c "grep -q '^HTTP/1.1 200' '$work/login.head' && grep -q '<html lang=\"en\"' '$work/login.html'"
+	expect "lighttpd runs as hallpass" "$uid" sh -c "awk '/^Uid:/ { print \$2 }' /proc/$lpid/status"
+	kill "$lpid" 2>/dev/null
+	wait "$lpid" 2>/dev/null
+	lpid=
+else
+	skip "the dashboard unit" "lighttpd and curl are not installed (make deps)"
+fi
 check "firewall down" ip netns exec "$NS_GATEWAY" /usr/bin/hallpass firewall down
 "$T" down >/dev/null 2>&1
 topo=0
@@ -204,7 +236,7 @@ fi
 check "dpkg no longer knows hallpass" sh -c "! dpkg-query -W -f '\${Status}' hallpass 2>/dev/null | grep -q installed"
 left=
 for f in /usr/bin/hallpass /usr/sbin/hallpassd /usr/lib/hallpass /usr/share/hallpass /etc/hallpass \
-    /usr/share/doc/hallpass "$unit" /usr/share/man/man8/hallpass.8.gz /usr/share/man/man8/hallpassd.8.gz \
+    /usr/share/doc/hallpass "$unit" "$dunit" /usr/share/man/man8/hallpass.8.gz /usr/share/man/man8/hallpassd.8.gz \
     /usr/share/man/man5/hallpass.yaml.5.gz /usr/share/man/man5/hallpass-rules.5.gz; do
 	[ -e "$f" ] && left="$left $f"
 done
