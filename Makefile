@@ -175,12 +175,17 @@ install: all
 	install -m 0755 $(B)/hallpass.cgi $(DESTDIR)$(WWWDIR)/hallpass.cgi
 	install -m 0644 dashboard-cgi/lang/*.yaml $(DESTDIR)$(DATADIR)/lang/
 	install -m 0644 dashboard-cgi/lighttpd.conf $(DESTDIR)$(DATADIR)/lighttpd/hallpass.conf
-	install -m 0644 systemd/hallpass-dashboard.conf $(DESTDIR)$(DATADIR)/lighttpd/dashboard.conf
+	sed -e 's|/usr/lib/hallpass/www|$(WWWDIR)|; s|/usr/share/hallpass|$(DATADIR)|' \
+	    systemd/hallpass-dashboard.conf >$(DESTDIR)$(DATADIR)/lighttpd/dashboard.conf
+	chmod 0644 $(DESTDIR)$(DATADIR)/lighttpd/dashboard.conf
 	install -m 0644 rules/*.yaml $(DESTDIR)$(DATADIR)/rules/
 	install -m 0644 rules/rules.d/*.yaml $(DESTDIR)$(DATADIR)/rules/rules.d/
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 systemd/hallpassd.service systemd/hallpass-dashboard.service $(DESTDIR)$(UNITDIR)/
+	# The units name /usr/sbin/hallpassd; another PREFIX gets its own path.
+	sed 's|/usr/sbin/hallpassd|$(SBINDIR)/hallpassd|g' systemd/hallpassd.service >$(DESTDIR)$(UNITDIR)/hallpassd.service
+	install -m 0644 systemd/hallpass-dashboard.service $(DESTDIR)$(UNITDIR)/
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hallpassd.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hallpass $(DESTDIR)$(SBINDIR)/hallpassd $(DESTDIR)$(WWWDIR)/hallpass.cgi
@@ -205,7 +210,7 @@ DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpc
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
 	   libpcap-dev libcmocka-dev libssl-dev tzdata
 # make deb and its test (tests/pkg/deb.sh), the man pages' lint, promtool for the metrics.
-PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps prometheus
+PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps prometheus systemd
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).
 WEB_PKGS = lighttpd chromium
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).
