@@ -1,6 +1,17 @@
 # hallpass: build, test, bench and install with plain make (see README.md).
+# The one version: hallpass --version, hallpassd --version and the Debian package (debian/changelog is checked against it).
+VERSION	:= $(shell cat VERSION)
 PREFIX	?= /usr/local
 DESTDIR	?=
+# Where make install puts things; the Debian package (debian/rules) uses PREFIX=/usr, UNITDIR=/lib/systemd/system.
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+DATADIR	?= $(PREFIX)/share/hallpass
+WWWDIR	?= $(PREFIX)/lib/hallpass/www
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+MAN5	 = man/hallpass.yaml.5 man/hallpass-rules.5
+MAN8	 = man/hallpass.8 man/hallpassd.8
 CC	?= cc
 PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libpcap libsodium libcares
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -10,7 +21,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2
 CSTD	 = -std=c11 -D_GNU_SOURCE
 OPT	?= -O2 -g
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(INC) $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(INC) $(CPPFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 # Only hallpassd talks netlink to the kernel.
 NF_PKGS	 = libnetfilter_queue libnetfilter_conntrack
@@ -60,12 +71,20 @@ DASH_OBJ   = $(patsubst %.c,$(B)/%.o,$(call lib_src,dashboard-cgi))
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all test unit fuzz fuzz-bin bench demo demo-down install uninstall deps web-deps clean check-gcc check-clang
+.PHONY: all test unit fuzz fuzz-bin bench demo demo-down install uninstall deb deps web-deps clean check-gcc check-clang
 all: $(B)/hallpass $(B)/hallpassd $(B)/hallpass.cgi
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+# The safe-search engines a config without safesearch.yaml gets are the shipped file, compiled in.
+policy/policy_ss_builtin.c: rules/safesearch.yaml policy/mkbuiltin.sh
+	sh policy/mkbuiltin.sh rules/safesearch.yaml >$@.tmp && mv $@.tmp $@
+
+$(B)/dashboard-cgi/main.o: CPPFLAGS += -DHALLPASS_LANG_DIR='"$(DATADIR)/lang"'
+$(B)/cli/main.o $(B)/proxy/main.o: VERSION
+$(B)/cli/main.o $(B)/proxy/main.o: CPPFLAGS += -DHALLPASS_VERSION='"$(VERSION)"'
 
 define LIB_RULE
 $$(B)/libhallpass-$(1).a: $$(patsubst %.c,$$(B)/%.o,$$(call lib_src,$(1)))
@@ -169,21 +188,50 @@ check-clang:
 	$(MAKE) B=build/clang CC=clang all
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hallpass/rules/rules.d
-	install -m 0755 $(B)/hallpass $(DESTDIR)$(PREFIX)/bin/hallpass
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(B)/hallpassd $(DESTDIR)$(PREFIX)/sbin/hallpassd
-	install -m 0644 rules/*.yaml $(DESTDIR)$(PREFIX)/share/hallpass/rules/
-	install -m 0644 rules/rules.d/*.yaml $(DESTDIR)$(PREFIX)/share/hallpass/rules/rules.d/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(WWWDIR) \
+	    $(DESTDIR)$(DATADIR)/rules/rules.d $(DESTDIR)$(DATADIR)/lang $(DESTDIR)$(DATADIR)/lighttpd \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(B)/hallpass $(DESTDIR)$(BINDIR)/hallpass
+	install -m 0755 $(B)/hallpassd $(DESTDIR)$(SBINDIR)/hallpassd
+	install -m 0755 $(B)/hallpass.cgi $(DESTDIR)$(WWWDIR)/hallpass.cgi
+	install -m 0644 dashboard-cgi/lang/*.yaml $(DESTDIR)$(DATADIR)/lang/
+	install -m 0644 dashboard-cgi/lighttpd.conf $(DESTDIR)$(DATADIR)/lighttpd/hallpass.conf
+	sed -e 's|/usr/lib/hallpass/www|$(WWWDIR)|; s|/usr/share/hallpass|$(DATADIR)|' \
+	    systemd/hallpass-dashboard.conf >$(DESTDIR)$(DATADIR)/lighttpd/dashboard.conf
+	chmod 0644 $(DESTDIR)$(DATADIR)/lighttpd/dashboard.conf
+	install -m 0644 rules/*.yaml $(DESTDIR)$(DATADIR)/rules/
+	install -m 0644 rules/rules.d/*.yaml $(DESTDIR)$(DATADIR)/rules/rules.d/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	# The units name /usr/sbin/hallpassd; another PREFIX gets its own path.
+	sed 's|/usr/sbin/hallpassd|$(SBINDIR)/hallpassd|g' systemd/hallpassd.service >$(DESTDIR)$(UNITDIR)/hallpassd.service
+	install -m 0644 systemd/hallpass-dashboard.service $(DESTDIR)$(UNITDIR)/
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hallpassd.service
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/hallpass $(DESTDIR)$(PREFIX)/sbin/hallpassd
-	rm -rf $(DESTDIR)$(PREFIX)/share/hallpass
+	rm -f $(DESTDIR)$(BINDIR)/hallpass $(DESTDIR)$(SBINDIR)/hallpassd $(DESTDIR)$(WWWDIR)/hallpass.cgi
+	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
+	rm -f $(DESTDIR)$(UNITDIR)/hallpassd.service $(DESTDIR)$(UNITDIR)/hallpass-dashboard.service
+	rm -rf $(DESTDIR)$(DATADIR)
+	-rmdir $(DESTDIR)$(WWWDIR) $(DESTDIR)$(PREFIX)/lib/hallpass
+
+# hallpass_VERSION_ARCH.deb in the top directory: dpkg-buildpackage (debhelper, debian/) in a copy of the tree
+# under build/debsrc, since it writes its results to the parent directory; then lintian, which must find no error.
+DEBSRC	 = build/debsrc
+deb:
+	rm -rf $(DEBSRC) && mkdir -p $(DEBSRC)/hallpass-$(VERSION)
+	tar --exclude=./build --exclude=./.git --exclude=./tests/web/node_modules --exclude='./hallpass_*' \
+	    -cf - . | tar -C $(DEBSRC)/hallpass-$(VERSION) -xf -
+	cd $(DEBSRC)/hallpass-$(VERSION) && dpkg-buildpackage -b -us -uc
+	cp $(DEBSRC)/hallpass_$(VERSION)_*.deb .
+	lintian --fail-on error,warning --info hallpass_$(VERSION)_*.deb
 
 # Every build and test dependency on a fresh Debian 12.
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
 	   libpcap-dev libcmocka-dev libssl-dev libpq-dev tzdata
+# make deb and its test (tests/pkg/deb.sh), the man pages' lint, promtool for the metrics.
+PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps prometheus systemd
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).
 WEB_PKGS = lighttpd chromium
 # The district store's tests start their own PostgreSQL 15 cluster (tests/pg/pgcluster.sh).
@@ -194,7 +242,7 @@ NET_PKGS = $(shell grep -v '^\#' tests/net/packages.txt)
 BENCH_PKGS = dnsmasq-base squid squidguard wrk
 deps:
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(NET_PKGS) $(WEB_PKGS) $(PG_PKGS) $(BENCH_PKGS)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(PKG_PKGS) $(NET_PKGS) $(WEB_PKGS) $(PG_PKGS) $(BENCH_PKGS)
 	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
 	$(MAKE) web-deps
 
@@ -205,4 +253,4 @@ web-deps:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path build/debsrc -prune -o -name '*.d' -type f -print 2>/dev/null)

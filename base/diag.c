@@ -24,7 +24,25 @@ diag_free(struct diag *d)
 size_t
 diag_count(const struct diag *d)
 {
-	return d->n + d->dropped;
+	return d->n + d->dropped - d->warnings;
+}
+
+void
+diag_warn(struct diag *d, const char *file, const char *fmt, ...)
+{
+	char	 msg[1024];
+	va_list	 ap;
+	size_t	 before = d->n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_add(d, file, 0, 0, "warning: %s", msg);
+	/* A warning that did not fit is dropped, not turned into an error. */
+	if (d->n > before)
+		d->warnings++;
+	else if (d->dropped > 0)
+		d->dropped--;
 }
 
 void

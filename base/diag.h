@@ -13,6 +13,7 @@ struct diag {
 	size_t	  n;
 	size_t	  cap;
 	size_t	  dropped;	/* errors past DIAG_MAX, counted not stored */
+	size_t	  warnings;	/* messages in msgs that are warnings, not errors */
 };
 
 void	diag_init(struct diag *);
@@ -20,6 +21,10 @@ void	diag_free(struct diag *);
 /* line and col are 1-based; 0 means "the whole file". */
 void	diag_add(struct diag *, const char *file, size_t line, size_t col,
 	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A warning: listed like an error ("FILE: warning: ..."), but not counted by diag_count. */
+void	diag_warn(struct diag *, const char *file, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* The errors, not the warnings. */
 size_t	diag_count(const struct diag *);
 /*
  * Calls cb with each message, then with "... and N more errors" when some

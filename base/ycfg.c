@@ -38,13 +38,52 @@ ycfg_err(struct ycfg *y, const yaml_node_t *n, const char *fmt, ...)
 		diag_add(y->diag, y->file, 0, 0, "%s", msg);
 }
 
+/* Loads the one document parser reads, refusing a second; y->file and y->diag are set. */
+static int
+ycfg_parse(struct ycfg *y, yaml_parser_t *parser, struct diag *d)
+{
+	const char	*file = y->file;
+
+	if (!yaml_parser_load(parser, &y->doc)) {
+		diag_add(d, file, parser->problem_mark.line + 1,
+		    parser->problem_mark.column + 1, "YAML syntax error: %s%s%s",
+		    parser->problem ? parser->problem : "unknown",
+		    parser->context ? " " : "", parser->context ? parser->context : "");
+		y->nerr++;
+		return -1;
+	}
+	y->loaded = 1;
+	if (yaml_document_get_root_node(&y->doc) == NULL) {
+		ycfg_err(y, NULL, "empty file");
+		return -1;
+	}
+	/* A second document would be silently ignored by the loader: refuse it. */
+	{
+		yaml_document_t	 extra;
+
+		if (yaml_parser_load(parser, &extra)) {
+			int more = yaml_document_get_root_node(&extra) != NULL;
+			yaml_mark_t at = extra.start_mark;
+
+			yaml_document_delete(&extra);
+			if (more) {
+				diag_add(d, file, at.line + 1, at.column + 1,
+				    "more than one YAML document in the file");
+				y->nerr++;
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int
 ycfg_load(struct ycfg *y, const char *path, const char *file, struct diag *d)
 {
 	yaml_parser_t	 parser;
 	FILE		*fp;
 	long		 size;
-	int		 rc = -1;
+	int		 rc;
 
 	memset(y, 0, sizeof(*y));
 	y->file = file;
@@ -66,40 +105,29 @@ ycfg_load(struct ycfg *y, const char *path, const char *file, struct diag *d)
 		return -1;
 	}
 	yaml_parser_set_input_file(&parser, fp);
-	if (!yaml_parser_load(&parser, &y->doc)) {
-		diag_add(d, file, parser.problem_mark.line + 1,
-		    parser.problem_mark.column + 1, "YAML syntax error: %s%s%s",
-		    parser.problem ? parser.problem : "unknown",
-		    parser.context ? " " : "", parser.context ? parser.context : "");
-		y->nerr++;
-		goto out;
-	}
-	y->loaded = 1;
-	if (yaml_document_get_root_node(&y->doc) == NULL) {
-		ycfg_err(y, NULL, "empty file");
-		goto out;
-	}
-	/* A second document would be silently ignored by the loader: refuse it. */
-	{
-		yaml_document_t	 extra;
-
-		if (yaml_parser_load(&parser, &extra)) {
-			int more = yaml_document_get_root_node(&extra) != NULL;
-			yaml_mark_t at = extra.start_mark;
-
-			yaml_document_delete(&extra);
-			if (more) {
-				diag_add(d, file, at.line + 1, at.column + 1,
-				    "more than one YAML document in the file");
-				y->nerr++;
-				goto out;
-			}
-		}
-	}
-	rc = 0;
- out:
+	rc = ycfg_parse(y, &parser, d);
 	yaml_parser_delete(&parser);
 	fclose(fp);
+	return rc;
+}
+
+int
+ycfg_load_mem(struct ycfg *y, const char *buf, size_t len, const char *file,
+    struct diag *d)
+{
+	yaml_parser_t	 parser;
+	int		 rc;
+
+	memset(y, 0, sizeof(*y));
+	y->file = file;
+	y->diag = d;
+	if (!yaml_parser_initialize(&parser)) {
+		ycfg_err(y, NULL, "out of memory");
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	rc = ycfg_parse(y, &parser, d);
+	yaml_parser_delete(&parser);
 	return rc;
 }
 

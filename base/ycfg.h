@@ -26,6 +26,9 @@ struct ycfg_key {
 /* Reads path; file is the name used in errors.  -1 (with the error added) if unreadable or not YAML. */
 int		 ycfg_load(struct ycfg *, const char *path, const char *file,
 		    struct diag *);
+/* The same for a document in memory (a compiled-in default). */
+int		 ycfg_load_mem(struct ycfg *, const char *buf, size_t len,
+		    const char *file, struct diag *);
 void		 ycfg_free(struct ycfg *);
 yaml_node_t	*ycfg_root(struct ycfg *);
 void		 ycfg_err(struct ycfg *, const yaml_node_t *, const char *fmt, ...)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_usage.h"
 #include "config.h"
 #include "hp_str.h"
 #include "policy.h"
@@ -267,7 +268,8 @@ cmd_activity(const char *dir, int argc, char **argv)
 	int			 ch, rc = 1;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "s:S:U:n:jr:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":s:S:U:n:jr:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': reason = optarg; break;
 		case 's': student = optarg; break;
@@ -279,14 +281,12 @@ cmd_activity(const char *dir, int argc, char **argv)
 			activity_usage(stdout);
 			return 0;
 		default:
-			activity_usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("activity", ch, argv);
 		}
 	}
-	if (argc != optind) {
-		activity_usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc != optind)
+		return cli_usage_error("activity", "unexpected argument \"%s\"",
+		    argv[optind]);
 	if (limit != NULL) {
 		errno = 0;
 		lim = strtoull(limit, &end, 10);
@@ -299,6 +299,8 @@ cmd_activity(const char *dir, int argc, char **argv)
 		f.limit = (size_t)lim;
 	}
 
+	if (cli_need_dir(dir) != 0)
+		return 1;
 	/* The policy gives the time zone and the roster; the config names the database. */
 	diag_init(&d);
 	if (config_load(&c, dir, &d) != 0 || (p = policy_load(dir, &d)) == NULL ||
@@ -343,8 +345,11 @@ cmd_activity(const char *dir, int argc, char **argv)
 			f.student = student;
 	}
 	/* Reading a child's activity is recorded first; a read that cannot be recorded does not happen. */
-	if ((s = store_open(c.database, 0, err, sizeof(err))) == NULL ||
-	    activity_audit(s, student, since, until, limit, reason, err, sizeof(err)) != 0) {
+	if ((s = store_open(c.database, 0, err, sizeof(err))) == NULL) {
+		cli_database_error("activity", dir, err);
+		goto out;
+	}
+	if (activity_audit(s, student, since, until, limit, reason, err, sizeof(err)) != 0) {
 		fprintf(stderr, "hallpass: activity: %s\n", err);
 		goto out;
 	}

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_usage.h"
 #include "config.h"
 #include "fwmark.h"
 
@@ -659,7 +660,14 @@ static void
 fw_usage(FILE *f)
 {
 	fputs("usage: hallpass [-c DIR] firewall up|down|status "
-	    "[--mode gateway|hotspot]\n", f);
+	    "[--mode gateway|hotspot]\n"
+	    "\n"
+	    "up installs the iptables and ip6tables rules that queue flow starts to\n"
+	    "hallpassd (queues and marks from DIR/hallpass.yaml), down removes them\n"
+	    "all, status compares what is installed with what up installs.\n"
+	    "--mode gateway (default) filters forwarded traffic; hotspot also this\n"
+	    "host's own.  Acts on the current network namespace.\n"
+	    "Exit status: 0 done (status: installed), 1 failure, 2 usage error.\n", f);
 }
 
 int
@@ -675,7 +683,8 @@ cmd_firewall(const char *dir, int argc, char **argv)
 	int		 ch, lock, rc;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":m:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			if (strcmp(optarg, "gateway") == 0)
@@ -683,32 +692,29 @@ cmd_firewall(const char *dir, int argc, char **argv)
 			else if (strcmp(optarg, "hotspot") == 0)
 				mode = FW_HOTSPOT;
 			else {
-				fprintf(stderr, "hallpass: firewall: --mode must be "
-				    "gateway or hotspot, not \"%s\"\n", optarg);
-				return EXIT_USAGE;
+				return cli_usage_error("firewall", "--mode must be "
+				    "gateway or hotspot, not \"%s\"", optarg);
 			}
 			break;
 		case 'h':
 			fw_usage(stdout);
 			return 0;
 		default:
-			fw_usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("firewall", ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1) {
-		fw_usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc != 1)
+		return cli_usage_error("firewall", argc == 0 ? "needs an action "
+		    "(up, down or status)" : "too many arguments");
 	sub = argv[0];
 	if (strcmp(sub, "up") != 0 && strcmp(sub, "down") != 0 &&
-	    strcmp(sub, "status") != 0) {
-		fprintf(stderr, "hallpass: firewall: unknown subcommand \"%s\"\n", sub);
-		fw_usage(stderr);
-		return EXIT_USAGE;
-	}
+	    strcmp(sub, "status") != 0)
+		return cli_usage_error("firewall", "unknown action \"%s\" (up, "
+		    "down or status)", sub);
+	if (strcmp(sub, "up") == 0 && cli_need_dir(dir) != 0)
+		return 1;
 	/* A restore child that dies early must not kill us with SIGPIPE mid-write: we report its stderr. */
 	signal(SIGPIPE, SIG_IGN);
 	lock = fw_lock();

@@ -9,17 +9,21 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "cli_usage.h"
 #include "config.h"
 #include "auth.h"
 #include "policy.h"
 #include "store.h"
 
-static int
-guardian_usage(void)
+static void
+guardian_usage(FILE *f)
 {
-	fputs("usage: hallpass [-c DIR] guardian invite GUARDIAN_ID [--days N]\n",
-	    stderr);
-	return 2;
+	fputs("usage: hallpass [-c DIR] guardian invite GUARDIAN_ID [--days N]\n"
+	    "\n"
+	    "Makes a single-use enrolment code for the parent dashboard for\n"
+	    "GUARDIAN_ID (a guardian in DIR/policy.yaml), valid N days (1-90,\n"
+	    "default 14), stores its hash in the database and prints the code.\n"
+	    "Exit status: 0 done, 1 unknown guardian or failure, 2 usage error.\n", f);
 }
 
 static int
@@ -54,7 +58,7 @@ guardian_invite(const char *dir, const char *gid, long days)
 		goto out;
 	}
 	if ((s = store_open(c.database, STORE_CREATE, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "hallpass: %s\n", err);
+		cli_database_error("guardian", dir, err);
 		goto out;
 	}
 	gettimeofday(&tv, NULL);
@@ -83,6 +87,7 @@ cmd_guardian(const char *dir, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "days", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long	 days = AUTH_INVITE_DAYS;
@@ -90,22 +95,34 @@ cmd_guardian(const char *dir, int argc, char **argv)
 	int	 ch;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":d:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			days = strtol(optarg, &end, 10);
 			if (*end != '\0' || days < 1 || days > 90) {
-				fputs("hallpass: --days must be 1-90\n", stderr);
-				return 2;
+				return cli_usage_error("guardian", "--days must be "
+				    "1-90, not \"%s\"", optarg);
 			}
 			break;
+		case 'h':
+			guardian_usage(stdout);
+			return 0;
 		default:
-			return guardian_usage();
+			return cli_bad_option("guardian", ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 2 || strcmp(argv[0], "invite") != 0)
-		return guardian_usage();
+	if (argc == 0)
+		return cli_usage_error("guardian", "needs an action (invite)");
+	if (strcmp(argv[0], "invite") != 0)
+		return cli_usage_error("guardian", "unknown action \"%s\" (invite)",
+		    argv[0]);
+	if (argc != 2)
+		return cli_usage_error("guardian", argc < 2 ? "invite needs a "
+		    "GUARDIAN_ID" : "too many arguments");
+	if (cli_need_dir(dir) != 0)
+		return 1;
 	return guardian_invite(dir, argv[1], days);
 }

@@ -1,5 +1,6 @@
 /* cmd_import: "hallpass import hosts|adblock|ut1 ..." - converts a third-party list into one rule-set file. */
 #include "cmd_import.h"
+#include "cli_usage.h"
 #include "hp_str.h"
 #include "import.h"
 
@@ -218,49 +219,37 @@ cmd_import(int argc, char **argv)
 			free(description);
 			cmd_import_help();
 			return 0;
-		case ':':
-			fprintf(stderr, "hallpass import: %s needs an argument\n",
-			    argv[optind - 1]);
-			goto usage;
 		default:
-			/* optopt names a short option even inside a bundle like "-cz". */
-			if (optopt != 0)
-				fprintf(stderr, "hallpass import: unknown "
-				    "option -%c\n", optopt);
-			else
-				fprintf(stderr, "hallpass import: unknown "
-				    "option %s\n", argv[optind - 1]);
-			goto usage;
+			free(description);
+			return cli_bad_option("import", ch, argv);
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "hallpass import: %s\n", argc - optind < 2 ?
-		    "needs a format and a file or folder" :
-		    "too many arguments");
-		goto usage;
+		free(description);
+		return cli_usage_error("import", argc - optind < 2 ?
+		    "needs a format and a file or folder" : "too many arguments");
 	}
 	format = argv[optind];
 	src = argv[optind + 1];
 	if (strcmp(format, "hosts") != 0 && strcmp(format, "adblock") != 0 &&
 	    strcmp(format, "ut1") != 0) {
-		fprintf(stderr, "hallpass import: unknown format '%s' "
-		    "(hosts, adblock or ut1)\n", format);
-		goto usage;
+		free(description);
+		return cli_usage_error("import", "unknown format \"%s\" (hosts, "
+		    "adblock or ut1)", format);
 	}
 	if (category == NULL) {
-		fprintf(stderr, "hallpass import: --category is required\n");
-		goto usage;
+		free(description);
+		return cli_usage_error("import", "--category is required");
 	}
 	if (!cmd_import_category_ok(category)) {
-		fprintf(stderr, "hallpass import: bad category name '%s': "
-		    "wants [a-z0-9][a-z0-9_-]{0,63}, not \"all\"\n", category);
-		goto usage;
+		free(description);
+		return cli_usage_error("import", "bad category name \"%s\": wants "
+		    "[a-z0-9][a-z0-9_-]{0,63}, not \"all\"", category);
 	}
 	if (description != NULL &&
 	    !hp_utf8_valid(description, strlen(description))) {
-		fprintf(stderr, "hallpass import: --description is not valid "
-		    "UTF-8\n");
-		goto usage;
+		free(description);
+		return cli_usage_error("import", "--description is not valid UTF-8");
 	}
 	if (description == NULL &&
 	    (description = cmd_import_default_description(src)) == NULL) {
@@ -305,8 +294,4 @@ done:
 	free(comment);
 	free(description);
 	return rc;
-usage:
-	cmd_import_usage(stderr);
-	free(description);
-	return 2;
 }

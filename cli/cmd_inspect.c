@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_usage.h"
 #include "classify.h"
 #include "config.h"
 #include "dnsmap.h"
@@ -330,7 +331,15 @@ static void
 inspect_usage(FILE *f)
 {
 	fputs("usage: hallpass [-c DIR] inspect CAPTURE [--student ID] [--json] "
-	    "[--against OTHER_DIR]\n", f);
+	    "[--against OTHER_DIR]\n"
+	    "\n"
+	    "Runs a pcap or pcapng capture through hallpassd's extractors and the\n"
+	    "policy in DIR: one line per flow with its name (or why it has none)\n"
+	    "and the decision.  --student decides every flow for that student (-\n"
+	    "for the default group) instead of looking the client up in the roster;\n"
+	    "--json prints JSON lines; --against prints only the flows OTHER_DIR's\n"
+	    "rules would decide differently.\n"
+	    "Exit status: 0 read, 1 unreadable capture or configuration, 2 usage error.\n", f);
 }
 
 int
@@ -351,7 +360,8 @@ cmd_inspect(const char *dir, int argc, char **argv)
 	memset(&in, 0, sizeof(in));
 	in.out = stdout;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "s:ja:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":s:ja:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			student = optarg;
@@ -366,14 +376,14 @@ cmd_inspect(const char *dir, int argc, char **argv)
 			inspect_usage(stdout);
 			return 0;
 		default:
-			inspect_usage(stderr);
-			return 2;
+			return cli_bad_option("inspect", ch, argv);
 		}
 	}
-	if (argc - optind != 1) {
-		inspect_usage(stderr);
-		return 2;
-	}
+	if (argc - optind != 1)
+		return cli_usage_error("inspect", argc - optind == 0 ? "needs a "
+		    "CAPTURE file" : "too many arguments");
+	if (cli_need_dir(dir) != 0)
+		return 1;
 	diag_init(&d);
 	in.p = policy_load(dir, &d);
 	if (in.p != NULL && against != NULL)

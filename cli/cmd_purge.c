@@ -1,17 +1,18 @@
 /* cmd_purge: "hallpass purge" deletes what is past retention_days, rollup_retention_days and login_retention_days, in the same way hallpassd does hourly. */
 #include "cmd_purge.h"
 
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli_usage.h"
 #include "config.h"
 #include "store.h"
 #include "store_dash.h"
 
-#define EXIT_USAGE	2
 
 int
 cmd_purge(const char *dir, int argc, char **argv)
@@ -26,17 +27,27 @@ cmd_purge(const char *dir, int argc, char **argv)
 	int64_t		 now, ev, ro;
 	int		 rc = 1;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int		 ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (ch != 'h')
+			return cli_bad_option("purge", ch, argv);
 		fputs("usage: hallpass [-c DIR] purge\n"
 		    "  deletes raw and block events older than retention_days, rollups older\n"
 		    "  than rollup_retention_days and failed logins older than\n"
 		    "  login_retention_days (hallpass.yaml) from the database, now\n", stdout);
 		return 0;
 	}
-	if (argc != 1) {
-		fprintf(stderr, "hallpass purge: takes no arguments (see hallpass purge --help)\n");
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return cli_usage_error("purge", "takes no arguments, not \"%s\"", argv[optind]);
+	if (cli_need_dir(dir) != 0)
+		return 1;
 	diag_init(&dg);
 	if (config_load(&c, dir, &dg) != 0) {
 		diag_print(&dg, stderr);
@@ -45,7 +56,7 @@ cmd_purge(const char *dir, int argc, char **argv)
 	}
 	diag_free(&dg);
 	if ((s = store_open(c.database, 0, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "hallpass purge: %s\n", err);
+		cli_database_error("purge", dir, err);
 		return 1;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);

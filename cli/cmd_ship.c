@@ -12,13 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_usage.h"
 #include "config.h"
 #include "hp_str.h"
 #include "log.h"
 #include "ship.h"
 #include "store.h"
 
-#define EXIT_USAGE	2
 /* While the district stays unreachable, the warning repeats this often (ms). */
 #define SHIP_WARN_EVERY_MS	(10LL * 60 * 1000)
 
@@ -101,8 +101,9 @@ cmd_ship(const char *dir, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "ob:h", opts, NULL)) != -1) {
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":ob:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			once = 1;
@@ -110,23 +111,21 @@ cmd_ship(const char *dir, int argc, char **argv)
 		case 'b':
 			errno = 0;
 			batch = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || batch < 1 || batch > 100000) {
-				fprintf(stderr, "hallpass ship: --batch takes 1 to 100000 rows\n");
-				return EXIT_USAGE;
-			}
+			if (errno != 0 || *end != '\0' || batch < 1 || batch > 100000)
+				return cli_usage_error("ship", "--batch must be 1-100000, "
+				    "not \"%s\"", optarg);
 			break;
 		case 'h':
 			ship_usage(stdout);
 			return 0;
 		default:
-			ship_usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("ship", ch, argv);
 		}
 	}
-	if (optind != argc) {
-		ship_usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return cli_usage_error("ship", "unexpected argument \"%s\"", argv[optind]);
+	if (cli_need_dir(dir) != 0)
+		return 1;
 	log_set_name("hallpass ship");
 	diag_init(&dg);
 	if (config_load(&c, dir, &dg) != 0) {
@@ -267,22 +266,33 @@ cmd_gateways(const char *dir, int argc, char **argv)
 	struct diag	 dg;
 	struct store	*st;
 	char		 err[512];
-	int		 json = 0, rc = 0;
+	int		 ch, json = 0, rc = 0;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
 			json = 1;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			break;
+		case 'h':
 			fputs("usage: hallpass [-c DIR] gateways [--json]\n"
 			    "  every gateway that ships to this district database, with its rules\n"
 			    "  version, last packet, queue drops, fail-open events and backlog\n", stdout);
 			return 0;
-		} else {
-			fprintf(stderr, "hallpass gateways: unknown argument \"%s\" (see "
-			    "hallpass gateways --help)\n", argv[i]);
-			return EXIT_USAGE;
+		default:
+			return cli_bad_option("gateways", ch, argv);
 		}
 	}
+	if (optind != argc)
+		return cli_usage_error("gateways", "unexpected argument \"%s\"", argv[optind]);
+	if (cli_need_dir(dir) != 0)
+		return 1;
 	diag_init(&dg);
 	if (config_load(&c, dir, &dg) != 0) {
 		diag_print(&dg, stderr);
@@ -291,7 +301,7 @@ cmd_gateways(const char *dir, int argc, char **argv)
 	}
 	diag_free(&dg);
 	if ((st = store_open(c.database, STORE_RDONLY, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "hallpass gateways: %s\n", err);
+		cli_database_error("gateways", dir, err);
 		return 1;
 	}
 	if (store_gateway_health_list(st, gw_print, &json, err, sizeof(err)) == -1) {

@@ -10,13 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_usage.h"
 #include "config.h"
 #include "hp_str.h"
 #include "policy.h"
 #include "store.h"
 #include "store_dash.h"
 
-#define EXIT_USAGE	2
 
 static void
 student_usage(FILE *f)
@@ -188,7 +188,8 @@ cmd_student(const char *dir, int argc, char **argv)
 	int64_t		 n;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+yr:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:yr:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'y': yes = 1; break;
 		case 'r': reason = optarg; break;
@@ -196,37 +197,37 @@ cmd_student(const char *dir, int argc, char **argv)
 			student_usage(stdout);
 			return 0;
 		default:
-			student_usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("student", ch, argv);
 		}
 	}
 	/* Options may also follow the ID. */
-	if (argc - optind < 2) {
-		student_usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc - optind < 2)
+		return cli_usage_error("student", argc == optind ? "needs an action (export "
+		    "or forget)" : "%s needs a student ID", argv[optind]);
 	verb = argv[optind];
 	id = argv[optind + 1];
 	optind += 2;
-	while ((ch = getopt_long(argc, argv, "yr:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":yr:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'y': yes = 1; break;
 		case 'r': reason = optarg; break;
+		case 'h':
+			student_usage(stdout);
+			return 0;
 		default:
-			student_usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("student", ch, argv);
 		}
 	}
-	if (optind != argc || (strcmp(verb, "export") != 0 && strcmp(verb, "forget") != 0)) {
-		fprintf(stderr, "hallpass student: expected export ID or forget ID --yes (see "
-		    "hallpass student --help)\n");
-		return EXIT_USAGE;
-	}
-	if (strcmp(verb, "forget") == 0 && !yes) {
-		fprintf(stderr, "hallpass student forget: deletes every event and rollup of "
-		    "%s for good: add --yes\n", id);
-		return EXIT_USAGE;
-	}
+	if (strcmp(verb, "export") != 0 && strcmp(verb, "forget") != 0)
+		return cli_usage_error("student", "unknown action \"%s\" (export or forget)",
+		    verb);
+	if (optind != argc)
+		return cli_usage_error("student", "unexpected argument \"%s\"", argv[optind]);
+	if (strcmp(verb, "forget") == 0 && !yes)
+		return cli_usage_error("student", "forget deletes every event and rollup of "
+		    "%s for good: add --yes", id);
+	if (cli_need_dir(dir) != 0)
+		return 1;
 	diag_init(&dg);
 	if (config_load(&c, dir, &dg) != 0 || (p = policy_load_roster(dir, &dg)) == NULL) {
 		diag_print(&dg, stderr);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "aup.h"
+#include "cli_usage.h"
 #include "cmd_activity.h"
 #include "cmd_firewall.h"
 #include "cmd_guardian.h"
@@ -15,48 +16,38 @@
 #include "cmd_ship.h"
 #include "cmd_student.h"
 #include "config.h"
+#include "hostname.h"
 #include "policy.h"
 
-#define EXIT_USAGE	2
+#ifndef HALLPASS_VERSION
+#define HALLPASS_VERSION "unknown"
+#endif
+
+#define EXIT_USAGE	CLI_EXIT_USAGE
 
 static void
-usage(FILE *f)
+rules_usage(FILE *f)
 {
-	fputs("usage: hallpass [-c DIR] COMMAND [ARGS]\n"
+	fputs("usage: hallpass [-c DIR] rules check\n"
 	    "\n"
-	    "Commands:\n"
-	    "  rules check                       validate every file in DIR\n"
-	    "  explain STUDENT HOST [--path P] [--at \"YYYY-MM-DD HH:MM\"]\n"
-	    "                                    show the decision for a student (- for\n"
-	    "                                    the default group); --at is local time\n"
-	    "                                    in the policy's timezone\n"
-	    "  inspect CAPTURE [--student ID] [--json] [--against OTHER_DIR]\n"
-	    "                                    run a pcap/pcapng through the extractors\n"
-	    "                                    and the policy, one line per flow\n"
-	    "  import hosts|adblock|ut1 FILE_OR_DIR --category NAME [-o OUT.yaml]\n"
-	    "                                    convert a block list into a rule set\n"
-	    "  firewall up|down|status [--mode gateway|hotspot]\n"
-	    "                                    install or remove the iptables and\n"
-	    "                                    ip6tables rules that queue to hallpassd\n"
-	    "  activity [--student ID|-] [--since T] [--until T] [--limit N] [--json]\n"
-	    "           [--reason TEXT]         (every read is written to the audit trail)\n"
-	    "                                    print recorded events, oldest first\n"
-	    "  guardian invite GUARDIAN_ID [--days N]\n"
-	    "                                    make a single-use dashboard enrolment\n"
-	    "                                    code (default 14 days)\n"
-	    "  ship [--once] [--batch N]         send block events, rollups and health\n"
-	    "                                    to the district database (ship_to)\n"
-	    "  purge                             delete what is past every retention period\n"
-	    "  student export|forget ID [--yes]  a FERPA request: all held about a student\n"
-	    "                                    as JSON, or all of it deleted (audited)\n"
-	    "  gateways [--json]                 the district's gateways: rules version,\n"
-	    "                                    last packet, drops, fail-open, backlog\n"
+	    "Validates every file in DIR (rules.d/*.yaml, policy.yaml, safesearch.yaml,\n"
+	    "aup.yaml, hallpass.yaml) and prints every error as FILE:LINE:COLUMN: message.\n"
+	    "Files in rules.d/ that do not end in .yaml are named as warnings.\n"
+	    "Exit status: 0 valid, 1 invalid, 2 usage error.\n", f);
+}
+
+static void
+explain_usage(FILE *f)
+{
+	fputs("usage: hallpass [-c DIR] explain STUDENT HOST|URL [--path P] "
+	    "[--at \"YYYY-MM-DD HH:MM\"]\n"
 	    "\n"
-	    "  -c DIR   configuration directory (default /etc/hallpass)\n"
-	    "  -h       this help\n"
-	    "\n"
-	    "Exit status: 0 success, 1 invalid configuration or failure, 2 usage error.\n"
-	    "Errors go to standard error as FILE:LINE:COLUMN: message.\n", f);
+	    "Prints the decision hallpassd would make for STUDENT (- for the default\n"
+	    "group) visiting HOST: action, category, the rule's FILE:LINE and why.\n"
+	    "A URL (http://host/path) is taken apart: its host, and its path unless\n"
+	    "--path is given.  --at is local time in the policy's timezone.\n"
+	    "Exit status: 0 printed, 1 invalid configuration or unknown student,\n"
+	    "2 usage error (including a HOST that is not a host name).\n", f);
 }
 
 static int
@@ -80,6 +71,8 @@ cmd_rules_check(const char *dir)
 		    diag_count(&d), diag_count(&d) == 1 ? "" : "s");
 		rc = 1;
 	} else {
+		/* Warnings (a file rules.d/ does not read) do not fail the check. */
+		diag_print(&d, stderr);
 		policy_stats(p, &st);
 		printf("%s: ok: %zu categories, %zu domains, %zu patterns, %zu urls; "
 		    "%zu groups, %zu students, %zu guardians; terms version %ld "
@@ -91,6 +84,59 @@ cmd_rules_check(const char *dir)
 	aup_free(a);
 	diag_free(&d);
 	return rc;
+}
+
+/*
+ * HOST as given, or the host of a URL (scheme://[user@]host[:port][/path]),
+ * normalised; a URL's path becomes *path unless --path gave one.  Anything
+ * that is not a host name is refused: an "allow" for a typo would mislead.
+ */
+static int
+explain_host(const char *arg, char *host, size_t hostsz, const char **path,
+    char *urlpath, size_t urlpathsz)
+{
+	const char	*h = arg, *scheme, *at, *why = NULL;
+	size_t		 len;
+
+	if ((scheme = strstr(arg, "://")) != NULL) {
+		h = scheme + 3;
+		len = strcspn(h, "/?#");
+		if ((at = memchr(h, '@', len)) != NULL) {
+			len -= (size_t)(at + 1 - h);
+			h = at + 1;
+		}
+		if (*path == NULL && h[len] == '/') {
+			snprintf(urlpath, urlpathsz, "%.*s", (int)strcspn(h + len,
+			    "?#"), h + len);
+			*path = urlpath;
+		}
+		if (len > 0 && h[0] == '[') {
+			const char *rb = memchr(h, ']', len);
+
+			if (rb == NULL)
+				return cli_usage_error("explain", "\"%s\": unclosed [ in "
+				    "the URL's host", arg);
+			h++;
+			len = (size_t)(rb - h);
+		} else {
+			const char *colon = memchr(h, ':', len);
+
+			if (colon != NULL)
+				len = (size_t)(colon - h);
+		}
+	} else {
+		len = strlen(arg);
+		if (memchr(arg, '/', len) != NULL)
+			return cli_usage_error("explain", "\"%s\" is not a host name "
+			    "(give a host, or a URL with its scheme, e.g. http://%s)",
+			    arg, arg);
+	}
+	/* hostname_normalize writes up to HOSTNAME_BUFSZ bytes. */
+	if (hostsz < HOSTNAME_BUFSZ || len == 0 ||
+	    hostname_normalize(h, len, host, &why) == HOSTNAME_INVALID)
+		return cli_usage_error("explain", "\"%s\" is not a host name%s%s",
+		    arg, why ? ": " : "", why ? why : "");
+	return 0;
 }
 
 static int
@@ -108,11 +154,13 @@ cmd_explain(const char *dir, int argc, char **argv)
 	struct policy			*p;
 	struct diag			 d;
 	char				 why[800], rule[600] = "-", pol[600] = "";
+	char				 host[HOSTNAME_BUFSZ], urlpath[2048];
 	time_t				 now = time(NULL);
 	int				 ch;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "p:a:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":p:a:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			path = optarg;
@@ -121,24 +169,25 @@ cmd_explain(const char *dir, int argc, char **argv)
 			at = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			explain_usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("explain", ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 2) {
-		fputs("usage: hallpass [-c DIR] explain STUDENT HOST [--path P] "
-		    "[--at \"YYYY-MM-DD HH:MM\"]\n", stderr);
+	if (argc != 2)
+		return cli_usage_error("explain", argc < 2 ? "needs a STUDENT and a "
+		    "HOST" : "too many arguments");
+	if (explain_host(argv[1], host, sizeof(host), &path, urlpath,
+	    sizeof(urlpath)) != 0)
 		return EXIT_USAGE;
-	}
 	if (path != NULL && path[0] != '/') {
-		fprintf(stderr, "hallpass: --path must start with /\n");
-		return EXIT_USAGE;
+		return cli_usage_error("explain", "--path must start with /");
 	}
+	if (cli_need_dir(dir) != 0)
+		return 1;
 	diag_init(&d);
 	if ((p = policy_load(dir, &d)) == NULL) {
 		diag_print(&d, stderr);
@@ -159,7 +208,7 @@ cmd_explain(const char *dir, int argc, char **argv)
 		policy_unref(p);
 		return 1;
 	}
-	policy_decide(p, st, argv[1], strlen(argv[1]), path, now, &dec);
+	policy_decide(p, st, host, strlen(host), path, now, &dec);
 	policy_decision_why(&dec, why, sizeof(why));
 	if (dec.rule_file != NULL)
 		snprintf(rule, sizeof(rule), "%s:%u", dec.rule_file, dec.rule_line);
@@ -174,18 +223,112 @@ cmd_explain(const char *dir, int argc, char **argv)
 	return 0;
 }
 
+static int
+run_rules(const char *dir, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			rules_usage(stdout);
+			return 0;
+		}
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-')
+			return cli_usage_error("rules", "unknown option %s", argv[i]);
+	if (argc == 2 && strcmp(argv[1], "check") == 0)
+		return cli_need_dir(dir) != 0 ? 1 : cmd_rules_check(dir);
+	if (argc == 1)
+		return cli_usage_error("rules", "needs an action (check)");
+	if (argc == 2)
+		return cli_usage_error("rules", "unknown action \"%s\" (check)",
+		    argv[1]);
+	return cli_usage_error("rules", "too many arguments");
+}
+
+static int
+run_import(const char *dir, int argc, char **argv)
+{
+	(void)dir;
+	return cmd_import(argc, argv);
+}
+
+/* The subcommands, in the order help lists them; man/hallpass.8 must name each (tests/cli/help.sh). */
+static const struct cli_cmd {
+	const char	*name;
+	int		(*run)(const char *dir, int argc, char **argv);
+	const char	*args;
+	const char	*summary;
+} cli_cmds[] = {
+	{ "rules", run_rules, "check",
+	    "validate every file in DIR" },
+	{ "explain", cmd_explain, "STUDENT HOST|URL [--path P] [--at T]",
+	    "show the decision for a student (- for the default group)" },
+	{ "inspect", cmd_inspect, "CAPTURE [--student ID] [--json] [--against DIR2]",
+	    "run a pcap/pcapng through the extractors and the policy" },
+	{ "import", run_import, "hosts|adblock|ut1 FILE_OR_DIR --category NAME [-o OUT]",
+	    "convert a block list into a rule set" },
+	{ "firewall", cmd_firewall, "up|down|status [--mode gateway|hotspot]",
+	    "install or remove the rules that queue to hallpassd" },
+	{ "activity", cmd_activity, "[--student ID|-] [--since T] [--until T] [--json] [--reason R]",
+	    "print recorded events, oldest first" },
+	{ "guardian", cmd_guardian, "invite GUARDIAN_ID [--days N]",
+	    "make a single-use dashboard enrolment code" },
+	{ "ship", cmd_ship, "[--once] [--batch N]",
+	    "send block events, rollups and health to the district (ship_to)" },
+	{ "gateways", cmd_gateways, "[--json]",
+	    "the district's gateways: rules version, last packet, drops, backlog" },
+	{ "purge", cmd_purge, "",
+	    "delete what is past every retention period, now" },
+	{ "student", cmd_student, "export|forget ID [--yes] [--reason TEXT]",
+	    "a FERPA request: all held about a student as JSON, or deleted (audited)" },
+};
+#define CLI_NCMDS	(sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: hallpass [-c DIR] COMMAND [ARGS]\n"
+	    "       hallpass COMMAND --help\n"
+	    "       hallpass --version\n"
+	    "\n"
+	    "Commands:\n", f);
+	for (size_t i = 0; i < CLI_NCMDS; i++)
+		fprintf(f, "  %s %s\n      %s\n", cli_cmds[i].name,
+		    cli_cmds[i].args, cli_cmds[i].summary);
+	fputs("  help [COMMAND]\n"
+	    "\n"
+	    "  -c DIR         configuration directory (default /etc/hallpass)\n"
+	    "  -h, --help     this help\n"
+	    "  -V, --version  print the version\n"
+	    "\n"
+	    "Exit status: 0 success, 1 invalid configuration or failure, 2 usage error.\n"
+	    "Errors go to standard error as FILE:LINE:COLUMN: message.\n"
+	    "See hallpass(8), hallpass.yaml(5) and hallpass-rules(5).\n", f);
+}
+
+static const struct cli_cmd *
+cli_cmd_find(const char *name)
+{
+	for (size_t i = 0; i < CLI_NCMDS; i++)
+		if (strcmp(cli_cmds[i].name, name) == 0)
+			return &cli_cmds[i];
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char	*dir = "/etc/hallpass";
-	int		 ch;
+	const struct cli_cmd	*cmd;
+	const char		*dir = "/etc/hallpass";
+	int			 ch;
 
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 
-	while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:c:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			dir = optarg;
@@ -193,48 +336,32 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("hallpass %s\n", HALLPASS_VERSION);
+			return 0;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option(NULL, ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1) {
-		usage(stderr);
-		return EXIT_USAGE;
+	if (argc < 1)
+		return cli_usage_error(NULL, "no command given");
+	if (strcmp(argv[0], "help") == 0) {
+		static char	 help[] = "--help";
+		char		*hargv[] = { argv[1], help, NULL };
+
+		if (argc == 1) {
+			usage(stdout);
+			return 0;
+		}
+		if (argc > 2)
+			return cli_usage_error(NULL, "help takes one command");
+		if ((cmd = cli_cmd_find(argv[1])) == NULL)
+			return cli_usage_error(NULL, "unknown command \"%s\"", argv[1]);
+		return cmd->run(dir, 2, hargv);
 	}
-	if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "--help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(argv[0], "rules") == 0) {
-		if (argc == 2 && strcmp(argv[1], "check") == 0)
-			return cmd_rules_check(dir);
-		fputs("usage: hallpass [-c DIR] rules check\n", stderr);
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[0], "explain") == 0)
-		return cmd_explain(dir, argc, argv);
-	if (strcmp(argv[0], "inspect") == 0)
-		return cmd_inspect(dir, argc, argv);
-	if (strcmp(argv[0], "import") == 0)
-		return cmd_import(argc, argv);
-	if (strcmp(argv[0], "firewall") == 0)
-		return cmd_firewall(dir, argc, argv);
-	if (strcmp(argv[0], "activity") == 0)
-		return cmd_activity(dir, argc, argv);
-	if (strcmp(argv[0], "guardian") == 0)
-		return cmd_guardian(dir, argc, argv);
-	if (strcmp(argv[0], "ship") == 0)
-		return cmd_ship(dir, argc, argv);
-	if (strcmp(argv[0], "gateways") == 0)
-		return cmd_gateways(dir, argc, argv);
-	if (strcmp(argv[0], "purge") == 0)
-		return cmd_purge(dir, argc, argv);
-	if (strcmp(argv[0], "student") == 0)
-		return cmd_student(dir, argc, argv);
-	fprintf(stderr, "hallpass: unknown command \"%s\"\n", argv[0]);
-	usage(stderr);
-	return EXIT_USAGE;
+	if ((cmd = cli_cmd_find(argv[0])) == NULL)
+		return cli_usage_error(NULL, "unknown command \"%s\"", argv[0]);
+	return cmd->run(dir, argc, argv);
 }

@@ -80,6 +80,8 @@ static const struct config_setting config_settings[] = {
 	{ "ship_interval", CT_UINT, CF(ship_interval), NULL, 1, 86400, 60, NULL, 0 },
 	{ "ship_backlog_warn", CT_UINT, CF(ship_backlog_warn), NULL, 1, 1000000000,
 	    100000, NULL, 0 },
+	/* Absent means no metrics; the file is rewritten whole every 15 seconds. */
+	{ "metrics_file", CT_PATH, CF(metrics_file), NULL, 0, 0, 0, "", 1 },
 };
 
 #define CONFIG_NSETTINGS	(sizeof(config_settings) / sizeof(config_settings[0]))

@@ -38,6 +38,7 @@ struct config {
 	char			gateway_id[64];	/* "": the host name */
 	unsigned		ship_interval;	/* seconds between shipments */
 	unsigned		ship_backlog_warn;	/* rows waiting before the shipper warns */
+	char			metrics_file[1024];	/* Prometheus text file; "": none */
 };
 
 /* Defaults, then DIR/hallpass.yaml over them if it exists.  -1 with every error in diag. */

@@ -16,7 +16,11 @@
 #include "tz.h"
 
 #define DEFAULT_CONFIG	"/etc/hallpass"
-#define DEFAULT_LANG	"/usr/local/share/hallpass/lang"
+/* make install sets it to where it installs dashboard-cgi/lang (PREFIX/share/hallpass/lang). */
+#ifndef HALLPASS_LANG_DIR
+#define HALLPASS_LANG_DIR	"/usr/local/share/hallpass/lang"
+#endif
+#define DEFAULT_LANG	HALLPASS_LANG_DIR
 
 static const char *
 main_getenv(void *arg, const char *name)

@@ -162,6 +162,10 @@ struct policy {
 int	policy_rules_load(struct policy *, const char *dir, struct diag *);
 int	policy_main_load(struct policy *, const char *dir, struct diag *);
 int	policy_safesearch_load(struct policy *, const char *dir, struct diag *);
+/* rules/safesearch.yaml as built in (policy_ss_builtin.c): used when DIR has no safesearch.yaml. */
+extern const char	policy_safesearch_builtin[];
+extern const size_t	policy_safesearch_builtin_len;
+#define POLICY_SAFESEARCH_BUILTIN	"(built-in safesearch.yaml)"
 /* Appends a list; returns its id or UINT32_MAX. */
 uint32_t policy_list_new(struct policy *, enum policy_list_kind, uint32_t owner,
 	    const char *file);

@@ -427,6 +427,29 @@ rules_select(const struct dirent *de)
 	    strcmp(de->d_name + n - 5, ".yaml") == 0;
 }
 
+/* What a rule directory holds besides rule files: named, since a typo like "games.yml" would otherwise just vanish. */
+static int
+rules_other(const struct dirent *de)
+{
+	return de->d_name[0] != '.' && !rules_select(de);
+}
+
+static void
+rules_warn_others(const char *rdir, struct diag *d)
+{
+	struct dirent	**names = NULL;
+	int		  n;
+
+	if ((n = scandir(rdir, &names, rules_other, alphasort)) < 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		diag_warn(d, rdir, "%s is not read: only NAME.yaml files are rule "
+		    "sets", names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+}
+
 int
 policy_rules_load(struct policy *p, const char *dir, struct diag *d)
 {
@@ -442,6 +465,7 @@ policy_rules_load(struct policy *p, const char *dir, struct diag *d)
 		free(rdir);
 		return -1;
 	}
+	rules_warn_others(rdir, d);
 	if (n > POLICY_MAX_CATEGORIES) {
 		diag_add(d, rdir, 0, 0, "more than %d rule files",
 		    POLICY_MAX_CATEGORIES);

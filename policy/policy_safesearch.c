@@ -155,25 +155,27 @@ policy_safesearch_load(struct policy *p, const char *dir, struct diag *d)
 {
 	struct ycfg	 y;
 	struct ycfg_key	 k[] = { { "engines", 1, NULL, NULL } };
-	int		 rc;
+	int		 rc, builtin = 0;
 
 	if (asprintf(&p->safesearch_file, "%s/safesearch.yaml", dir) < 0) {
 		p->safesearch_file = NULL;
 		return -1;
 	}
 	if (access(p->safesearch_file, F_OK) != 0) {
-		/* Optional, unless a group asks for safe search. */
+		/* Optional: without one, a group that asks for safe search gets the engines hallpass ships. */
 		for (size_t i = 0; i < p->ngroups; i++)
-			if (p->groups[i].safe_search != POLICY_SS_OFF) {
-				diag_add(d, p->policy_file, p->groups[i].line, 1,
-				    "group %s sets safe_search but there is no %s "
-				    "naming the search engines", p->groups[i].name,
-				    p->safesearch_file);
-				return -1;
-			}
-		return 0;
-	}
-	if (ycfg_load(&y, p->safesearch_file, p->safesearch_file, d) != 0) {
+			if (p->groups[i].safe_search != POLICY_SS_OFF)
+				builtin = 1;
+		if (!builtin)
+			return 0;
+		free(p->safesearch_file);
+		if ((p->safesearch_file = strdup(POLICY_SAFESEARCH_BUILTIN)) == NULL)
+			return -1;
+		rc = ycfg_load_mem(&y, policy_safesearch_builtin,
+		    policy_safesearch_builtin_len, p->safesearch_file, d);
+	} else
+		rc = ycfg_load(&y, p->safesearch_file, p->safesearch_file, d);
+	if (rc != 0) {
 		ycfg_free(&y);
 		return -1;
 	}

@@ -25,6 +25,7 @@
 #include "gate.h"
 #include "inject.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "resolve.h"
 #include "snapshot.h"
@@ -57,24 +58,53 @@ struct daemon {
 	struct nfq_q_handle	*qh[CONFIG_MAX_QUEUES];
 	uint64_t		 verdict_errors, ct_lost, nfq_overruns;
 	int64_t			 last_packet_ms, health_ms;
+	/* For the metrics file (metrics_file): reload outcomes, when the rules in force loaded, the last write. */
+	uint64_t		 reloads_applied, reloads_rejected;
+	uint64_t		 rules_loaded_ms, metrics_ms;
+	int			 metrics_failing;
 	/* A run of plain accepts not yet sent: one batch verdict covers them all. */
 	struct nfq_q_handle	*acc_qh;
 	uint32_t		 acc_id;
 	unsigned		 acc_n;
 };
 
+#ifndef HALLPASS_VERSION
+#define HALLPASS_VERSION "unknown"
+#endif
+
 static void
 usage(FILE *f)
 {
 	fputs("usage: hallpassd [-c DIR] [--daemon] [--pidfile FILE]\n"
+	    "       hallpassd [-c DIR] --check\n"
+	    "       hallpassd --version\n"
 	    "\n"
 	    "  -c DIR          configuration directory (default /etc/hallpass)\n"
 	    "  --daemon        detach once running (logs still go to standard error)\n"
 	    "  --pidfile FILE  write the process id to FILE\n"
+	    "  --check         load DIR as a start would, report, and exit (0 valid)\n"
+	    "  -V, --version   print the version\n"
+	    "  -h, --help      this help\n"
 	    "\n"
 	    "Signals: HUP reloads DIR (a bad configuration is rejected and the one in\n"
 	    "force stays), USR1 logs counters, TERM and INT flush activity and exit.\n"
 	    "Install the firewall rules with `hallpass -c DIR firewall up`.\n", f);
+}
+
+/* One line naming the bad option and where help is, like hallpass's subcommands. */
+static int
+usage_bad_option(int ch, char **argv)
+{
+	const char	*arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (strncmp(arg, "--", 2) == 0)
+		fprintf(stderr, "hallpassd: %s option %.*s; see 'hallpassd --help'\n",
+		    ch == ':' ? "missing argument to" : "unknown",
+		    (int)strcspn(arg, "="), arg);
+	else
+		fprintf(stderr, "hallpassd: %s option -%c; see 'hallpassd --help'\n",
+		    ch == ':' ? "missing argument to" : "unknown", optopt);
+	return 2;
 }
 
 static void
@@ -299,6 +329,40 @@ sysctl_on(const char *name)
 		close(fd);
 }
 
+/* Every 15 s, on SIGUSR1 and at exit: the collector scrapes far less often than that. */
+#define METRICS_EVERY_MS	15000
+
+static void
+metrics_dump(struct daemon *d)
+{
+	struct metrics	 m;
+	char		 err[1200];
+
+	if (d->cfg->metrics_file[0] == '\0')
+		return;
+	memset(&m, 0, sizeof(m));
+	gate_stats(d->gate, &m.gate);
+	gate_flow_stats(d->gate, &m.flow);
+	activity_stats(d->act, &m.act);
+	m.queue_overruns = d->nfq_overruns;
+	m.verdict_errors = d->verdict_errors;
+	m.ct_lost = d->ct_lost;
+	m.reloads_applied = d->reloads_applied;
+	m.reloads_rejected = d->reloads_rejected;
+	m.rules_loaded_ms = d->rules_loaded_ms;
+	m.nqueues = d->cfg->nqueues;
+	m.fail_open = d->cfg->fail == CONFIG_FAIL_OPEN;
+	m.version = HALLPASS_VERSION;
+	d->metrics_ms = now_ms();
+	/* Said once, not every 15 seconds, until it works again. */
+	if (metrics_write(d->cfg->metrics_file, &m, err, sizeof(err)) != 0) {
+		if (!d->metrics_failing)
+			log_msg(LOG_L_WARN, "metrics: %s", err);
+		d->metrics_failing = 1;
+	} else
+		d->metrics_failing = 0;
+}
+
 static void
 log_counters(struct daemon *d)
 {
@@ -402,9 +466,11 @@ reload_apply(struct daemon *d, struct loaded *l)
 	if (l == NULL) {
 		log_msg(LOG_L_ERROR, "reload of %s: out of memory: the rules in force stay",
 		    d->dir);
+		d->reloads_rejected++;
 		return;
 	}
 	if (l->snap == NULL) {
+		d->reloads_rejected++;
 		log_diag(&l->dg);
 		if (diag_count(&l->dg) == 0)
 			log_msg(LOG_L_ERROR, "reload of %s: out of memory: the rules in "
@@ -441,6 +507,8 @@ reload_apply(struct daemon *d, struct loaded *l)
 	policy_stats(snapshot_policy(l->snap), &st);
 	log_msg(LOG_L_INFO, "reloaded %s: %zu categories, %zu domains, %zu students",
 	    d->dir, st.categories, st.domains, st.students);
+	d->reloads_applied++;
+	d->rules_loaded_ms = now_ms();
 	/* The old snapshot goes once the gate has let go of it too. */
 	snapshot_unref(d->snap);
 	d->snap = l->snap;
@@ -517,6 +585,8 @@ run(struct daemon *d, int sfd)
 		}
 		resolve_process(d->res, pfd + 4, nres, now_ms());
 		health_tick(d, (int64_t)now_ms());
+		if (now_ms() - d->metrics_ms >= METRICS_EVERY_MS)
+			metrics_dump(d);
 		if (pfd[3].revents & POLLIN)
 			reload_finish(d);
 		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN) &&
@@ -534,6 +604,7 @@ run(struct daemon *d, int sfd)
 				break;
 			case SIGUSR1:
 				log_counters(d);
+				metrics_dump(d);
 				break;
 			default:
 				log_msg(LOG_L_INFO, "signal %u: flushing activity and "
@@ -596,6 +667,8 @@ main(int argc, char **argv)
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "check", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon	 d;
@@ -604,12 +677,13 @@ main(int argc, char **argv)
 	sigset_t	 mask;
 	char		 err[512];
 	const char	*pidfile = NULL;
-	int		 ch, detach = 0, sfd = -1, rc = 1, ready = -1;
+	int		 ch, detach = 0, sfd = -1, rc = 1, ready = -1, check = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.load_pipe[0] = d.load_pipe[1] = -1;
 	d.dir = "/etc/hallpass";
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			d.dir = optarg;
@@ -620,16 +694,22 @@ main(int argc, char **argv)
 		case 'p':
 			pidfile = optarg;
 			break;
+		case 'n':
+			check = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("hallpassd %s\n", HALLPASS_VERSION);
+			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return usage_bad_option(ch, argv);
 		}
 	}
 	if (optind != argc) {
-		usage(stderr);
+		fprintf(stderr, "hallpassd: unexpected argument \"%s\"; see "
+		    "'hallpassd --help'\n", argv[optind]);
 		return 2;
 	}
 	diag_init(&dg);
@@ -640,7 +720,15 @@ main(int argc, char **argv)
 		diag_free(&dg);
 		return 1;
 	}
+	/* What loaded with warnings (a file rules.d/ does not read) still says so. */
+	if (dg.n > 0)
+		log_diag(&dg);
 	diag_free(&dg);
+	if (check) {
+		printf("%s: ok\n", d.dir);
+		snapshot_unref(d.snap);
+		return 0;
+	}
 	d.cfg = snapshot_config(d.snap);
 	log_set_level((enum log_level)d.cfg->log_level);
 
@@ -709,12 +797,17 @@ main(int argc, char **argv)
 	    d.cfg->fail == CONFIG_FAIL_OPEN ? "open" : "closed", d.cfg->database);
 	if (ready >= 0) {
 		/* Everything opened: the starting parent may now exit 0. */
-		(void)write(ready, "1", 1);
+		if (write(ready, "1", 1) != 1)
+			log_msg(LOG_L_WARN, "telling the parent we are ready: %s",
+			    strerror(errno));
 		close(ready);
 		ready = -1;
 	}
+	d.rules_loaded_ms = now_ms();
+	metrics_dump(&d);
 	rc = run(&d, sfd) == 0 ? 0 : 1;
 	log_counters(&d);
+	metrics_dump(&d);
 out:
 	reload_cancel(&d);
 	if (d.load_pipe[0] >= 0) {

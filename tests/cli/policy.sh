@@ -57,7 +57,7 @@ run 1 -c "$tmp/bad" rules check &&
     grep -q "2 errors; nothing was applied" "$tmp/err" && [ ! -s "$tmp/out" ]
 ok $? "rules check reports every error as FILE:LINE:COLUMN and exits 1"
 
-run 1 -c "$tmp/nonexistent" rules check && grep -q 'cannot' "$tmp/err"
+run 1 -c "$tmp/nonexistent" rules check && grep -q 'configuration directory .*use -c DIR' "$tmp/err"
 ok $? "a missing directory is an error, not a crash"
 
 explain_is "block gambling $base/rules.d/gambling.yaml:4 group standard blocks gambling (matched bet365.com) [policy $base/policy.yaml:5]" \
