@@ -2,7 +2,7 @@
 PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
-PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap libsodium libcares
+PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap libsodium libcares libzip
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -11,7 +11,8 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
 CSTD	 = -std=c11 -D_GNU_SOURCE
 OPT	?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(INC) $(CFLAGS)
-LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+# libcsv ships no .pc file.
+LDLIBS_ALL = $(PKG_LIBS) -lcsv -lpthread -lm $(LDLIBS)
 # Only hallpassd talks netlink to the kernel.
 NF_PKGS	 = libnetfilter_queue libnetfilter_conntrack
 NF_LIBS	:= $(shell pkg-config --libs $(NF_PKGS) 2>/dev/null)
@@ -23,7 +24,8 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 # Each library sees only its own headers and those of the libraries below it, so the
 # compiler enforces the layering (docs/layout.md):
 #   base      errors, strings, log, YAML diagnostics
-#   policy    rules, roster, schedules, time zones               (base)
+#   roster    OneRoster import, device file, roster.csv          (base)
+#   policy    rules, roster, schedules, time zones               (base roster)
 #   config    hallpass.yaml: one gateway's local settings        (base)
 #   terms     aup.yaml: the acceptable-use terms parents read     (base)
 #   import    blocklist importers (hosts, AdBlock, UT1)          (base policy)
@@ -31,9 +33,10 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 #   auth      passwords, invite codes, sessions, throttling      (base store)
 #   classify  packets -> names, and the one judgement            (base policy config)
 # and the programs: proxy/ (hallpassd), cli/ (hallpass), dashboard-cgi/ (hallpass.cgi).
-LIBDIRS	   = base policy config terms import store auth classify
+LIBDIRS	   = base roster policy config terms import store auth classify
 INC_base     = -Ibase
-INC_policy   = $(INC_base) -Ipolicy
+INC_roster   = $(INC_base) -Iroster
+INC_policy   = $(INC_roster) -Ipolicy
 INC_config   = $(INC_base) -Iconfig
 INC_terms    = $(INC_base) -Iterms
 INC_import   = $(INC_policy) -Iimport
@@ -51,7 +54,7 @@ INC	  ?= $(INC_ALL)
 lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 lib_a	= $(B)/libhallpass-$(1).a
 # Linked in this order: a library before the ones it uses.
-LIBS	   = $(B)/libhallpass-dash.a $(foreach d,proxy auth classify import terms config policy store base,$(call lib_a,$(d)))
+LIBS	   = $(B)/libhallpass-dash.a $(foreach d,proxy auth classify import terms config policy roster store base,$(call lib_a,$(d)))
 CLI_SRC	   = $(wildcard cli/*.c)
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 DASH_OBJ   = $(patsubst %.c,$(B)/%.o,$(call lib_src,dashboard-cgi))
@@ -104,12 +107,12 @@ $(B)/tests/hp_send: tests/net/hp_send.c $(LIBS)
 unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.cgi $(B)/tests/hp_seed
 
 # The fuzzer is clang's libFuzzer over the same sources, built apart from the gcc objects.
-FUZZ_DIRS = proxy classify config policy store base
+FUZZ_DIRS = proxy classify config policy roster store base
 FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(foreach d,$(FUZZ_DIRS),$(call lib_src,$(d)))
 build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(foreach d,$(FUZZ_DIRS),$(wildcard $(d)/*.h))
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
-	    $(PKG_CFLAGS) $(INC_proxy) -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(NF_LIBS) -lpthread -lm
+	    $(PKG_CFLAGS) $(INC_proxy) -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(NF_LIBS) -lcsv -lpthread -lm
 
 # make test: sanitizer build of everything, then every unit and CLI test; last line "N passed, N failed".
 test:
@@ -162,7 +165,7 @@ uninstall:
 # Every build and test dependency on a fresh Debian 12.
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
-	   libpcap-dev libcmocka-dev libssl-dev tzdata
+	   libpcap-dev libcmocka-dev libssl-dev libcsv-dev libzip-dev zip tzdata
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).
 WEB_PKGS = lighttpd chromium
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).

@@ -11,6 +11,7 @@
 #include "cmd_guardian.h"
 #include "cmd_import.h"
 #include "cmd_inspect.h"
+#include "cmd_roster.h"
 #include "config.h"
 #include "policy.h"
 
@@ -37,6 +38,8 @@ usage(FILE *f)
 	    "                                    ip6tables rules that queue to hallpassd\n"
 	    "  activity [--student ID|-] [--since T] [--until T] [--limit N] [--json]\n"
 	    "                                    print recorded events, oldest first\n"
+	    "  roster import oneroster PATH [-d DEVICES] | devices FILE | list [--school S] [--json]\n"
+	    "                                    the district's roster from the SIS\n"
 	    "  guardian invite GUARDIAN_ID [--days N]\n"
 	    "                                    make a single-use dashboard enrolment\n"
 	    "                                    code (default 14 days)\n"
@@ -213,6 +216,8 @@ main(int argc, char **argv)
 		return cmd_firewall(dir, argc, argv);
 	if (strcmp(argv[0], "activity") == 0)
 		return cmd_activity(dir, argc, argv);
+	if (strcmp(argv[0], "roster") == 0)
+		return cmd_roster(dir, argc, argv);
 	if (strcmp(argv[0], "guardian") == 0)
 		return cmd_guardian(dir, argc, argv);
 	fprintf(stderr, "hallpass: unknown command \"%s\"\n", argv[0]);

@@ -487,7 +487,8 @@ policy_client_lookup(const struct policy *p, const uint8_t *mac, int af,
 		else
 			lo = mid + 1;
 	}
-	return NULL;
+	/* An exact address beats a network; among networks the longest prefix wins. */
+	return p->nnetgroups > 0 ? policy_net_lookup(p, af, addr) : NULL;
 }
 
 const char *
@@ -523,7 +524,22 @@ policy_student_at(const struct policy *p, size_t i)
 const struct policy_guardian *
 policy_guardian_find(const struct policy *p, const char *id)
 {
-	for (size_t i = 0; i < p->nguardians; i++)
+	size_t lo = 0, hi = p->ngorder;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct policy_guardian *g = &p->guardians[p->gorder[mid]];
+		int c = strcmp(id, g->id);
+
+		if (c == 0)
+			return g;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	/* While policy.yaml's guardians are read, those past the sorted ones are searched in turn. */
+	for (size_t i = p->ngorder; i < p->nguardians; i++)
 		if (p->guardians[i].id != NULL && strcmp(p->guardians[i].id, id) == 0)
 			return &p->guardians[i];
 	return NULL;

@@ -24,7 +24,7 @@ static const struct bad_case cases[] = {
 	{ "unknown top-level key", "policy.yaml",
 	  POLICY_HEAD "timezon: UTC\n",
 	  "policy.yaml:6:1: unknown key \"timezon\" in policy.yaml (expected one of: "
-	  "timezone, default_group, groups, students, guardians)", 1 },
+	  "timezone, default_group, groups, students, guardians, group_rules)", 1 },
 	{ "groups of the wrong type", "policy.yaml",
 	  "timezone: UTC\ndefault_group: standard\ngroups: [standard]\n",
 	  "policy.yaml:3:9: groups must be a mapping of group names to groups", 2 },
