@@ -240,6 +240,17 @@ roster_json(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* One field of the text listing: "-" when empty; a line break or tab from the SIS cannot add a line or a field. */
+static void
+roster_text(const char *s, const char *sep)
+{
+	if (s == NULL || *s == '\0')
+		putchar('-');
+	for (; s != NULL && *s != '\0'; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+	fputs(sep, stdout);
+}
+
 /* Per student: their devices and guardians, gathered in one walk each. */
 struct roster_list {
 	const struct policy	*p;
@@ -358,11 +369,13 @@ roster_list(const char *dir, int argc, char **argv)
 		    (sname == NULL || strcmp(sname, school) != 0))
 			continue;
 		if (!json) {
-			printf("%s\t%s\t%s\t%s\t%s\t%s\t", policy_student_id(st),
-			    policy_student_name(st) ? policy_student_name(st) : "-",
-			    sname ? sname : sch ? sch : "-",
-			    policy_student_grade(st) ? policy_student_grade(st) : "-",
-			    policy_student_group(st), l.devs[k] ? "" : "-");
+			roster_text(policy_student_id(st), "\t");
+			roster_text(policy_student_name(st), "\t");
+			roster_text(sname ? sname : sch, "\t");
+			roster_text(policy_student_grade(st), "\t");
+			roster_text(policy_student_group(st), "\t");
+			if (l.devs[k] == NULL)
+				putchar('-');
 			for (char *c = l.devs[k]; c != NULL && *c != '\0'; c++)
 				putchar(*c == '\t' ? ';' : *c);
 			putchar('\t');

@@ -507,6 +507,13 @@ policy_mac_str(const uint8_t *m, char *buf, size_t sz)
 	return buf;
 }
 
+/* Where the first of two clashing devices is: "line" in the same file, else its file. */
+static const char *
+policy_where(const struct policy_device *d, const struct policy_device *first)
+{
+	return d->file == first->file ? "line " : first->file;
+}
+
 /* Sorts devices into the MAC and address indexes; a MAC or address used twice is an error. */
 static void
 policy_device_index(struct policy *p, struct ycfg *y, struct policy_device *all,
@@ -530,9 +537,11 @@ policy_device_index(struct policy *p, struct ycfg *y, struct policy_device *all,
 	for (i = 1; i < p->ndevmac; i++)
 		if (memcmp(p->devmac[i].mac, p->devmac[i - 1].mac, 6) == 0)
 			diag_add(y->diag, p->devmac[i].file, p->devmac[i].line,
-			    p->devmac[i].col, "MAC %s already belongs to student %s (line %u)",
+			    p->devmac[i].col, "MAC %s already belongs to student %s (%s%s%u)",
 			    policy_mac_str(p->devmac[i].mac, a, sizeof(a)),
 			    p->students[p->devmac[i - 1].student].id,
+			    policy_where(&p->devmac[i], &p->devmac[i - 1]),
+			    p->devmac[i].file == p->devmac[i - 1].file ? "" : ":",
 			    p->devmac[i - 1].line), y->nerr++;
 	/* Addresses: every device that names one, MAC or not, must not share it. */
 	struct policy_device *ips = calloc(n + 1, sizeof(*ips));
@@ -549,8 +558,10 @@ policy_device_index(struct policy *p, struct ycfg *y, struct policy_device *all,
 		    memcmp(ips[i].addr, ips[i - 1].addr, 16) == 0) {
 			inet_ntop(ips[i].af, ips[i].addr, a, sizeof(a));
 			diag_add(y->diag, ips[i].file, ips[i].line, ips[i].col,
-			    "address %s already belongs to student %s (line %u)", a,
-			    p->students[ips[i - 1].student].id, ips[i - 1].line);
+			    "address %s already belongs to student %s (%s%s%u)", a,
+			    p->students[ips[i - 1].student].id,
+			    policy_where(&ips[i], &ips[i - 1]),
+			    ips[i].file == ips[i - 1].file ? "" : ":", ips[i - 1].line);
 			y->nerr++;
 		}
 	free(ips);
