@@ -36,11 +36,13 @@ roster_print_err(const char *line, void *arg)
 {
 	const struct roster_err_ctx *c = arg;
 	size_t n = strlen(c->tmp);
+	const char *at;
 
-	if (strncmp(line, c->tmp, n) == 0)
-		fprintf(stderr, "%s (as imported)%s\n", c->real, line + n);
-	else
-		fprintf(stderr, "%s\n", line);
+	while ((at = strstr(line, c->tmp)) != NULL) {
+		fprintf(stderr, "%.*s%s (as imported)", (int)(at - line), line, c->real);
+		line = at + n;
+	}
+	fprintf(stderr, "%s\n", line);
 }
 
 static void

@@ -224,6 +224,33 @@ or_lang(const char *s)
 	return s;
 }
 
+/* A name as people read it: line breaks and runs of spaces from a spreadsheet cell become one space. */
+static int
+or_set_text(char **dst, const char *s)
+{
+	char	*c, *o;
+	int	 sp = 0, rc;
+
+	if (s == NULL)
+		return roster_set(dst, NULL);
+	if ((c = malloc(strlen(s) + 1)) == NULL)
+		return -1;
+	for (o = c; *s != '\0'; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+			sp = o != c;
+			continue;
+		}
+		if (sp)
+			*o++ = ' ';
+		sp = 0;
+		*o++ = *s;
+	}
+	*o = '\0';
+	rc = roster_set(dst, c);
+	free(c);
+	return rc;
+}
+
 static int
 or_email_ok(const char *s)
 {
@@ -340,7 +367,7 @@ or_orgs_row(struct or_ctx *c, char **f, size_t line)
 		o->name = o->type = NULL;
 		return 0;
 	}
-	return roster_set(&o->name, or_get(c, f, C_NAME)) |
+	return or_set_text(&o->name, or_get(c, f, C_NAME)) |
 	    roster_set(&o->type, or_has(c, C_TYPE) ? or_get(c, f, C_TYPE) : "school");
 }
 
@@ -382,10 +409,10 @@ or_users_row(struct or_ctx *c, char **f, size_t line)
 	if (role > 0)
 		p->role = (enum roster_role)role;
 	s = or_get(c, f, C_PGIVEN);
-	if (roster_set(&p->given, s != NULL && *s != '\0' ? s : or_get(c, f, C_GIVEN)) != 0)
+	if (or_set_text(&p->given, s != NULL && *s != '\0' ? s : or_get(c, f, C_GIVEN)) != 0)
 		return -1;
 	s = or_get(c, f, C_PFAMILY);
-	if (roster_set(&p->family, s != NULL && *s != '\0' ? s : or_get(c, f, C_FAMILY)) != 0)
+	if (or_set_text(&p->family, s != NULL && *s != '\0' ? s : or_get(c, f, C_FAMILY)) != 0)
 		return -1;
 	if (p->given == NULL && p->family == NULL)
 		OR_ERR(c, line, "user \"%s\" has neither givenName nor familyName", id);
