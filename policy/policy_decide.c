@@ -418,10 +418,8 @@ policy_decision_why(const struct policy_decision *d, char *buf, size_t sz)
 const struct policy_student *
 policy_student_find(const struct policy *p, const char *id)
 {
-	size_t lo = 0, hi = p->nstudents;
+	size_t lo = 0, hi = p->nsorder;
 
-	if (p->sorder == NULL)
-		return NULL;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const struct policy_student *s = &p->students[p->sorder[mid]];
@@ -434,6 +432,10 @@ policy_student_find(const struct policy *p, const char *id)
 		else
 			lo = mid + 1;
 	}
+	/* While policy.yaml's students are read, those past the sorted ones are searched in turn. */
+	for (size_t i = p->nsorder; i < p->nstudents; i++)
+		if (strcmp(p->students[i].id, id) == 0)
+			return &p->students[i];
 	return NULL;
 }
 

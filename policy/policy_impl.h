@@ -178,6 +178,7 @@ struct policy {
 	struct policy_student	*students;	/* in file order */
 	size_t			 nstudents;
 	uint32_t		*sorder;	/* student indexes sorted by id */
+	size_t			 nsorder;	/* while loading, students past these are unsorted */
 	struct policy_guardian	*guardians;	/* roster.csv's, then policy.yaml's */
 	size_t			 nguardians;
 	uint32_t		*gorder;	/* guardian indexes sorted by id */

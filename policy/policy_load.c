@@ -892,8 +892,11 @@ policy_main_load(struct policy *p, const char *dir, struct diag *d)
 		free(p->roster_file);
 		p->roster_file = NULL;
 	}
-	policy_students(p, &y, k[3].val, ro);
-	policy_guardians(p, &y, k[4].val, ro);
+	/* Without the roster, policy.yaml's exceptions would all read as incomplete students. */
+	if (y.nerr == 0 || ro == NULL) {
+		policy_students(p, &y, k[3].val, ro);
+		policy_guardians(p, &y, k[4].val, ro);
+	}
 	roster_free(ro);
 	rc = y.nerr ? -1 : 0;
 	ycfg_free(&y);

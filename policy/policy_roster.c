@@ -150,6 +150,7 @@ policy_sort_students(struct policy *p)
 	for (size_t i = 0; i < p->nstudents; i++)
 		o[i] = (uint32_t)i;
 	qsort_r(o, p->nstudents, sizeof(*o), policy_student_cmp, p);
+	p->nsorder = p->nstudents;
 	return 0;
 }
 

@@ -387,7 +387,7 @@ or_users_row(struct or_ctx *c, char **f, size_t line)
 		    "'_' or '-'", id);
 		return 0;
 	}
-	if ((p = roster_person_find(c->r, id)) != NULL && p->file == c->file) {
+	if ((p = roster_person_find(c->r, id)) != NULL && p->touched) {
 		OR_ERR(c, line, "user \"%s\" is listed twice (first at line %zu)", id,
 		    p->line);
 		return 0;
@@ -406,6 +406,7 @@ or_users_row(struct or_ctx *c, char **f, size_t line)
 		return -1;
 	p->file = c->file;
 	p->line = line;
+	p->touched = 1;
 	if (role > 0)
 		p->role = (enum roster_role)role;
 	s = or_get(c, f, C_PGIVEN);
@@ -693,8 +694,7 @@ or_finish(struct or_ctx *c)
 			if ((q = roster_person_find(r, p->links[j])) == NULL ||
 			    q->role != ROSTER_GUARDIAN) {
 				/* Only what this import said is its fault: old links to removed guardians go. */
-				if (p->file != NULL && strcmp(p->file + strlen(p->file) -
-				    strlen(ROSTER_FILE), ROSTER_FILE) != 0) {
+				if (p->touched) {
 					diag_add(c->d, p->file, p->line, 0, "agentSourcedIds "
 					    "names \"%.80s\", which is not a parent, guardian "
 					    "or relative", p->links[j]);
@@ -715,6 +715,8 @@ oneroster_import_files(struct roster *r, const struct oneroster_file *files,
 	memset(&c, 0, sizeof(c));
 	c.r = r;
 	c.d = d;
+	for (size_t i = 0; i < roster_npeople(r); i++)
+		roster_person_at(r, i)->touched = 0;
 	for (size_t i = 0; i < n; i++)
 		for (int k = 0; k < OR_NKINDS; k++)
 			if (strcasecmp(files[i].name, or_names[k]) == 0)

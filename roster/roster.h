@@ -38,6 +38,7 @@ struct roster_person {
 	size_t		 line;		/* where it was read, for errors */
 	const char	*file;
 	int		 gone;		/* removed (tobedeleted, or replaced by a bulk file) */
+	int		 touched;	/* named by the import under way */
 };
 
 /*

@@ -101,7 +101,7 @@ roster_csv_parse(const char *file, const char *buf, size_t len,
 	s.arg = arg;
 	s.line = 1;
 	s.between = 1;
-	if (csv_init(&p, CSV_APPEND_NULL | CSV_STRICT_FINI) != 0) {
+	if (csv_init(&p, CSV_APPEND_NULL) != 0) {
 		diag_add(d, file, 0, 0, "out of memory");
 		return -1;
 	}
@@ -134,8 +134,18 @@ roster_csv_parse(const char *file, const char *buf, size_t len,
 		off = end;
 		s.line++;
 	}
-	if (!s.stop && csv_fini(&p, roster_csv_field, roster_csv_record, &s) != 0) {
+	/*
+	 * libcsv outside strict mode closes a quote left open at the end, which
+	 * would swallow the rest of the file into one field: its public state
+	 * (FIELD_BEGUN, 2, inside a quoted field) says so before csv_fini.
+	 */
+	if (!s.stop && p.pstate == 2 && p.quoted) {
 		diag_add(d, file, s.start, 0, "a quoted field is never closed");
+		s.nerr++;
+		s.stop = 1;
+	}
+	if (!s.stop && csv_fini(&p, roster_csv_field, roster_csv_record, &s) != 0) {
+		diag_add(d, file, s.start, 0, "%s", csv_strerror(csv_error(&p)));
 		s.nerr++;
 	}
 	roster_csv_clear(&s);
