@@ -114,10 +114,17 @@ build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(foreach d,$(FUZZ_DIRS),$(wildcard $(d)/*.
 	clang $(CSTD) $(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
 	    $(PKG_CFLAGS) $(INC_proxy) -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(NF_LIBS) -lcsv -lpthread -lm
 
+# The roster readers (OneRoster CSV, device file, roster.csv) on their own.
+FUZZ_ROSTER_SRC = tests/fuzz/fuzz_roster.c $(foreach d,roster base,$(call lib_src,$(d)))
+build/fuzz/fuzz_roster: $(FUZZ_ROSTER_SRC) $(wildcard roster/*.h base/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CSTD) $(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
+	    $(PKG_CFLAGS) $(INC_roster) -o $@ $(FUZZ_ROSTER_SRC) $(PKG_LIBS) -lcsv -lpthread -lm
+
 # make test: sanitizer build of everything, then every unit and CLI test; last line "N passed, N failed".
 test:
 	$(MAKE) B=build/test OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit
-	$(MAKE) build/fuzz/fuzz_inspect
+	$(MAKE) build/fuzz/fuzz_inspect build/fuzz/fuzz_roster
 	$(MAKE) web-deps
 	HALLPASS_BUILD=build/test tests/run-tests.sh
 

@@ -661,23 +661,37 @@ roster_slurp(const char *path, size_t *len, char *err, size_t errlen)
 }
 
 int
+roster_parse(struct roster *r, const char *file, const char *buf, size_t len,
+    struct diag *d)
+{
+	struct roster_rd rd = { r, d, NULL, 0, 0 };
+
+	if ((rd.file = roster_keep(r, file)) == NULL)
+		return -1;
+	if (roster_csv_parse(rd.file, buf, len, roster_rd_row, &rd, d) != 0)
+		return -1;
+	if (!rd.header) {
+		diag_add(d, file, 0, 0, "empty: not a hallpass roster");
+		return -1;
+	}
+	return rd.nerr ? -1 : 0;
+}
+
+int
 roster_read(struct roster *r, const char *path, struct diag *d)
 {
-	struct roster_rd	 rd = { r, d, NULL, 0, 0 };
 	char			 err[512];
 	char			*buf;
 	size_t			 len;
 	int			 rc;
 
-	if ((rd.file = roster_keep(r, path)) == NULL)
-		return -1;
 	if ((buf = roster_slurp(path, &len, err, sizeof(err))) == NULL) {
 		diag_add(d, path, 0, 0, "%s", err);
 		return -1;
 	}
-	rc = roster_csv_parse(rd.file, buf, len, roster_rd_row, &rd, d);
+	rc = roster_parse(r, path, buf, len, d);
 	free(buf);
-	return rc != 0 || rd.nerr ? -1 : 0;
+	return rc;
 }
 
 static int

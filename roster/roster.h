@@ -92,6 +92,9 @@ int		 roster_set(char **dst, const char *s);
 
 /* Fills the roster from a roster.csv; errors go to d as FILE:LINE: why. 0 or -1. */
 int		 roster_read(struct roster *, const char *path, struct diag *d);
+/* The same for len bytes of buf, named file in errors. */
+int		 roster_parse(struct roster *, const char *file, const char *buf,
+		    size_t len, struct diag *d);
 /* Writes everything not gone as roster.csv to path (sorted by id). 0, or -1 with err set. */
 int		 roster_write(struct roster *, const char *path, char *err, size_t errlen);
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the libFuzzer target on the inspect entry point for a bounded time, from the kept corpus, as TAP.
+# Runs the libFuzzer targets (the inspect entry point, the roster readers) for a bounded time each, as TAP.
 set -u
 : "${HALLPASS_TOP:?HALLPASS_TOP must name the project root}"
 fuzzer="$HALLPASS_TOP/build/fuzz/fuzz_inspect"
@@ -22,4 +22,34 @@ else
 	mkdir -p "$HALLPASS_TOP/build/fuzz/crashes"
 	cp "$tmp"/crash-* "$tmp"/leak-* "$tmp"/timeout-* "$HALLPASS_TOP/build/fuzz/crashes/" 2>/dev/null
 fi
-echo "1..1"
+
+# The roster readers: seeds made from the OneRoster fixtures (first byte picks the reader, NUL splits files).
+roster="$HALLPASS_TOP/build/fuzz/fuzz_roster"
+rsecs=${FUZZ_ROSTER_SECONDS:-15}
+fx="$HALLPASS_TOP/tests/fixtures/oneroster"
+if [ ! -x "$roster" ]; then
+	echo "not ok 2 - fuzz target not built ($roster)"
+else
+	mkdir -p "$tmp/rseeds" "$tmp/rcorpus"
+	for v in v1.0 v1.1 v1.2 messy bad delta; do
+		{ printf '\000'; cat "$fx/$v/users.csv"; printf '\000'; cat "$fx/$v/orgs.csv" 2>/dev/null
+		  printf '\000'; cat "$fx/$v/roles.csv" 2>/dev/null; printf '\000'
+		  cat "$fx/$v/demographics.csv" 2>/dev/null; printf '\000'
+		  cat "$fx/$v/manifest.csv" 2>/dev/null; } >"$tmp/rseeds/$v"
+	done
+	{ printf '\001'; cat "$fx/devices.csv"; } >"$tmp/rseeds/devices"
+	{ printf '\001'; cat "$fx/devices-bad.csv"; } >"$tmp/rseeds/devices-bad"
+	printf '\002hallpass-roster,1\norg,o,O,school\nstudent,s1,A,B,o,01\nguardian,g1,C,D,,,es,parent\nlink,s1,g1\ndevice,s1,,10.0.0.0/8,\n' >"$tmp/rseeds/roster"
+	(cd "$tmp" && "$roster" -max_total_time="$rsecs" -rss_limit_mb=2048 -timeout=5 \
+	    "$tmp/rcorpus" "$tmp/rseeds") >"$tmp/rlog" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		echo "ok 2 - fuzz_roster ran ${rsecs}s: $(tail -n 3 "$tmp/rlog" | grep -o 'Done [0-9]* runs')"
+	else
+		echo "not ok 2 - fuzz_roster found a crash (exit $rc)"
+		grep -E 'ERROR|SUMMARY|#0|#1|#2|#3' "$tmp/rlog" | head -n 20 | sed 's/^/# /'
+		mkdir -p "$HALLPASS_TOP/build/fuzz/crashes"
+		cp "$tmp"/crash-* "$tmp"/leak-* "$tmp"/timeout-* "$HALLPASS_TOP/build/fuzz/crashes/" 2>/dev/null
+	fi
+fi
+echo "1..2"
