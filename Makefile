@@ -132,9 +132,12 @@ bench:
 	$(MAKE) B=build/rel all bench-bin
 	HALLPASS_BUILD=build/rel bench/run-bench.sh
 
-bench-bin: $(B)/bench_policy $(B)/bench_cgi
+bench-bin: $(B)/bench_policy $(B)/bench_cgi $(B)/bench_roster
 
 $(B)/bench_cgi: bench/bench_cgi.c $(LIBS)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
+
+$(B)/bench_roster: bench/bench_roster.c $(LIBS)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
 
 $(B)/bench_policy: bench/bench_policy.c $(LIBS)
