@@ -186,6 +186,7 @@ struct policy {
 	struct policy_grouprule	*rules;
 	size_t			 nrules;
 	struct policy_device	*devmac;	/* devices with a MAC, sorted by MAC */
+	uint64_t		*mackeys;	/* devmac's MACs as numbers, for the search */
 	size_t			 ndevmac;
 	struct policy_device	*devip;		/* devices with only an address, sorted */
 	size_t			 ndevip;
@@ -228,6 +229,14 @@ uint32_t policy_list_new(struct policy *, enum policy_list_kind, uint32_t owner,
 	    const char *file);
 int	policy_category_find(const struct policy *, const char *);
 int	policy_group_find(const struct policy *, const char *);
+
+/* A MAC as a number that sorts like memcmp of its 6 bytes. */
+static inline uint64_t
+policy_mac_key(const uint8_t *m)
+{
+	return (uint64_t)m[0] << 40 | (uint64_t)m[1] << 32 | (uint64_t)m[2] << 24 |
+	    (uint64_t)m[3] << 16 | (uint64_t)m[4] << 8 | m[5];
+}
 
 static inline int
 policy_catset_has(const uint64_t *set, uint32_t c)

@@ -534,6 +534,10 @@ policy_device_index(struct policy *p, struct ycfg *y, struct policy_device *all,
 			p->devip[p->ndevip++] = all[i];
 	}
 	qsort(p->devmac, p->ndevmac, sizeof(*p->devmac), policy_devcmp_mac);
+	if ((p->mackeys = calloc(p->ndevmac + 1, sizeof(*p->mackeys))) == NULL)
+		return;
+	for (i = 0; i < p->ndevmac; i++)
+		p->mackeys[i] = policy_mac_key(p->devmac[i].mac);
 	for (i = 1; i < p->ndevmac; i++)
 		if (memcmp(p->devmac[i].mac, p->devmac[i - 1].mac, 6) == 0)
 			diag_add(y->diag, p->devmac[i].file, p->devmac[i].line,
@@ -979,6 +983,7 @@ policy_free(struct policy *p)
 	}
 	free(p->engines);
 	free(p->devmac);
+	free(p->mackeys);
 	free(p->devip);
 	free(p->lists);
 	domtab_free(p->domains);
