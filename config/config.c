@@ -12,7 +12,7 @@
 
 enum config_type {
 	CT_QUEUES, CT_ENUM, CT_PATH, CT_ADDR4, CT_ADDR6, CT_URL, CT_UINT,
-	CT_RESOLVERS
+	CT_RESOLVERS, CT_ID
 };
 
 static const char *const config_fails[] = { "open", "closed", NULL };
@@ -33,7 +33,7 @@ struct config_setting {
 	const char *const	*words;		/* CT_ENUM */
 	long long		 min, max;	/* CT_UINT */
 	long long		 def;		/* CT_ENUM, CT_UINT */
-	const char		*defs;		/* CT_PATH, CT_ADDR*, CT_URL, CT_RESOLVERS */
+	const char		*defs;		/* CT_PATH, CT_ADDR*, CT_URL, CT_RESOLVERS, CT_ID */
 	int			 reloadable;
 };
 
@@ -70,6 +70,8 @@ static const struct config_setting config_settings[] = {
 	/* The map is sized once; growing it under live lookups is not worth the risk. */
 	{ "dns_map_size", CT_UINT, CF(dns_map_size), NULL, 1024, 16777216, 16384,
 	    NULL, 0 },
+	/* Which device file hotspot this gateway is: unmatched clients are that student. */
+	{ "hotspot_id", CT_ID, CF(hotspot_id), NULL, 0, 0, 0, "", 1 },
 };
 
 #define CONFIG_NSETTINGS	(sizeof(config_settings) / sizeof(config_settings[0]))
@@ -113,6 +115,7 @@ config_defaults(struct config *c)
 		case CT_PATH:
 		case CT_URL:
 		case CT_RESOLVERS:
+		case CT_ID:
 			snprintf(f, s->size, "%s", s->defs);
 			break;
 		}
@@ -255,6 +258,12 @@ config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
 	case CT_RESOLVERS:
 		config_resolvers(c, y, n);
 		break;
+	case CT_ID:
+		config_str(y, n, f, st->size, st->key);
+		if (!ycfg_valid_id(f))
+			ycfg_err(y, n, "%s must be 1-64 letters, digits, '.', '_' or '-'",
+			    st->key);
+		break;
 	}
 }
 
@@ -306,6 +315,7 @@ config_differs(const struct config *a, const struct config *b,
 	case CT_PATH:
 	case CT_URL:
 	case CT_RESOLVERS:
+	case CT_ID:
 		return strcmp(fa, fb) != 0;
 	case CT_QUEUES:
 		if (a->nqueues != b->nqueues)

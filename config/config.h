@@ -32,6 +32,7 @@ struct config {
 	int			strict_https;	/* block TLS/QUIC to addresses the client never resolved */
 	int			strip_ech;	/* drop the ech parameter from HTTPS/SVCB answers */
 	unsigned		dns_map_size;	/* addresses remembered from DNS answers */
+	char			hotspot_id[65];	/* "": not a hotspot of the device file */
 };
 
 /* Defaults, then DIR/hallpass.yaml over them if it exists.  -1 with every error in diag. */

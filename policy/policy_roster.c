@@ -83,14 +83,14 @@ policy_grouprules(struct policy *p, struct ycfg *y, yaml_node_t *n)
 		r->line = (uint32_t)ycfg_line(it);
 		if (k[0].val == NULL && k[1].val == NULL)
 			ycfg_err(y, it, "a group rule needs a school, grades, or both");
+		if (k[1].val != NULL)
+			r->grades = policy_grades(y, k[1].val);
 		if ((s = ycfg_str(y, k[2].val, "group")) != NULL) {
 			if ((g = policy_group_find(p, s)) < 0)
 				ycfg_err(y, k[2].val, "unknown group \"%.80s\"", s);
 			else
 				r->group = (uint32_t)g;
 		}
-		if (k[1].val != NULL)
-			r->grades = policy_grades(y, k[1].val);
 		if (k[0].val == NULL)
 			continue;
 		if (k[0].val->type == YAML_SEQUENCE_NODE) {

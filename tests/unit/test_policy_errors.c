@@ -159,6 +159,15 @@ static const struct bad_case cases[] = {
 	{ "config: relative database", "hallpass.yaml",
 	  "database: hallpass.db\n",
 	  "hallpass.yaml:1:11: database must be an absolute path", 1 },
+	{ "config: bad hotspot id", "hallpass.yaml",
+	  "hotspot_id: \"hs 9\"\n",
+	  "hallpass.yaml:1:13: hotspot_id must be 1-64 letters, digits, '.', '_' or '-'", 1 },
+	{ "policy: group rule without school or grades", "policy.yaml",
+	  POLICY_HEAD "group_rules:\n  - group: standard\n",
+	  "policy.yaml:7:5: a group rule needs a school, grades, or both", 1 },
+	{ "policy: group rule with a bad range", "policy.yaml",
+	  POLICY_HEAD "group_rules:\n  - grades: 05-KG\n    group: nope\n",
+	  "policy.yaml:7:13: \"05-KG\" is not a grade or a range of grades (IT PR PK TK KG 01-13 PS UG Other, e.g. KG-05)", 2 },
 };
 
 /* Loads everything `rules check` loads; returns the errors. */
