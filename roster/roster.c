@@ -550,6 +550,7 @@ struct roster_rd {
 	const char	*file;
 	int		 nerr;
 	int		 header;
+	int		 skip;		/* not a roster: the rest is not read */
 };
 
 static int
@@ -572,10 +573,12 @@ roster_rd_row(char **f, size_t nf, size_t line, void *arg)
 			    "(the first line must be hallpass-roster,1): make it with "
 			    "hallpass roster import");
 			rd->nerr++;
-			return -1;
+			rd->skip = 1;
 		}
 		return 0;
 	}
+	if (rd->skip)
+		return 0;
 	for (k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
 		if (strcmp(f[0], kinds[k].kind) == 0)
 			break;
@@ -664,7 +667,7 @@ int
 roster_parse(struct roster *r, const char *file, const char *buf, size_t len,
     struct diag *d)
 {
-	struct roster_rd rd = { r, d, NULL, 0, 0 };
+	struct roster_rd rd = { r, d, NULL, 0, 0, 0 };
 
 	if ((rd.file = roster_keep(r, file)) == NULL)
 		return -1;
