@@ -317,6 +317,13 @@ test_snapshot(void **state)
 	assert_true(diag_count(&d) == 1);
 	assert_non_null(strstr(d.msgs[0], "/roster.csv:2: a student row has 2 fields"));
 	diag_free(&d);
+	/* A file that is not a roster at all: one error, the rest not read. */
+	diag_init(&d);
+	assert_int_equal(testutil_write(dir, "roster.csv", "name,grade\nAna,03\n"), 0);
+	assert_null(policy_load(dir, &d));
+	assert_true(diag_count(&d) == 1);
+	assert_non_null(strstr(d.msgs[0], "/roster.csv:1: not a hallpass roster"));
+	diag_free(&d);
 	testutil_rmdir(dir);
 }
 
