@@ -213,13 +213,16 @@ policy_roster_students(struct policy *p, struct roster *ro)
 
 		if (q->gone || q->role != ROSTER_STUDENT)
 			continue;
+		q->aux = (uint32_t)p->nstudents;
 		s->id = strdup(q->id);
 		s->name = policy_join_name(q->given, q->family);
-		s->school = q->school ? strdup(q->school) : NULL;
 		if (q->school != NULL && (o = roster_org_find(ro, q->school)) != NULL &&
 		    o->name != NULL)
 			s->school_name = strdup(o->name);
-		s->grade = q->grade ? strdup(q->grade) : NULL;
+		/* The roster is thrown away after the load: its strings move, not copy. */
+		s->school = q->school;
+		s->grade = q->grade;
+		q->school = q->grade = NULL;
 		s->imported = 1;
 		s->index = (uint32_t)p->nstudents;
 		s->owner = p;
@@ -254,7 +257,9 @@ policy_roster_devices(struct policy *p, struct roster *ro, const char *file,
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct roster_device	*rd = roster_device_at(ro, i);
-		const struct policy_student	*st = policy_student_find(p, rd->student);
+		const struct roster_person	*q = roster_person_find(ro, rd->student);
+		const struct policy_student	*st = q != NULL && q->role == ROSTER_STUDENT ?
+		    &p->students[q->aux] : NULL;
 		struct policy_device		 dv;
 		char				 a[64], *slash;
 
@@ -411,28 +416,24 @@ int
 policy_roster_guardians(struct policy *p, struct roster *ro)
 {
 	size_t i, j, *nlinks;
-	uint32_t *gidx;
 
 	/* Links are kept on the student: count them per guardian first. */
-	if ((gidx = calloc(roster_npeople(ro) + 1, sizeof(*gidx))) == NULL ||
-	    (nlinks = calloc(roster_npeople(ro) + 1, sizeof(*nlinks))) == NULL) {
-		free(gidx);
+	if ((nlinks = calloc(roster_npeople(ro) + 1, sizeof(*nlinks))) == NULL)
 		return -1;
-	}
 	for (i = 0; i < roster_npeople(ro); i++) {
 		struct roster_person	*q = roster_person_at(ro, i);
 		struct policy_guardian	*g = &p->guardians[p->nguardians];
 
-		gidx[i] = UINT32_MAX;
 		if (q->gone || q->role != ROSTER_GUARDIAN)
 			continue;
-		gidx[i] = (uint32_t)p->nguardians++;
+		q->aux = (uint32_t)p->nguardians++;
 		g->id = strdup(q->id);
 		g->name = policy_join_name(q->given, q->family);
-		g->email = q->email ? strdup(q->email) : NULL;
-		g->phone = q->phone ? strdup(q->phone) : NULL;
-		g->lang = q->lang ? strdup(q->lang) : NULL;
-		g->relation = q->relation ? strdup(q->relation) : NULL;
+		g->email = q->email;
+		g->phone = q->phone;
+		g->lang = q->lang;
+		g->relation = q->relation;
+		q->email = q->phone = q->lang = q->relation = NULL;
 		g->imported = 1;
 	}
 	if (policy_sort_guardians(p) != 0)
@@ -443,19 +444,19 @@ policy_roster_guardians(struct policy *p, struct roster *ro)
 			struct roster_person *q = roster_person_at(ro, i);
 			const struct policy_student *st;
 
-			if (q->gone || q->role != ROSTER_STUDENT ||
-			    (st = policy_student_find(p, q->id)) == NULL)
+			if (q->gone || q->role != ROSTER_STUDENT)
 				continue;
+			st = &p->students[q->aux];
 			for (j = 0; j < q->nlinks; j++) {
-				const struct policy_guardian *pg = policy_guardian_find(p,
+				const struct roster_person *gq = roster_person_find(ro,
 				    q->links[j]);
 				struct policy_guardian *g;
 
-				if (pg == NULL)
+				if (gq == NULL || gq->role != ROSTER_GUARDIAN)
 					continue;
-				g = &p->guardians[pg - p->guardians];
+				g = &p->guardians[gq->aux];
 				if (pass == 0)
-					nlinks[pg - p->guardians]++;
+					nlinks[gq->aux]++;
 				else
 					g->students[g->nstudents++] = st;
 			}
@@ -465,11 +466,9 @@ policy_roster_guardians(struct policy *p, struct roster *ro)
 			    calloc(nlinks[k], sizeof(void *))) == NULL)
 				goto err;
 	}
-	free(gidx);
 	free(nlinks);
 	return 0;
 err:
-	free(gidx);
 	free(nlinks);
 	return -1;
 }

@@ -41,6 +41,10 @@ roster_hash(const char *s)
 
 	for (; *s != '\0'; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	/* FNV's low bits follow only the bytes' low bits: ids like stu-000123 would cluster. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
 	return h;
 }
 

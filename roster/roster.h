@@ -39,6 +39,7 @@ struct roster_person {
 	const char	*file;
 	int		 gone;		/* removed (tobedeleted, or replaced by a bulk file) */
 	int		 touched;	/* named by the import under way */
+	uint32_t	 aux;		/* the caller's (policy: the snapshot's index) */
 };
 
 /*
