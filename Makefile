@@ -28,10 +28,10 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 #   policy    rules, roster, schedules, time zones               (base roster)
 #   config    hallpass.yaml: one gateway's local settings        (base)
 #   terms     aup.yaml: the acceptable-use terms parents read     (base)
-#   import    blocklist importers (hosts, AdBlock, UT1)          (base policy)
+#   import    blocklist importers (hosts, AdBlock, UT1)          (base roster policy)
 #   store     the database                                       (base)
 #   auth      passwords, invite codes, sessions, throttling      (base store)
-#   classify  packets -> names, and the one judgement            (base policy config)
+#   classify  packets -> names, and the one judgement            (base roster policy config)
 # and the programs: proxy/ (hallpassd), cli/ (hallpass), dashboard-cgi/ (hallpass.cgi).
 LIBDIRS	   = base roster policy config terms import store auth classify
 INC_base     = -Ibase
