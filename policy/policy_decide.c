@@ -445,28 +445,19 @@ policy_client_lookup(const struct policy *p, const uint8_t *mac, int af,
 {
 	size_t lo, hi, alen = af == AF_INET6 ? 16 : 4;
 
-	if (mac != NULL && p->ndevmac > 0) {
-		uint64_t key = policy_mac_key(mac);
+	if (mac != NULL && p->macslots != NULL) {
+		uint64_t key = policy_mac_key(mac) + 1;
+		size_t h = policy_mac_hash(key, p->nmacslots);
 
-		/* The search reads only the dense key array (8 bytes a device): few cache misses. */
-		lo = 0;
-		hi = p->ndevmac;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
+		while (p->macslots[h].key != 0 && p->macslots[h].key != key)
+			h = (h + 1) & (p->nmacslots - 1);
+		if (p->macslots[h].key != 0) {
+			const struct policy_device *d = &p->devmac[p->macslots[h].dev];
 
-			if (p->mackeys[mid] == key) {
-				const struct policy_device *d = &p->devmac[mid];
-
-				/* With an address too, both must match. */
-				if (d->has_ip && (addr == NULL || af != d->af ||
-				    memcmp(addr, d->addr, alen) != 0))
-					break;
+			/* With an address too, both must match. */
+			if (!d->has_ip || (addr != NULL && af == d->af &&
+			    memcmp(addr, d->addr, alen) == 0))
 				return &p->students[d->student];
-			}
-			if (key < p->mackeys[mid])
-				hi = mid;
-			else
-				lo = mid + 1;
 		}
 	}
 	if (addr == NULL || (af != AF_INET && af != AF_INET6))

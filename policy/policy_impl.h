@@ -186,7 +186,8 @@ struct policy {
 	struct policy_grouprule	*rules;
 	size_t			 nrules;
 	struct policy_device	*devmac;	/* devices with a MAC, sorted by MAC */
-	uint64_t		*mackeys;	/* devmac's MACs as numbers, for the search */
+	struct policy_macslot	*macslots;	/* open addressing: MAC -> devmac index */
+	size_t			 nmacslots;	/* a power of two, at least twice ndevmac */
 	size_t			 ndevmac;
 	struct policy_device	*devip;		/* devices with only an address, sorted */
 	size_t			 ndevip;
@@ -229,6 +230,21 @@ uint32_t policy_list_new(struct policy *, enum policy_list_kind, uint32_t owner,
 	    const char *file);
 int	policy_category_find(const struct policy *, const char *);
 int	policy_group_find(const struct policy *, const char *);
+
+/* One slot of the MAC table: the MAC as a number plus one (0: empty), its device. */
+struct policy_macslot {
+	uint64_t	 key;
+	uint32_t	 dev;
+};
+
+static inline size_t
+policy_mac_hash(uint64_t key, size_t nslots)
+{
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdull;
+	key ^= key >> 33;
+	return (size_t)key & (nslots - 1);
+}
 
 /* A MAC as a number that sorts like memcmp of its 6 bytes. */
 static inline uint64_t

@@ -534,10 +534,21 @@ policy_device_index(struct policy *p, struct ycfg *y, struct policy_device *all,
 			p->devip[p->ndevip++] = all[i];
 	}
 	qsort(p->devmac, p->ndevmac, sizeof(*p->devmac), policy_devcmp_mac);
-	if ((p->mackeys = calloc(p->ndevmac + 1, sizeof(*p->mackeys))) == NULL)
+	/* The packet path's lookup: one probe, mostly, whatever the roster's size. */
+	for (p->nmacslots = 16; p->nmacslots < 2 * p->ndevmac; p->nmacslots *= 2)
+		;
+	if ((p->macslots = calloc(p->nmacslots, sizeof(*p->macslots))) == NULL)
 		return;
-	for (i = 0; i < p->ndevmac; i++)
-		p->mackeys[i] = policy_mac_key(p->devmac[i].mac);
+	for (i = 0; i < p->ndevmac; i++) {
+		uint64_t key = policy_mac_key(p->devmac[i].mac) + 1;
+		size_t h = policy_mac_hash(key, p->nmacslots);
+
+		/* A MAC listed twice is an error above; the first keeps the slot. */
+		while (p->macslots[h].key != 0 && p->macslots[h].key != key)
+			h = (h + 1) & (p->nmacslots - 1);
+		if (p->macslots[h].key == 0)
+			p->macslots[h] = (struct policy_macslot){ key, (uint32_t)i };
+	}
 	for (i = 1; i < p->ndevmac; i++)
 		if (memcmp(p->devmac[i].mac, p->devmac[i - 1].mac, 6) == 0)
 			diag_add(y->diag, p->devmac[i].file, p->devmac[i].line,
@@ -983,7 +994,7 @@ policy_free(struct policy *p)
 	}
 	free(p->engines);
 	free(p->devmac);
-	free(p->mackeys);
+	free(p->macslots);
 	free(p->devip);
 	free(p->lists);
 	domtab_free(p->domains);

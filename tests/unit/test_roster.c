@@ -264,7 +264,9 @@ static const char roster_csv[] =
     "device,s1,,10.1.0.0/16,\n"
     "device,s2,,10.1.2.0/24,\n"
     "device,s4,,2001:db8::/32,\n"
-    "device,s3,,,hs-7\n";
+    "device,s3,,,hs-7\n"
+    "device,s3,02:00:00:00:aa:01,,\n"
+    "device,s4,02:00:00:00:aa:02,10.9.9.9,\n";
 
 static void
 test_snapshot(void **state)
@@ -300,6 +302,17 @@ test_snapshot(void **state)
 	inet_pton(AF_INET6, "2001:db8:1::5", a);
 	assert_string_equal(policy_student_id(policy_client_lookup(p, NULL, AF_INET6, a)), "s4");
 	assert_string_equal(policy_student_id(policy_hotspot_student(p, "hs-7")), "s3");
+	/* By MAC; a MAC paired with an address needs both. */
+	assert_string_equal(policy_student_id(policy_client_lookup(p,
+	    (const uint8_t *)"\x02\0\0\0\xaa\x01", AF_INET, a)), "s3");
+	inet_pton(AF_INET, "10.9.9.9", a);
+	assert_string_equal(policy_student_id(policy_client_lookup(p,
+	    (const uint8_t *)"\x02\0\0\0\xaa\x02", AF_INET, a)), "s4");
+	inet_pton(AF_INET, "10.9.9.8", a);
+	assert_null(policy_client_lookup(p, (const uint8_t *)"\x02\0\0\0\xaa\x02",
+	    AF_INET, a));
+	assert_null(policy_client_lookup(p, (const uint8_t *)"\x02\0\0\0\xaa\x03",
+	    AF_INET, a));
 	assert_null(policy_hotspot_student(p, "hs-8"));
 	/* An imported guardian overridden by policy.yaml: e-mail added, students added. */
 	assert_non_null(g = policy_guardian_find(p, "p1"));
