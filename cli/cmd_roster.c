@@ -123,10 +123,62 @@ roster_current(const char *dir, struct diag *d)
 	return ro;
 }
 
+/* "FILE:LINE: ..." split at its first ":DIGITS:", so errors can be shown in file order. */
+static size_t
+roster_err_line(const char *m, size_t *flen)
+{
+	for (const char *c = strchr(m, ':'); c != NULL; c = strchr(c + 1, ':')) {
+		const char *e = c + 1;
+
+		while (*e >= '0' && *e <= '9')
+			e++;
+		if (e > c + 1 && *e == ':') {
+			*flen = (size_t)(c - m);
+			return strtoul(c + 1, NULL, 10);
+		}
+	}
+	*flen = strlen(m);
+	return 0;
+}
+
+struct roster_err {
+	const char	*msg;
+	size_t		 seq;
+};
+
+static int
+roster_err_cmp(const void *a, const void *b)
+{
+	const struct roster_err	*x = a, *y = b;
+	size_t			 fx, fy, lx = roster_err_line(x->msg, &fx),
+				 ly = roster_err_line(y->msg, &fy);
+	int			 c = strncmp(x->msg, y->msg, fx < fy ? fx : fy);
+
+	if (c == 0 && fx != fy)
+		c = fx < fy ? -1 : 1;
+	if (c == 0)
+		c = (lx > ly) - (lx < ly);
+	/* Same place: keep the order they were found in. */
+	return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
 static int
 roster_fail(struct diag *d, const char *what)
 {
-	diag_print(d, stderr);
+	struct roster_err *v = calloc(d->n + 1, sizeof(*v));
+
+	/* Checks that need every row (who an agent is) come last: show them in line order. */
+	if (v != NULL) {
+		for (size_t i = 0; i < d->n; i++)
+			v[i] = (struct roster_err){ d->msgs[i], i };
+		qsort(v, d->n, sizeof(*v), roster_err_cmp);
+		for (size_t i = 0; i < d->n; i++)
+			fprintf(stderr, "%s\n", v[i].msg);
+		if (d->dropped > 0)
+			fprintf(stderr, "... and %zu more errors\n", d->dropped);
+		free(v);
+	} else
+		diag_print(d, stderr);
 	fprintf(stderr, "%s: %zu error%s; nothing was applied\n", what,
 	    diag_count(d), diag_count(d) == 1 ? "" : "s");
 	return 1;

@@ -100,8 +100,9 @@ run 1 -c "$conf" roster import oneroster "$fx/bad" && b="$fx/bad/users.csv" &&
     grep -qx "$b:12: status \"archived\" must be active or tobedeleted" "$tmp/err" &&
     grep -qx "$b:13: org \"sch-nope\" is not in orgs.csv" "$tmp/err" &&
     grep -qx "$b:14: user \"stu-100\" is listed twice (first at line 2)" "$tmp/err" &&
-    grep -qx "$fx/bad: 10 errors; nothing was applied" "$tmp/err" && [ ! -s "$tmp/out" ]
-ok $? "a bad export: every bad row as FILE:LINE: why, all at once (lines counted across a quoted line break)"
+    grep -qx "$fx/bad: 10 errors; nothing was applied" "$tmp/err" && [ ! -s "$tmp/out" ] &&
+    [ "$(grep "^$b:" "$tmp/err" | cut -d: -f2 | tr '\n' ' ')" = "3 4 5 6 7 8 9 12 13 14 " ]
+ok $? "a bad export: every bad row as FILE:LINE: why, all at once, in line order (lines counted across a quoted line break)"
 
 cmp -s "$tmp/before.csv" "$conf/roster.csv" && ! ls "$conf"/.roster.csv.* >/dev/null 2>&1
 ok $? "an invalid import leaves the roster in force untouched"
