@@ -13,7 +13,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 MAN5	 = man/hallpass.yaml.5 man/hallpass-rules.5
 MAN8	 = man/hallpass.8 man/hallpassd.8
 CC	?= cc
-PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libpcap libsodium libcares
+PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libpcap libsodium libcares libzip
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -22,7 +22,9 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
 CSTD	 = -std=c11 -D_GNU_SOURCE
 OPT	?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(INC) $(CPPFLAGS) $(CFLAGS)
-LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+# libcsv ships no .pc file.
+CSV_LIBS   = -lcsv
+LDLIBS_ALL = $(PKG_LIBS) $(CSV_LIBS) -lpthread -lm $(LDLIBS)
 # Only hallpassd talks netlink to the kernel.
 NF_PKGS	 = libnetfilter_queue libnetfilter_conntrack
 NF_LIBS	:= $(shell pkg-config --libs $(NF_PKGS) 2>/dev/null)
@@ -34,18 +36,20 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 # Each library sees only its own headers and those of the libraries below it, so the
 # compiler enforces the layering (docs/layout.md):
 #   base      errors, strings, log, YAML diagnostics
-#   policy    rules, roster, schedules, time zones               (base)
+#   roster    OneRoster import, device file, roster.csv          (base)
+#   policy    rules, roster, schedules, time zones               (base roster)
 #   config    hallpass.yaml: one gateway's local settings        (base)
 #   terms     aup.yaml: the acceptable-use terms parents read     (base)
-#   import    blocklist importers (hosts, AdBlock, UT1)          (base policy)
+#   import    blocklist importers (hosts, AdBlock, UT1)          (base roster policy)
 #   store     the database                                       (base)
 #   auth      passwords, invite codes, sessions, throttling      (base store)
-#   classify  packets -> names, and the one judgement            (base policy config)
+#   classify  packets -> names, and the one judgement            (base roster policy config)
 #   ship      a gateway's shipper to the district database       (base store)
 # and the programs: proxy/ (hallpassd), cli/ (hallpass), dashboard-cgi/ (hallpass.cgi).
-LIBDIRS	   = base policy config terms import store auth classify ship
+LIBDIRS	   = base roster policy config terms import store auth classify ship
 INC_base     = -Ibase
-INC_policy   = $(INC_base) -Ipolicy
+INC_roster   = $(INC_base) -Iroster
+INC_policy   = $(INC_roster) -Ipolicy
 INC_config   = $(INC_base) -Iconfig
 INC_terms    = $(INC_base) -Iterms
 INC_import   = $(INC_policy) -Iimport
@@ -64,7 +68,7 @@ INC	  ?= $(INC_ALL)
 lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 lib_a	= $(B)/libhallpass-$(1).a
 # Linked in this order: a library before the ones it uses.
-LIBS	   = $(B)/libhallpass-dash.a $(foreach d,proxy auth ship classify import terms config policy store base,$(call lib_a,$(d)))
+LIBS	   = $(B)/libhallpass-dash.a $(foreach d,proxy auth ship classify import terms config policy roster store base,$(call lib_a,$(d)))
 CLI_SRC	   = $(wildcard cli/*.c)
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 DASH_OBJ   = $(patsubst %.c,$(B)/%.o,$(call lib_src,dashboard-cgi))
@@ -129,19 +133,21 @@ unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.
 	$(B)/tests/hp_gwsim
 
 # The fuzzers are clang's libFuzzer over the same sources, built apart from the gcc objects:
-# one per parser of untrusted input (packets, the CGI request, downloaded lists, every YAML file).
-FUZZERS	= inspect cgi import yaml
-FUZZ_SRC_inspect = $(foreach d,proxy classify config policy store base,$(call lib_src,$(d)))
+# one per parser of untrusted input (packets, the CGI request, downloaded lists, every YAML file,
+# the roster readers: OneRoster CSV, the device file, roster.csv).
+FUZZERS	= inspect cgi import yaml roster
+FUZZ_SRC_inspect = $(foreach d,proxy classify config policy roster store base,$(call lib_src,$(d)))
 FUZZ_SRC_cgi	 = dashboard-cgi/cgi_req.c $(call lib_src,base)
-FUZZ_SRC_import	 = $(foreach d,import policy base,$(call lib_src,$(d)))
-FUZZ_SRC_yaml	 = dashboard-cgi/i18n.c $(foreach d,config terms policy base,$(call lib_src,$(d)))
+FUZZ_SRC_import	 = $(foreach d,import policy roster base,$(call lib_src,$(d)))
+FUZZ_SRC_yaml	 = dashboard-cgi/i18n.c $(foreach d,config terms policy roster base,$(call lib_src,$(d)))
+FUZZ_SRC_roster	 = $(foreach d,roster base,$(call lib_src,$(d)))
 FUZZ_BIN = $(FUZZERS:%=build/fuzz/fuzz_%)
 FUZZ_HDR = $(wildcard $(LIBDIRS:%=%/*.h) proxy/*.h dashboard-cgi/*.h)
 define FUZZ_RULE
 build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRC_$(1)) $$(FUZZ_HDR)
 	@mkdir -p $$(dir $$@)
 	clang $$(CSTD) $$(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
-	    $$(PKG_CFLAGS) $$(INC_ALL) -o $$@ tests/fuzz/fuzz_$(1).c $$(FUZZ_SRC_$(1)) $$(PKG_LIBS) $$(NF_LIBS) -lpthread -lm
+	    $$(PKG_CFLAGS) $$(INC_ALL) -o $$@ tests/fuzz/fuzz_$(1).c $$(FUZZ_SRC_$(1)) $$(PKG_LIBS) $$(NF_LIBS) $$(CSV_LIBS) -lpthread -lm
 endef
 $(foreach f,$(FUZZERS),$(eval $(call FUZZ_RULE,$(f))))
 fuzz-bin: $(FUZZ_BIN)
@@ -162,9 +168,12 @@ bench:
 	$(MAKE) B=build/rel all bench-bin
 	HALLPASS_BUILD=build/rel bench/run-bench.sh
 
-bench-bin: $(B)/bench_policy $(B)/bench_cgi $(B)/tests/hp_gwsim
+bench-bin: $(B)/bench_policy $(B)/bench_cgi $(B)/bench_roster $(B)/tests/hp_gwsim
 
 $(B)/bench_cgi: bench/bench_cgi.c $(LIBS)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
+
+$(B)/bench_roster: bench/bench_roster.c $(LIBS)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS_ALL)
 
 $(B)/bench_policy: bench/bench_policy.c $(LIBS)
@@ -229,7 +238,7 @@ deb:
 # Every build and test dependency on a fresh Debian 12.
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
-	   libpcap-dev libcmocka-dev libssl-dev libpq-dev tzdata
+	   libpcap-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev libzip-dev zip tzdata
 # make deb and its test (tests/pkg/deb.sh), the man pages' lint, promtool for the metrics.
 PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps prometheus systemd
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).

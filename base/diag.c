@@ -85,8 +85,10 @@ diag_add(struct diag *d, const char *file, size_t line, size_t col,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (line > 0)
+	if (line > 0 && col > 0)
 		len = asprintf(&s, "%s:%zu:%zu: %s", file, line, col, msg);
+	else if (line > 0)	/* a whole line: a CSV record has no one column to point at */
+		len = asprintf(&s, "%s:%zu: %s", file, line, msg);
 	else
 		len = asprintf(&s, "%s: %s", file, msg);
 	if (len < 0) {

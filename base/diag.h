@@ -18,7 +18,7 @@ struct diag {
 
 void	diag_init(struct diag *);
 void	diag_free(struct diag *);
-/* line and col are 1-based; 0 means "the whole file". */
+/* line and col are 1-based; col 0 means "the whole line", line 0 "the whole file". */
 void	diag_add(struct diag *, const char *file, size_t line, size_t col,
 	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A warning: listed like an error ("FILE: warning: ..."), but not counted by diag_count. */

@@ -10,11 +10,15 @@ B=${HALLPASS_BUILD:-build/rel}
 RESULTS=bench/results
 
 # One function per section; add new benchmarks here and to SECTIONS.
-SECTIONS="policy net cgi ship district"
+SECTIONS="policy roster net cgi ship district"
 
 # shellcheck disable=SC2317 # sections are called as "section_$s"
 section_policy() {
 	"$B/bench_policy" -j "$RESULTS/policy.json"
+}
+# A generated district imported with the real CLI; lookups with that roster (bench/README.md).
+section_roster() {
+	"$B/bench_roster" -x "$B/hallpass" -j "$RESULTS/roster.json"
 }
 # Through network namespaces (root): plain forwarding vs dnsmasq vs hallpassd; see bench/README.md.
 section_net() {

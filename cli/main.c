@@ -15,6 +15,7 @@
 #include "cmd_purge.h"
 #include "cmd_ship.h"
 #include "cmd_student.h"
+#include "cmd_roster.h"
 #include "config.h"
 #include "hostname.h"
 #include "policy.h"
@@ -270,6 +271,8 @@ static const struct cli_cmd {
 	    "install or remove the rules that queue to hallpassd" },
 	{ "activity", cmd_activity, "[--student ID|-] [--since T] [--until T] [--json] [--reason R]",
 	    "print recorded events, oldest first" },
+	{ "roster", cmd_roster, "import oneroster PATH [-d DEVICES] | devices FILE | list [--school S] [--json]",
+	    "the district's roster from the SIS: students, guardians, devices" },
 	{ "guardian", cmd_guardian, "invite GUARDIAN_ID [--days N]",
 	    "make a single-use dashboard enrolment code" },
 	{ "ship", cmd_ship, "[--once] [--batch N]",

@@ -12,7 +12,7 @@
 
 enum config_type {
 	CT_QUEUES, CT_ENUM, CT_PATH, CT_ADDR4, CT_ADDR6, CT_URL, CT_UINT,
-	CT_RESOLVERS, CT_PGURI, CT_NAME
+	CT_RESOLVERS, CT_PGURI, CT_ID
 };
 
 static const char *const config_fails[] = { "open", "closed", NULL };
@@ -33,7 +33,7 @@ struct config_setting {
 	const char *const	*words;		/* CT_ENUM */
 	long long		 min, max;	/* CT_UINT */
 	long long		 def;		/* CT_ENUM, CT_UINT */
-	const char		*defs;		/* CT_PATH, CT_ADDR*, CT_URL, CT_RESOLVERS */
+	const char		*defs;		/* CT_PATH, CT_ADDR*, CT_URL, CT_RESOLVERS, CT_ID */
 	int			 reloadable;
 };
 
@@ -76,12 +76,14 @@ static const struct config_setting config_settings[] = {
 	    NULL, 0 },
 	/* Read by `hallpass ship`, not the daemon: a change takes effect when the shipper restarts. */
 	{ "ship_to", CT_PGURI, CF(ship_to), NULL, 0, 0, 0, "", 0 },
-	{ "gateway_id", CT_NAME, CF(gateway_id), NULL, 0, 0, 0, "", 0 },
+	{ "gateway_id", CT_ID, CF(gateway_id), NULL, 0, 0, 0, "", 0 },
 	{ "ship_interval", CT_UINT, CF(ship_interval), NULL, 1, 86400, 60, NULL, 0 },
 	{ "ship_backlog_warn", CT_UINT, CF(ship_backlog_warn), NULL, 1, 1000000000,
 	    100000, NULL, 0 },
 	/* Absent means no metrics; the file is rewritten whole every 15 seconds. */
 	{ "metrics_file", CT_PATH, CF(metrics_file), NULL, 0, 0, 0, "", 1 },
+	/* Which device file hotspot this gateway is: unmatched clients are that student. */
+	{ "hotspot_id", CT_ID, CF(hotspot_id), NULL, 0, 0, 0, "", 1 },
 };
 
 #define CONFIG_NSETTINGS	(sizeof(config_settings) / sizeof(config_settings[0]))
@@ -126,7 +128,7 @@ config_defaults(struct config *c)
 		case CT_URL:
 		case CT_RESOLVERS:
 		case CT_PGURI:
-		case CT_NAME:
+		case CT_ID:
 			snprintf(f, s->size, "%s", s->defs);
 			break;
 		}
@@ -247,18 +249,6 @@ config_pguri(struct ycfg *y, yaml_node_t *n, char *dst, size_t dstsz, const char
 
 /* A gateway's name in the district: it keys every row it ships. */
 static void
-config_name(struct ycfg *y, yaml_node_t *n, char *dst, size_t dstsz, const char *key)
-{
-	config_str(y, n, dst, dstsz, key);
-	for (const char *s = dst; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' || *s == '_')) {
-			ycfg_err(y, n, "%s may hold only letters, digits, '.', '-' and '_'", key);
-			return;
-		}
-}
-
-static void
 config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
     const struct config_setting *st)
 {
@@ -308,8 +298,11 @@ config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
 	case CT_PGURI:
 		config_pguri(y, n, f, st->size, st->key);
 		break;
-	case CT_NAME:
-		config_name(y, n, f, st->size, st->key);
+	case CT_ID:
+		config_str(y, n, f, st->size, st->key);
+		if (!ycfg_valid_id(f))
+			ycfg_err(y, n, "%s must be 1-64 letters, digits, '.', '_' or '-'",
+			    st->key);
 		break;
 	}
 }
@@ -363,7 +356,7 @@ config_differs(const struct config *a, const struct config *b,
 	case CT_URL:
 	case CT_RESOLVERS:
 	case CT_PGURI:
-	case CT_NAME:
+	case CT_ID:
 		return strcmp(fa, fb) != 0;
 	case CT_QUEUES:
 		if (a->nqueues != b->nqueues)

@@ -35,10 +35,11 @@ struct config {
 	int			strip_ech;	/* drop the ech parameter from HTTPS/SVCB answers */
 	unsigned		dns_map_size;	/* addresses remembered from DNS answers */
 	char			ship_to[1024];	/* the district database; "": this gateway does not ship */
-	char			gateway_id[64];	/* "": the host name */
+	char			gateway_id[65];	/* "": the host name */
 	unsigned		ship_interval;	/* seconds between shipments */
 	unsigned		ship_backlog_warn;	/* rows waiting before the shipper warns */
 	char			metrics_file[1024];	/* Prometheus text file; "": none */
+	char			hotspot_id[65];	/* "": not a hotspot of the device file */
 };
 
 /* Defaults, then DIR/hallpass.yaml over them if it exists.  -1 with every error in diag. */

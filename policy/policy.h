@@ -54,7 +54,8 @@ struct policy_decision {
 };
 
 /*
- * Loads every DIR/rules.d YAML file, DIR/policy.yaml and DIR/safesearch.yaml into a
+ * Loads every DIR/rules.d YAML file, DIR/policy.yaml, DIR/roster.csv (the SIS
+ * import, when there is one: docs/roster.md) and DIR/safesearch.yaml into a
  * new snapshot with a reference count of one.  On any error returns NULL and
  * adds every problem found to diag as "FILE:LINE:COLUMN: message".
  */
@@ -71,6 +72,13 @@ struct policy	*policy_load(const char *dir, struct diag *);
  * answer as if rules.d were empty and must not be relied on.
  */
 struct policy	*policy_load_roster(const char *dir, struct diag *);
+/*
+ * policy_load_roster with roster (a roster.csv) read in place of
+ * DIR/roster.csv: how `hallpass roster import` checks what it is about to
+ * apply against policy.yaml.
+ */
+struct policy	*policy_load_roster_file(const char *dir, const char *roster,
+		    struct diag *);
 /* Snapshots are shared between threads: the last unref frees. */
 struct policy	*policy_ref(struct policy *);
 void		 policy_unref(struct policy *);
@@ -92,19 +100,46 @@ const char *policy_reason_name(enum policy_reason);
 
 /* Roster. */
 const struct policy_student *policy_student_find(const struct policy *, const char *id);
-/* By MAC (6 bytes, may be NULL) first, then by address (af AF_INET/AF_INET6, may be NULL). */
+/*
+ * By MAC (6 bytes, may be NULL) first, then by address (af AF_INET/AF_INET6,
+ * may be NULL), then by the longest network holding the address.
+ */
 const struct policy_student *policy_client_lookup(const struct policy *,
 	    const uint8_t *mac, int af, const void *addr);
+/* The student a hotspot id stands for (everything behind it), or NULL. */
+const struct policy_student *policy_hotspot_student(const struct policy *,
+	    const char *hotspot);
+/*
+ * Calls cb once per device with its student and the device as text ("mac
+ * 02:00:00:00:10:01", "mac ... ip 192.0.2.5", "ip 10.8.0.0/24", "hotspot
+ * hs-17"), in no particular order.
+ */
+void		 policy_devices_each(const struct policy *,
+		    void (*cb)(const struct policy_student *, const char *, void *),
+		    void *arg);
+/* DIR/roster.csv when the snapshot read one, else NULL. */
+const char	*policy_roster_file(const struct policy *);
 const char	*policy_student_id(const struct policy_student *);
 const char	*policy_student_name(const struct policy_student *);
 const char	*policy_student_group(const struct policy_student *);
+/* From roster.csv (NULL for a student only in policy.yaml, or left out by the SIS). */
+const char	*policy_student_school(const struct policy_student *);	/* org id */
+const char	*policy_student_school_name(const struct policy_student *);
+const char	*policy_student_grade(const struct policy_student *);
+/* The student's i for policy_student_at. */
+size_t		 policy_student_index(const struct policy_student *);
+/* 1 when the student came from roster.csv (policy.yaml may add exceptions). */
+int		 policy_student_imported(const struct policy_student *);
 size_t		 policy_student_count(const struct policy *);
 const struct policy_student *policy_student_at(const struct policy *, size_t);
 
 const struct policy_guardian *policy_guardian_find(const struct policy *, const char *id);
 const char	*policy_guardian_id(const struct policy_guardian *);
 const char	*policy_guardian_name(const struct policy_guardian *);
-const char	*policy_guardian_email(const struct policy_guardian *);
+const char	*policy_guardian_email(const struct policy_guardian *);	/* may be NULL */
+const char	*policy_guardian_phone(const struct policy_guardian *);	/* may be NULL */
+const char	*policy_guardian_language(const struct policy_guardian *);	/* BCP 47, or NULL */
+const char	*policy_guardian_relation(const struct policy_guardian *);	/* parent, guardian, relative */
 size_t		 policy_guardian_nstudents(const struct policy_guardian *);
 const struct policy_student *policy_guardian_student(const struct policy_guardian *, size_t);
 size_t		 policy_guardian_count(const struct policy *);

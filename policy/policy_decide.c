@@ -418,10 +418,8 @@ policy_decision_why(const struct policy_decision *d, char *buf, size_t sz)
 const struct policy_student *
 policy_student_find(const struct policy *p, const char *id)
 {
-	size_t lo = 0, hi = p->nstudents;
+	size_t lo = 0, hi = p->nsorder;
 
-	if (p->sorder == NULL)
-		return NULL;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const struct policy_student *s = &p->students[p->sorder[mid]];
@@ -434,6 +432,10 @@ policy_student_find(const struct policy *p, const char *id)
 		else
 			lo = mid + 1;
 	}
+	/* While policy.yaml's students are read, those past the sorted ones are searched in turn. */
+	for (size_t i = p->nsorder; i < p->nstudents; i++)
+		if (strcmp(p->students[i].id, id) == 0)
+			return &p->students[i];
 	return NULL;
 }
 
@@ -443,25 +445,19 @@ policy_client_lookup(const struct policy *p, const uint8_t *mac, int af,
 {
 	size_t lo, hi, alen = af == AF_INET6 ? 16 : 4;
 
-	if (mac != NULL) {
-		lo = 0;
-		hi = p->ndevmac;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			const struct policy_device *d = &p->devmac[mid];
-			int c = memcmp(mac, d->mac, 6);
+	if (mac != NULL && p->macslots != NULL) {
+		uint64_t key = policy_mac_key(mac) + 1;
+		size_t h = policy_mac_hash(key, p->nmacslots);
 
-			if (c == 0) {
-				/* With an address too, both must match. */
-				if (d->has_ip && (addr == NULL || af != d->af ||
-				    memcmp(addr, d->addr, alen) != 0))
-					break;
+		while (p->macslots[h].key != 0 && p->macslots[h].key != key)
+			h = (h + 1) & (p->nmacslots - 1);
+		if (p->macslots[h].key != 0) {
+			const struct policy_device *d = &p->devmac[p->macslots[h].dev];
+
+			/* With an address too, both must match. */
+			if (!d->has_ip || (addr != NULL && af == d->af &&
+			    memcmp(addr, d->addr, alen) == 0))
 				return &p->students[d->student];
-			}
-			if (c < 0)
-				hi = mid;
-			else
-				lo = mid + 1;
 		}
 	}
 	if (addr == NULL || (af != AF_INET && af != AF_INET6))
@@ -487,7 +483,8 @@ policy_client_lookup(const struct policy *p, const uint8_t *mac, int af,
 		else
 			lo = mid + 1;
 	}
-	return NULL;
+	/* An exact address beats a network; among networks the longest prefix wins. */
+	return p->nnetgroups > 0 ? policy_net_lookup(p, af, addr) : NULL;
 }
 
 const char *
@@ -523,7 +520,22 @@ policy_student_at(const struct policy *p, size_t i)
 const struct policy_guardian *
 policy_guardian_find(const struct policy *p, const char *id)
 {
-	for (size_t i = 0; i < p->nguardians; i++)
+	size_t lo = 0, hi = p->ngorder;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct policy_guardian *g = &p->guardians[p->gorder[mid]];
+		int c = strcmp(id, g->id);
+
+		if (c == 0)
+			return g;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	/* While policy.yaml's guardians are read, those past the sorted ones are searched in turn. */
+	for (size_t i = p->ngorder; i < p->nguardians; i++)
 		if (p->guardians[i].id != NULL && strcmp(p->guardians[i].id, id) == 0)
 			return &p->guardians[i];
 	return NULL;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hostname.h"
 #include "ycfg.h"
@@ -470,6 +471,7 @@ policy_devices(struct ycfg *y, yaml_node_t *n, uint32_t student,
 		d.student = student;
 		d.line = (uint32_t)ycfg_line(it);
 		d.col = (uint32_t)ycfg_col(it);
+		d.file = y->file;
 		if (k[0].val != NULL && (s = ycfg_str(y, k[0].val, "mac")) != NULL) {
 			if (policy_parse_mac(s, d.mac) != 0)
 				ycfg_err(y, k[0].val, "\"%.40s\" is not a MAC address "
@@ -505,6 +507,13 @@ policy_mac_str(const uint8_t *m, char *buf, size_t sz)
 	return buf;
 }
 
+/* Where the first of two clashing devices is: "line" in the same file, else its file. */
+static const char *
+policy_where(const struct policy_device *d, const struct policy_device *first)
+{
+	return d->file == first->file ? "line " : first->file;
+}
+
 /* Sorts devices into the MAC and address indexes; a MAC or address used twice is an error. */
 static void
 policy_device_index(struct policy *p, struct ycfg *y, struct policy_device *all,
@@ -521,16 +530,33 @@ policy_device_index(struct policy *p, struct ycfg *y, struct policy_device *all,
 		if (all[i].has_mac)
 			p->devmac[p->ndevmac++] = all[i];
 		/* An address is an index key only when no MAC must match too. */
-		if (all[i].has_ip && !all[i].has_mac)
+		if (all[i].has_ip && !all[i].has_mac && all[i].prefix == 0)
 			p->devip[p->ndevip++] = all[i];
 	}
 	qsort(p->devmac, p->ndevmac, sizeof(*p->devmac), policy_devcmp_mac);
+	/* The packet path's lookup: one probe, mostly, whatever the roster's size. */
+	for (p->nmacslots = 16; p->nmacslots < 2 * p->ndevmac; p->nmacslots *= 2)
+		;
+	if ((p->macslots = calloc(p->nmacslots, sizeof(*p->macslots))) == NULL)
+		return;
+	for (i = 0; i < p->ndevmac; i++) {
+		uint64_t key = policy_mac_key(p->devmac[i].mac) + 1;
+		size_t h = policy_mac_hash(key, p->nmacslots);
+
+		/* A MAC listed twice is an error above; the first keeps the slot. */
+		while (p->macslots[h].key != 0 && p->macslots[h].key != key)
+			h = (h + 1) & (p->nmacslots - 1);
+		if (p->macslots[h].key == 0)
+			p->macslots[h] = (struct policy_macslot){ key, (uint32_t)i };
+	}
 	for (i = 1; i < p->ndevmac; i++)
 		if (memcmp(p->devmac[i].mac, p->devmac[i - 1].mac, 6) == 0)
-			diag_add(y->diag, y->file, p->devmac[i].line, p->devmac[i].col,
-			    "MAC %s already belongs to student %s (line %u)",
+			diag_add(y->diag, p->devmac[i].file, p->devmac[i].line,
+			    p->devmac[i].col, "MAC %s already belongs to student %s (%s%s%u)",
 			    policy_mac_str(p->devmac[i].mac, a, sizeof(a)),
 			    p->students[p->devmac[i - 1].student].id,
+			    policy_where(&p->devmac[i], &p->devmac[i - 1]),
+			    p->devmac[i].file == p->devmac[i - 1].file ? "" : ":",
 			    p->devmac[i - 1].line), y->nerr++;
 	/* Addresses: every device that names one, MAC or not, must not share it. */
 	struct policy_device *ips = calloc(n + 1, sizeof(*ips));
@@ -539,20 +565,24 @@ policy_device_index(struct policy *p, struct ycfg *y, struct policy_device *all,
 	if (ips == NULL)
 		return;
 	for (i = 0; i < n; i++)
-		if (all[i].has_ip)
+		if (all[i].has_ip && all[i].prefix == 0)
 			ips[nips++] = all[i];
 	qsort(ips, nips, sizeof(*ips), policy_devcmp_ip);
 	for (i = 1; i < nips; i++)
 		if (ips[i].af == ips[i - 1].af &&
 		    memcmp(ips[i].addr, ips[i - 1].addr, 16) == 0) {
 			inet_ntop(ips[i].af, ips[i].addr, a, sizeof(a));
-			diag_add(y->diag, y->file, ips[i].line, ips[i].col,
-			    "address %s already belongs to student %s (line %u)", a,
-			    p->students[ips[i - 1].student].id, ips[i - 1].line);
+			diag_add(y->diag, ips[i].file, ips[i].line, ips[i].col,
+			    "address %s already belongs to student %s (%s%s%u)", a,
+			    p->students[ips[i - 1].student].id,
+			    policy_where(&ips[i], &ips[i - 1]),
+			    ips[i].file == ips[i - 1].file ? "" : ":", ips[i - 1].line);
 			y->nerr++;
 		}
 	free(ips);
 	qsort(p->devip, p->ndevip, sizeof(*p->devip), policy_devcmp_ip);
+	if (policy_net_index(p, all, n, y->diag) != 0)
+		diag_add(y->diag, y->file, 0, 0, "out of memory");
 }
 
 static int
@@ -570,38 +600,50 @@ policy_valid_email(const char *s)
 	return at[1] != '.' && at[strlen(at) - 1] != '.';
 }
 
-static int
-policy_student_cmp(const void *a, const void *b, void *arg)
-{
-	const struct policy *p = arg;
-
-	return strcmp(p->students[*(const uint32_t *)a].id,
-	    p->students[*(const uint32_t *)b].id);
-}
-
+/*
+ * roster.csv's students first, then policy.yaml's: an id the roster has is an
+ * exception there (every key optional, each one wins), any other id a
+ * hand-written student.
+ */
 static void
-policy_students(struct policy *p, struct ycfg *y, yaml_node_t *n)
+policy_students(struct policy *p, struct ycfg *y, yaml_node_t *n, struct roster *ro)
 {
 	struct policy_device	*devs = NULL;
-	size_t			 ndevs = 0, np;
+	size_t			 ndevs = 0, np = 0, nimp;
+	uint8_t			*seen = NULL;
 
-	if (n->type != YAML_MAPPING_NODE) {
+	if (n != NULL && n->type != YAML_MAPPING_NODE) {
 		if (!ycfg_is_null(n))
 			ycfg_err(y, n, "students must be a mapping of student ids "
 			    "to students");
+		n = NULL;
+	}
+	if (n != NULL)
+		np = ycfg_map_len(n);
+	nimp = policy_roster_count(ro, ROSTER_STUDENT);
+	if ((p->students = calloc(nimp + np + 1, sizeof(*p->students))) == NULL ||
+	    (seen = calloc(nimp + 1, 1)) == NULL) {
+		ycfg_err(y, n, "out of memory");
+		free(seen);
 		return;
 	}
-	np = ycfg_map_len(n);
-	if ((p->students = calloc(np + 1, sizeof(*p->students))) == NULL)
+	if (ro != NULL && (policy_roster_students(p, ro) != 0 ||
+	    policy_sort_students(p) != 0)) {
+		ycfg_err(y, n, "out of memory");
+		free(seen);
 		return;
+	}
 	for (size_t i = 0; i < np; i++) {
 		yaml_node_t		*kn, *v;
 		struct policy_student	*s = &p->students[p->nstudents];
+		const struct policy_student *imp;
 		const char		*id, *str;
+		int			 exc;
 		struct ycfg_key		 k[] = {
 			{ "name", 1, NULL, NULL }, { "group", 1, NULL, NULL },
 			{ "devices", 0, NULL, NULL }, { "allow", 0, NULL, NULL },
-			{ "deny", 0, NULL, NULL },
+			{ "deny", 0, NULL, NULL }, { "school", 0, NULL, NULL },
+			{ "grade", 0, NULL, NULL },
 		};
 		char what[120];
 		int g;
@@ -614,7 +656,14 @@ policy_students(struct policy *p, struct ycfg *y, yaml_node_t *n)
 			    "digits, '.', '_' or '-'", id);
 			continue;
 		}
-		for (size_t j = 0; j < p->nstudents; j++)
+		/* The roster's students are sorted; policy.yaml's are few and searched in turn. */
+		imp = policy_student_find(p, id);
+		exc = imp != NULL && imp->index < nimp;
+		if (exc && seen[imp->index]++) {
+			ycfg_err(y, kn, "student \"%s\" defined twice", id);
+			continue;
+		}
+		for (size_t j = nimp; !exc && j < p->nstudents; j++)
 			if (strcmp(p->students[j].id, id) == 0) {
 				ycfg_err(y, kn, "student \"%s\" defined twice", id);
 				id = NULL;
@@ -622,19 +671,44 @@ policy_students(struct policy *p, struct ycfg *y, yaml_node_t *n)
 			}
 		if (id == NULL)
 			continue;
-		s->id = strdup(id);
-		s->index = (uint32_t)p->nstudents;
-		s->owner = p;
-		p->nstudents++;
+		if (exc) {
+			s = &p->students[imp->index];
+			k[0].required = k[1].required = 0;
+		} else {
+			s->id = strdup(id);
+			s->index = (uint32_t)p->nstudents;
+			s->owner = p;
+			p->nstudents++;
+		}
 		s->allow_list = policy_list_new(p, PLIST_STUDENT_ALLOW, s->index,
 		    p->policy_file);
 		s->deny_list = policy_list_new(p, PLIST_STUDENT_DENY, s->index,
 		    p->policy_file);
 		snprintf(what, sizeof(what), "student %s", id);
-		if (ycfg_map(y, v, k, 5, what) != 0 && v->type != YAML_MAPPING_NODE)
+		if (ycfg_map(y, v, k, 7, what) != 0 && v->type != YAML_MAPPING_NODE)
 			continue;
-		if (k[0].val != NULL && (str = ycfg_str(y, k[0].val, "name")) != NULL)
+		if (k[0].val != NULL && (str = ycfg_str(y, k[0].val, "name")) != NULL) {
+			free(s->name);
 			s->name = strdup(str);
+		}
+		if (k[5].val != NULL && (str = ycfg_str(y, k[5].val, "school")) != NULL) {
+			free(s->school);
+			free(s->school_name);
+			s->school_name = NULL;
+			s->school = strdup(str);
+		}
+		if (k[6].val != NULL && (str = ycfg_str(y, k[6].val, "grade")) != NULL) {
+			free(s->grade);
+			s->grade = NULL;
+			if (roster_grade_rank(str) < 0)
+				ycfg_err(y, k[6].val, "\"%.20s\" is not a grade (IT PR PK "
+				    "TK KG 01-13 PS UG Other)", str);
+			else
+				s->grade = strdup(roster_grade_name(roster_grade_rank(str)));
+		}
+		/* A new school or grade regroups by the rules; a group: written here beats both. */
+		if (exc && (k[5].val != NULL || k[6].val != NULL))
+			policy_regroup(p, s);
 		if (k[1].val != NULL && (str = ycfg_str(y, k[1].val, "group")) != NULL) {
 			if ((g = policy_group_find(p, str)) < 0)
 				ycfg_err(y, k[1].val, "unknown group \"%.80s\"", str);
@@ -648,36 +722,49 @@ policy_students(struct policy *p, struct ycfg *y, yaml_node_t *n)
 		if (k[4].val != NULL)
 			policy_hostlist(p, y, k[4].val, s->deny_list, "deny");
 	}
+	free(seen);
+	if (policy_sort_students(p) != 0)
+		return;
+	if (ro != NULL && policy_roster_devices(p, ro, p->roster_file, &devs, &ndevs,
+	    y->diag) != 0)
+		ycfg_err(y, n, "out of memory");
 	policy_device_index(p, y, devs, ndevs);
 	free(devs);
-	if ((p->sorder = calloc(p->nstudents + 1, sizeof(*p->sorder))) == NULL)
-		return;
-	for (size_t i = 0; i < p->nstudents; i++)
-		p->sorder[i] = (uint32_t)i;
-	qsort_r(p->sorder, p->nstudents, sizeof(*p->sorder), policy_student_cmp, p);
 }
 
+/* roster.csv's guardians first, then policy.yaml's: an id the roster has is overridden key by key. */
 static void
-policy_guardians(struct policy *p, struct ycfg *y, yaml_node_t *n)
+policy_guardians(struct policy *p, struct ycfg *y, yaml_node_t *n, struct roster *ro)
 {
-	size_t np;
+	size_t np = 0, nimp = policy_roster_count(ro, ROSTER_GUARDIAN);
+	uint8_t *seen;
 
-	if (n->type != YAML_MAPPING_NODE) {
+	if (n != NULL && n->type != YAML_MAPPING_NODE) {
 		if (!ycfg_is_null(n))
 			ycfg_err(y, n, "guardians must be a mapping of guardian ids "
 			    "to guardians");
+		n = NULL;
+	}
+	if (n != NULL)
+		np = ycfg_map_len(n);
+	if ((p->guardians = calloc(nimp + np + 1, sizeof(*p->guardians))) == NULL)
+		return;
+	if ((seen = calloc(nimp + 1, 1)) == NULL ||
+	    (ro != NULL && policy_roster_guardians(p, ro) != 0)) {
+		ycfg_err(y, n, "out of memory");
+		free(seen);
 		return;
 	}
-	np = ycfg_map_len(n);
-	if ((p->guardians = calloc(np + 1, sizeof(*p->guardians))) == NULL)
-		return;
 	for (size_t i = 0; i < np; i++) {
 		yaml_node_t		*kn, *v;
 		struct policy_guardian	*g = &p->guardians[p->nguardians];
+		const struct policy_guardian *imp;
+		const struct policy_student **ns;
 		const char		*id, *str;
 		struct ycfg_key		 k[] = {
 			{ "name", 1, NULL, NULL }, { "email", 1, NULL, NULL },
-			{ "students", 1, NULL, NULL },
+			{ "students", 1, NULL, NULL }, { "phone", 0, NULL, NULL },
+			{ "language", 0, NULL, NULL },
 		};
 		yaml_node_item_t	*items;
 		int			 count;
@@ -691,34 +778,55 @@ policy_guardians(struct policy *p, struct ycfg *y, yaml_node_t *n)
 			    "digits, '.', '_' or '-'", id);
 			continue;
 		}
-		if (policy_guardian_find(p, id) != NULL) {
+		if ((imp = policy_guardian_find(p, id)) != NULL &&
+		    (!imp->imported || seen[imp - p->guardians]++)) {
 			ycfg_err(y, kn, "guardian \"%s\" defined twice", id);
 			continue;
 		}
-		g->id = strdup(id);
-		p->nguardians++;
+		if (imp != NULL) {
+			/* An imported guardian: what is written here wins, students are added. */
+			g = &p->guardians[imp - p->guardians];
+			k[0].required = k[1].required = k[2].required = 0;
+		} else {
+			g->id = strdup(id);
+			p->nguardians++;
+		}
 		snprintf(what, sizeof(what), "guardian %s", id);
-		if (ycfg_map(y, v, k, 3, what) != 0 && v->type != YAML_MAPPING_NODE)
+		if (ycfg_map(y, v, k, 5, what) != 0 && v->type != YAML_MAPPING_NODE)
 			continue;
-		if (k[0].val != NULL && (str = ycfg_str(y, k[0].val, "name")) != NULL)
+		if (k[0].val != NULL && (str = ycfg_str(y, k[0].val, "name")) != NULL) {
+			free(g->name);
 			g->name = strdup(str);
+		}
 		if (k[1].val != NULL && (str = ycfg_str(y, k[1].val, "email")) != NULL) {
 			if (!policy_valid_email(str))
 				ycfg_err(y, k[1].val, "\"%.80s\" is not an email "
 				    "address", str);
-			else
+			else {
+				free(g->email);
 				g->email = strdup(str);
+			}
+		}
+		if (k[3].val != NULL && (str = ycfg_str(y, k[3].val, "phone")) != NULL) {
+			free(g->phone);
+			g->phone = strdup(str);
+		}
+		if (k[4].val != NULL && (str = ycfg_str(y, k[4].val, "language")) != NULL) {
+			free(g->lang);
+			g->lang = strdup(str);
 		}
 		if (k[2].val == NULL ||
 		    (count = ycfg_seq(y, k[2].val, "students", &items)) < 0)
 			continue;
-		if (count == 0) {
+		if (count == 0 && imp == NULL) {
 			ycfg_err(y, k[2].val, "a guardian needs at least one student");
 			continue;
 		}
-		g->students = calloc((size_t)count, sizeof(*g->students));
-		if (g->students == NULL)
+		ns = realloc(g->students, (g->nstudents + (size_t)count + 1) *
+		    sizeof(*g->students));
+		if (ns == NULL)
 			continue;
+		g->students = ns;
 		for (int j = 0; j < count; j++) {
 			yaml_node_t *it = ycfg_node(y, items[j]);
 			const struct policy_student *s;
@@ -731,8 +839,10 @@ policy_guardians(struct policy *p, struct ycfg *y, yaml_node_t *n)
 			}
 			for (size_t m = 0; m < g->nstudents; m++)
 				if (g->students[m] == s) {
-					ycfg_err(y, it, "student \"%s\" listed twice",
-					    str);
+					/* Already linked by the roster: nothing to add. */
+					if (imp == NULL)
+						ycfg_err(y, it, "student \"%s\" listed "
+						    "twice", str);
 					s = NULL;
 					break;
 				}
@@ -740,6 +850,9 @@ policy_guardians(struct policy *p, struct ycfg *y, yaml_node_t *n)
 				g->students[g->nstudents++] = s;
 		}
 	}
+	free(seen);
+	if (policy_sort_guardians(p) != 0)
+		ycfg_err(y, n, "out of memory");
 }
 
 int
@@ -752,8 +865,9 @@ policy_main_load(struct policy *p, const char *dir, struct diag *d)
 	struct ycfg_key	 k[] = {
 		{ "timezone", 1, NULL, NULL }, { "default_group", 1, NULL, NULL },
 		{ "groups", 1, NULL, NULL }, { "students", 0, NULL, NULL },
-		{ "guardians", 0, NULL, NULL },
+		{ "guardians", 0, NULL, NULL }, { "group_rules", 0, NULL, NULL },
 	};
+	struct roster	*ro = NULL;
 	int		 g, rc;
 
 	if (asprintf(&p->policy_file, "%s/policy.yaml", dir) < 0) {
@@ -765,7 +879,7 @@ policy_main_load(struct policy *p, const char *dir, struct diag *d)
 		return -1;
 	}
 	root = ycfg_root(&y);
-	(void)ycfg_map(&y, root, k, 5, "policy.yaml");
+	(void)ycfg_map(&y, root, k, 6, "policy.yaml");
 	if (k[0].val != NULL && (s = ycfg_str(&y, k[0].val, "timezone")) != NULL &&
 	    (p->tz = tz_load(s, err, sizeof(err))) == NULL)
 		ycfg_err(&y, k[0].val, "%s", err);
@@ -780,10 +894,25 @@ policy_main_load(struct policy *p, const char *dir, struct diag *d)
 			p->default_group_name = p->groups[g].name;
 		}
 	}
-	if (k[3].val != NULL)
-		policy_students(p, &y, k[3].val);
-	if (k[4].val != NULL)
-		policy_guardians(p, &y, k[4].val);
+	if (k[5].val != NULL)
+		policy_grouprules(p, &y, k[5].val);
+	/* The generated roster, when there is one, under policy.yaml's exceptions. */
+	if (p->roster_file == NULL && asprintf(&p->roster_file, "%s/%s", dir,
+	    ROSTER_FILE) < 0)
+		p->roster_file = NULL;
+	if (p->roster_file != NULL && access(p->roster_file, F_OK) == 0) {
+		if ((ro = roster_new()) == NULL || roster_read(ro, p->roster_file, d) != 0)
+			y.nerr++;
+	} else {
+		free(p->roster_file);
+		p->roster_file = NULL;
+	}
+	/* Without the roster, policy.yaml's exceptions would all read as incomplete students. */
+	if (y.nerr == 0 || ro == NULL) {
+		policy_students(p, &y, k[3].val, ro);
+		policy_guardians(p, &y, k[4].val, ro);
+	}
+	roster_free(ro);
 	rc = y.nerr ? -1 : 0;
 	ycfg_free(&y);
 	return rc;
@@ -829,6 +958,9 @@ policy_free(struct policy *p)
 	for (i = 0; i < p->nstudents; i++) {
 		free(p->students[i].id);
 		free(p->students[i].name);
+		free(p->students[i].school);
+		free(p->students[i].school_name);
+		free(p->students[i].grade);
 	}
 	free(p->students);
 	free(p->sorder);
@@ -836,9 +968,25 @@ policy_free(struct policy *p)
 		free(p->guardians[i].id);
 		free(p->guardians[i].name);
 		free(p->guardians[i].email);
+		free(p->guardians[i].phone);
+		free(p->guardians[i].lang);
+		free(p->guardians[i].relation);
 		free(p->guardians[i].students);
 	}
 	free(p->guardians);
+	free(p->gorder);
+	for (i = 0; i < p->nrules; i++) {
+		for (j = 0; j < p->rules[i].nschools; j++)
+			free(p->rules[i].schools[j]);
+		free(p->rules[i].schools);
+	}
+	free(p->rules);
+	for (i = 0; i < p->nhotspots; i++)
+		free(p->hotspots[i].id);
+	free(p->hotspots);
+	free(p->devnet);
+	free(p->netgroups);
+	free(p->roster_file);
 	for (i = 0; i < p->nengines; i++) {
 		free(p->engines[i].id);
 		for (j = 0; j < 3; j++)
@@ -846,6 +994,7 @@ policy_free(struct policy *p)
 	}
 	free(p->engines);
 	free(p->devmac);
+	free(p->macslots);
 	free(p->devip);
 	free(p->lists);
 	domtab_free(p->domains);
@@ -860,7 +1009,8 @@ policy_free(struct policy *p)
 }
 
 static struct policy *
-policy_load_mode(const char *dir, int roster_only, struct diag *d)
+policy_load_mode(const char *dir, int roster_only, const char *roster,
+    struct diag *d)
 {
 	struct policy	*p;
 	size_t		 before = diag_count(d);
@@ -871,6 +1021,11 @@ policy_load_mode(const char *dir, int roster_only, struct diag *d)
 	atomic_init(&p->refs, 1);
 	p->roster_only = roster_only;
 	p->dir = strdup(dir);
+	if (roster != NULL && (p->roster_file = strdup(roster)) == NULL) {
+		diag_add(d, dir, 0, 0, "out of memory");
+		policy_free(p);
+		return NULL;
+	}
 	p->domains = domtab_new();
 	p->urlhosts = domtab_new();
 	p->sshosts = domtab_new();
@@ -905,13 +1060,19 @@ policy_load_mode(const char *dir, int roster_only, struct diag *d)
 struct policy *
 policy_load(const char *dir, struct diag *d)
 {
-	return policy_load_mode(dir, 0, d);
+	return policy_load_mode(dir, 0, NULL, d);
 }
 
 struct policy *
 policy_load_roster(const char *dir, struct diag *d)
 {
-	return policy_load_mode(dir, 1, d);
+	return policy_load_mode(dir, 1, NULL, d);
+}
+
+struct policy *
+policy_load_roster_file(const char *dir, const char *roster, struct diag *d)
+{
+	return policy_load_mode(dir, 1, roster, d);
 }
 
 struct policy *

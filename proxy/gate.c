@@ -386,6 +386,21 @@ gate_dns_response(struct gate *g, const struct classify_result *r, const uint8_t
 	return GATE_ACCEPT_MODIFIED;
 }
 
+/*
+ * The client's student: by its device, else, on a gateway that is a hotspot of
+ * the device file (hotspot_id), the student everything behind it belongs to.
+ */
+static const struct policy_student *
+gate_who(const struct gate *g, const uint8_t *mac, const struct classify_result *r)
+{
+	const struct policy_student *st = policy_client_lookup(g->policy, mac,
+	    r->pkt.af, r->pkt.src);
+
+	if (st == NULL && g->cfg->hotspot_id[0] != '\0')
+		st = policy_hotspot_student(g->policy, g->cfg->hotspot_id);
+	return st;
+}
+
 /* A port the client's group blocks (VPN defaults, say): the flow ends here, whatever it names. */
 static enum gate_verdict
 gate_port(struct gate *g, struct classify_result *r, const uint8_t *ip, size_t caplen,
@@ -429,7 +444,7 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 	    r.pkt.fragment != PKT_FRAG_LATER &&
 	    (r.flow == NULL || r.flow->verdict == V_NONE)) {
 		/* Looked up once: the port check and the decision below share it. */
-		st = policy_client_lookup(g->policy, mac, r.pkt.af, r.pkt.src);
+		st = gate_who(g, mac, &r);
 		have_st = 1;
 		if ((v = gate_port(g, &r, ip, caplen, mac, st, now_ms)) != GATE_ACCEPT)
 			return v;
@@ -465,7 +480,7 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 		break;
 	}
 	if (!have_st)
-		st = policy_client_lookup(g->policy, mac, r.pkt.af, r.pkt.src);
+		st = gate_who(g, mac, &r);
 	judge_in_from(&in, &r);
 	in.policy = g->policy;
 	in.student = st;

@@ -33,6 +33,19 @@ mkdir -p "$tmp/seed-cgi"
 printf 'GET\000/report\000child=s1&week=2026-W48\000hp_session=0123abcd; lang=es\000\000\000h\000\000es-MX,es;q=0.9\000127.0.0.1\000/hallpass.cgi\000' >"$tmp/seed-cgi/get"
 printf 'POST\000/login\000\000\000application/x-www-form-urlencoded\00029\000h\000http://h\000en\000::1\000/c\000user=g1&pass=p%%20w+x&csrf=abc\000' >"$tmp/seed-cgi/post"
 
+# The roster readers: the first byte picks the reader (0 OneRoster, NUL-separated users, orgs,
+# roles, demographics, manifest; 1 the device file; 2 roster.csv).
+mkdir -p "$tmp/seed-roster"
+for v in v1.0 v1.1 v1.2 messy bad delta; do
+	{ printf '\000'; cat "$fx/oneroster/$v/users.csv"; printf '\000'; cat "$fx/oneroster/$v/orgs.csv" 2>/dev/null
+	  printf '\000'; cat "$fx/oneroster/$v/roles.csv" 2>/dev/null; printf '\000'
+	  cat "$fx/oneroster/$v/demographics.csv" 2>/dev/null; printf '\000'
+	  cat "$fx/oneroster/$v/manifest.csv" 2>/dev/null; } >"$tmp/seed-roster/$v"
+done
+{ printf '\001'; cat "$fx/oneroster/devices.csv"; } >"$tmp/seed-roster/devices"
+{ printf '\001'; cat "$fx/oneroster/devices-bad.csv"; } >"$tmp/seed-roster/devices-bad"
+printf '\002hallpass-roster,1\norg,o,O,school\nstudent,s1,A,B,o,01\nguardian,g1,C,D,,,es,parent\nlink,s1,g1\ndevice,s1,,10.0.0.0/8,\n' >"$tmp/seed-roster/roster"
+
 for fuzzer in "$top"/build/fuzz/fuzz_*; do
 	[ -x "$fuzzer" ] || continue
 	name=$(basename "$fuzzer" | sed 's/^fuzz_//')

@@ -68,7 +68,7 @@ test_every_key(void **state)
 	    "block_page: https://b.example/x\nlog_level: debug\nretention_days: 7\n"
 	    "flow_table_size: 2048\nflow_idle_seconds: 60\nresolvers: [10.0.0.53, '::1']\n"
 	    "block_encrypted_dns: false\nstrict_https: true\nstrip_ech: true\n"
-	    "dns_map_size: 4096\n", &c);
+	    "dns_map_size: 4096\nhotspot_id: hs-0042\n", &c);
 	assert_int_equal(c.nqueues, 2);
 	assert_int_equal(c.queues[1], 4);
 	assert_int_equal(c.fail, CONFIG_FAIL_CLOSED);
@@ -86,6 +86,7 @@ test_every_key(void **state)
 	assert_int_equal(c.strict_https, 1);
 	assert_int_equal(c.strip_ech, 1);
 	assert_int_equal(c.dns_map_size, 4096);
+	assert_string_equal(c.hotspot_id, "hs-0042");
 }
 
 static void
@@ -96,7 +97,7 @@ test_reloadable(void **state)
 	static const char *const live[] = { "fail", "dns_block", "block_address4",
 	    "block_address6", "block_page", "log_level", "retention_days",
 	    "flow_idle_seconds", "resolvers", "block_encrypted_dns", "strict_https",
-	    "strip_ech" };
+	    "strip_ech", "hotspot_id" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(restart) / sizeof(restart[0]); i++)

@@ -557,6 +557,49 @@ test_gate_ports(void **state)
 	policy_unref(p);
 }
 
+/* On a hotspot of the device file, a client no device names is the hotspot's student. */
+static void
+test_gate_hotspot(void **state)
+{
+	struct gate_fx		*fx = *state;
+	struct gate		*g;
+	struct policy		*p;
+	struct config		 c;
+	struct diag		 d;
+	char			 err[256], path[600];
+	enum gate_verdict	 s;
+	FILE			*f;
+
+	snprintf(path, sizeof(path), "%s/policy.yaml", fx->dir);
+	assert_non_null(f = fopen(path, "a"));
+	fputs("group_rules:\n  - grades: KG\n    group: lockdown\n", f);
+	fclose(f);
+	assert_int_equal(testutil_write(fx->dir, "roster.csv", "hallpass-roster,1\n"
+	    "student,h1,Hal,Spot,,KG\ndevice,h1,,,hs-9\n"), 0);
+	diag_init(&d);
+	assert_non_null(p = policy_load(fx->dir, &d));
+	assert_int_equal(config_load(&c, fx->dir, &d), 0);
+	diag_free(&d);
+	c.flow_table_size = 64;
+	for (int hotspot = 0; hotspot < 2; hotspot++) {
+		struct snapshot *snap;
+
+		snprintf(c.hotspot_id, sizeof(c.hotspot_id), "%s", hotspot ? "hs-9" : "");
+		assert_non_null(snap = snapshot_new(policy_ref(p), &c));
+		g = gate_new(snap, NULL, NULL, err, sizeof(err));
+		snapshot_unref(snap);
+		assert_non_null(g);
+		/* h1's group (lockdown, by the KG rule) blocks everything but district.example. */
+		assert_int_equal(tls_flow(g, mac_other, 40200, "www.example.org", &s),
+		    hotspot ? GATE_BLOCK_FLOW : GATE_ALLOW_FLOW);
+		/* A device of another student is still that student. */
+		assert_int_equal(tls_flow(g, mac_s1, 40201, "www.example.org", &s),
+		    GATE_ALLOW_FLOW);
+		gate_free(g);
+	}
+	policy_unref(p);
+}
+
 /* What a blocked DNS question and a blocked TLS flow are answered, and what is recorded of them. */
 static void
 test_gate_sink(void **state)
@@ -631,6 +674,7 @@ main(void)
 		cmocka_unit_test(test_dnsmap),
 		cmocka_unit_test_setup_teardown(test_gate_dns_map, gate_setup, gate_teardown),
 		cmocka_unit_test_setup_teardown(test_gate_ports, gate_setup, gate_teardown),
+		cmocka_unit_test_setup_teardown(test_gate_hotspot, gate_setup, gate_teardown),
 		cmocka_unit_test_setup_teardown(test_gate_sink, gate_setup, gate_teardown),
 	};
 

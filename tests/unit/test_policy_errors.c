@@ -24,7 +24,7 @@ static const struct bad_case cases[] = {
 	{ "unknown top-level key", "policy.yaml",
 	  POLICY_HEAD "timezon: UTC\n",
 	  "policy.yaml:6:1: unknown key \"timezon\" in policy.yaml (expected one of: "
-	  "timezone, default_group, groups, students, guardians)", 1 },
+	  "timezone, default_group, groups, students, guardians, group_rules)", 1 },
 	{ "groups of the wrong type", "policy.yaml",
 	  "timezone: UTC\ndefault_group: standard\ngroups: [standard]\n",
 	  "policy.yaml:3:9: groups must be a mapping of group names to groups", 2 },
@@ -159,6 +159,15 @@ static const struct bad_case cases[] = {
 	{ "config: relative database", "hallpass.yaml",
 	  "database: hallpass.db\n",
 	  "hallpass.yaml:1:11: database must be an absolute path or a postgresql:// URI", 1 },
+	{ "config: bad hotspot id", "hallpass.yaml",
+	  "hotspot_id: \"hs 9\"\n",
+	  "hallpass.yaml:1:13: hotspot_id must be 1-64 letters, digits, '.', '_' or '-'", 1 },
+	{ "policy: group rule without school or grades", "policy.yaml",
+	  POLICY_HEAD "group_rules:\n  - group: standard\n",
+	  "policy.yaml:7:5: a group rule needs a school, grades, or both", 1 },
+	{ "policy: group rule with a bad range", "policy.yaml",
+	  POLICY_HEAD "group_rules:\n  - grades: 05-KG\n    group: nope\n",
+	  "policy.yaml:7:13: \"05-KG\" is not a grade or a range of grades (IT PR PK TK KG 01-13 PS UG Other, e.g. KG-05)", 2 },
 };
 
 /* Loads everything `rules check` loads; returns the errors. */
