@@ -2,7 +2,7 @@
 PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
-PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap libsodium libcares
+PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap libsodium libcares libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -10,7 +10,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2
 CSTD	 = -std=c11 -D_GNU_SOURCE
 OPT	?= -O2 -g
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ibase -Ipolicy -Iproxy -Istore -Icli -Idashboard-cgi $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ibase -Ipolicy -Ibundle -Iproxy -Istore -Icli -Idashboard-cgi $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 # Only hallpassd talks netlink to the kernel.
 NF_PKGS	 = libnetfilter_queue libnetfilter_conntrack
@@ -26,6 +26,8 @@ POLICY_SRC = $(wildcard policy/*.c)
 # proxy/ and store/ hold libraries shared by hallpassd, the CLI and the dashboard.
 PROXY_SRC  = $(filter-out proxy/main.c,$(wildcard proxy/*.c))
 STORE_SRC  = $(wildcard store/*.c)
+# bundle/: the signed rule bundle (format, keys, the gateway's fetch and swap), over policy/.
+BUNDLE_SRC = $(wildcard bundle/*.c)
 CLI_SRC	   = $(wildcard cli/*.c)
 # dashboard-cgi/: libhallpass-dash (request parsing, pages, languages) and hallpass.cgi's main.
 DASH_SRC   = $(filter-out dashboard-cgi/main.c,$(wildcard dashboard-cgi/*.c))
@@ -35,9 +37,10 @@ BASE_OBJ   = $(BASE_SRC:%.c=$(B)/%.o)
 POLICY_OBJ = $(POLICY_SRC:%.c=$(B)/%.o)
 PROXY_OBJ  = $(PROXY_SRC:%.c=$(B)/%.o)
 STORE_OBJ  = $(STORE_SRC:%.c=$(B)/%.o)
+BUNDLE_OBJ = $(BUNDLE_SRC:%.c=$(B)/%.o)
 DASH_OBJ   = $(DASH_SRC:%.c=$(B)/%.o)
-LIBS	   = $(B)/libhallpass-dash.a $(B)/libhallpass-proxy.a $(B)/libhallpass-store.a $(B)/libhallpass-policy.a \
-	     $(B)/libhallpass-base.a
+LIBS	   = $(B)/libhallpass-dash.a $(B)/libhallpass-proxy.a $(B)/libhallpass-store.a \
+	     $(B)/libhallpass-bundle.a $(B)/libhallpass-policy.a $(B)/libhallpass-base.a
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
@@ -61,6 +64,10 @@ $(B)/libhallpass-proxy.a: $(PROXY_OBJ)
 	ar rcs $@ $^
 
 $(B)/libhallpass-store.a: $(STORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libhallpass-bundle.a: $(BUNDLE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -100,10 +107,17 @@ build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(wildcard proxy/*.h policy/*.h store/*.h b
 	clang $(CSTD) $(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
 	    $(PKG_CFLAGS) -Ibase -Ipolicy -Iproxy -Istore -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(NF_LIBS) -lpthread -lm
 
+# The bundle parser's fuzzer: only the format code and what it links against.
+FUZZ_BUNDLE_SRC = tests/fuzz/fuzz_bundle.c $(BUNDLE_SRC) $(POLICY_SRC) $(BASE_SRC)
+build/fuzz/fuzz_bundle: $(FUZZ_BUNDLE_SRC) $(wildcard bundle/*.h policy/*.h base/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CSTD) $(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
+	    $(PKG_CFLAGS) -Ibase -Ipolicy -Ibundle -o $@ $(FUZZ_BUNDLE_SRC) $(PKG_LIBS) -lpthread -lm
+
 # make test: sanitizer build of everything, then every unit and CLI test; last line "N passed, N failed".
 test:
 	$(MAKE) B=build/test OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit
-	$(MAKE) build/fuzz/fuzz_inspect
+	$(MAKE) build/fuzz/fuzz_inspect build/fuzz/fuzz_bundle
 	$(MAKE) web-deps
 	HALLPASS_BUILD=build/test tests/run-tests.sh
 
@@ -151,7 +165,7 @@ uninstall:
 # Every build and test dependency on a fresh Debian 12.
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
-	   libpcap-dev libcmocka-dev libssl-dev tzdata
+	   libpcap-dev libcmocka-dev libssl-dev libcurl4-openssl-dev tzdata
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).
 WEB_PKGS = lighttpd chromium
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).

@@ -7,6 +7,7 @@
 
 #include "aup.h"
 #include "cmd_activity.h"
+#include "cmd_bundle.h"
 #include "cmd_firewall.h"
 #include "cmd_guardian.h"
 #include "cmd_import.h"
@@ -40,6 +41,11 @@ usage(FILE *f)
 	    "  guardian invite GUARDIAN_ID [--days N]\n"
 	    "                                    make a single-use dashboard enrolment\n"
 	    "                                    code (default 14 days)\n"
+	    "  bundle keygen -o KEYFILE          make the district's bundle signing key\n"
+	    "  bundle build -k KEYFILE -V VERSION -o FILE [CONFIGDIR]\n"
+	    "                                    check DIR's rule set and sign it into\n"
+	    "                                    one versioned file for the gateways\n"
+	    "  bundle verify -p PUBKEY FILE      check a bundle's signature and rules\n"
 	    "\n"
 	    "  -c DIR   configuration directory (default /etc/hallpass)\n"
 	    "  -h       this help\n"
@@ -215,6 +221,8 @@ main(int argc, char **argv)
 		return cmd_activity(dir, argc, argv);
 	if (strcmp(argv[0], "guardian") == 0)
 		return cmd_guardian(dir, argc, argv);
+	if (strcmp(argv[0], "bundle") == 0)
+		return cmd_bundle(dir, argc, argv);
 	fprintf(stderr, "hallpass: unknown command \"%s\"\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;

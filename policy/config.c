@@ -12,7 +12,7 @@
 
 enum config_type {
 	CT_QUEUES, CT_ENUM, CT_PATH, CT_ADDR4, CT_ADDR6, CT_URL, CT_UINT,
-	CT_RESOLVERS
+	CT_RESOLVERS, CT_HTTPS
 };
 
 static const char *const config_fails[] = { "open", "closed", NULL };
@@ -70,6 +70,16 @@ static const struct config_setting config_settings[] = {
 	/* The map is sized once; growing it under live lookups is not worth the risk. */
 	{ "dns_map_size", CT_UINT, CF(dns_map_size), NULL, 1024, 16777216, 16384,
 	    NULL, 0 },
+	/* The bundle client reads these afresh on every fetch; only its directory is fixed. */
+	{ "bundle_url", CT_HTTPS, CF(bundle_url), NULL, 0, 0, 0, "", 1 },
+	{ "bundle_key", CT_PATH, CF(bundle_key), NULL, 0, 0, 0, "", 1 },
+	{ "bundle_ca", CT_PATH, CF(bundle_ca), NULL, 0, 0, 0, "", 1 },
+	{ "bundle_dir", CT_PATH, CF(bundle_dir), NULL, 0, 0, 0,
+	    "/var/lib/hallpass/bundle", 0 },
+	{ "bundle_interval", CT_UINT, CF(bundle_interval), NULL, 0, 604800, 3600,
+	    NULL, 1 },
+	{ "bundle_allow_downgrade", CT_ENUM, CF(bundle_allow_downgrade), config_bools,
+	    0, 0, 0, NULL, 1 },
 };
 
 #define CONFIG_NSETTINGS	(sizeof(config_settings) / sizeof(config_settings[0]))
@@ -112,6 +122,7 @@ config_defaults(struct config *c)
 			break;
 		case CT_PATH:
 		case CT_URL:
+		case CT_HTTPS:
 		case CT_RESOLVERS:
 			snprintf(f, s->size, "%s", s->defs);
 			break;
@@ -255,6 +266,12 @@ config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
 	case CT_RESOLVERS:
 		config_resolvers(c, y, n);
 		break;
+	case CT_HTTPS:
+		/* Rules travel only over a channel that authenticates the server too. */
+		config_url(y, n, f, st->size, st->key);
+		if (strncmp(f, "http://", 7) == 0)
+			ycfg_err(y, n, "%s must be an https:// URL", st->key);
+		break;
 	}
 }
 
@@ -263,6 +280,7 @@ config_load(struct config *c, const char *dir, struct diag *d)
 {
 	struct ycfg_key	 k[CONFIG_NSETTINGS];
 	struct ycfg	 y;
+	yaml_node_t	*url = NULL;
 	char		*path = NULL;
 	int		 rc;
 
@@ -286,9 +304,16 @@ config_load(struct config *c, const char *dir, struct diag *d)
 	if (ycfg_map(&y, ycfg_root(&y), k, CONFIG_NSETTINGS, "hallpass.yaml") != 0 &&
 	    ycfg_root(&y)->type != YAML_MAPPING_NODE)
 		goto out;
-	for (size_t i = 0; i < CONFIG_NSETTINGS; i++)
-		if (k[i].val != NULL)
-			config_parse(c, &y, k[i].val, &config_settings[i]);
+	for (size_t i = 0; i < CONFIG_NSETTINGS; i++) {
+		if (k[i].val == NULL)
+			continue;
+		config_parse(c, &y, k[i].val, &config_settings[i]);
+		if (strcmp(k[i].name, "bundle_url") == 0)
+			url = k[i].val;
+	}
+	if (url != NULL && c->bundle_url[0] != '\0' && c->bundle_key[0] == '\0')
+		ycfg_err(&y, url, "bundle_url needs bundle_key: the public key its "
+		    "bundles are signed with");
  out:
 	rc = y.nerr ? -1 : 0;
 	ycfg_free(&y);
@@ -305,6 +330,7 @@ config_differs(const struct config *a, const struct config *b,
 	switch (s->type) {
 	case CT_PATH:
 	case CT_URL:
+	case CT_HTTPS:
 	case CT_RESOLVERS:
 		return strcmp(fa, fb) != 0;
 	case CT_QUEUES:
