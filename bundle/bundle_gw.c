@@ -317,11 +317,31 @@ int
 bundle_gw_update(struct bundle_gw *g, const struct config *c, struct policy **p,
     uint64_t *version)
 {
+	uint8_t	*buf = NULL;
+	size_t	 len = 0;
+	char	 err[600];
+	int	 rc;
+
+	*p = NULL;
+	if (gw_fetch(c, &buf, &len, err, sizeof(err)) != 0) {
+		log_msg(LOG_L_ERROR, "bundle %s: fetch failed: %s: the rules in force "
+		    "stay (bundle version %llu)", c->bundle_url, err,
+		    (unsigned long long)bundle_gw_version(g));
+		return 0;
+	}
+	rc = bundle_gw_take(g, c, buf, len, p, version);
+	free(buf);
+	return rc;
+}
+
+int
+bundle_gw_take(struct bundle_gw *g, const struct config *c, const uint8_t *buf,
+    size_t len, struct policy **p, uint64_t *version)
+{
 	struct bundle		*b = NULL;
 	struct diag		 dg;
 	enum bundle_err		 why;
-	uint8_t			 pk[BUNDLE_PK_BYTES], *buf = NULL;
-	size_t			 len = 0;
+	uint8_t			 pk[BUNDLE_PK_BYTES];
 	uint64_t		 v;
 	char			 err[600], msg[800], label[1100], old[NAME_MAX + 1];
 	char			*stage = NULL, *oldpath = NULL;
@@ -329,12 +349,6 @@ bundle_gw_update(struct bundle_gw *g, const struct config *c, struct policy **p,
 
 	*p = NULL;
 	diag_init(&dg);
-	if (gw_fetch(c, &buf, &len, err, sizeof(err)) != 0) {
-		log_msg(LOG_L_ERROR, "bundle %s: fetch failed: %s: the rules in force "
-		    "stay (bundle version %llu)", c->bundle_url, err,
-		    (unsigned long long)bundle_gw_version(g));
-		goto out;
-	}
 	if (bundle_key_load_public(c->bundle_key, pk, err, sizeof(err)) != 0) {
 		gw_refuse(g, c, err);
 		goto out;
@@ -422,7 +436,6 @@ bundle_gw_update(struct bundle_gw *g, const struct config *c, struct policy **p,
  out:
 	diag_free(&dg);
 	bundle_free(b);
-	free(buf);
 	free(stage);
 	free(oldpath);
 	return rc;

@@ -42,6 +42,10 @@ uint64_t	 bundle_gw_committed(const struct bundle_gw *);
 int		 bundle_gw_update(struct bundle_gw *, const struct config *,
 		    struct policy **p, uint64_t *version);
 
+/* bundle_gw_update after the download: buf (len bytes) is what bundle_url served. */
+int		 bundle_gw_take(struct bundle_gw *, const struct config *,
+		    const uint8_t *buf, size_t len, struct policy **p, uint64_t *version);
+
 /* The packet thread applied version (0: the daemon's own rules): logs "bundle version N in force". */
 void		 bundle_gw_set_in_force(struct bundle_gw *, uint64_t version);
 /* The version in force, from any thread (health, counters): 0 when none. */

@@ -19,6 +19,7 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "activity.h"
+#include "bundle_gw.h"
 #include "config.h"
 #include "ct.h"
 #include "fwmark.h"
@@ -38,6 +39,8 @@ struct loaded {
 	struct config	 c;
 	struct diag	 dg;
 	int		 bad;
+	int		 fetch_only;	/* a scheduled bundle fetch: p is NULL when nothing is new */
+	uint64_t	 bundle_version;	/* of the bundle p came from; 0: from DIR */
 };
 
 struct daemon {
@@ -46,6 +49,11 @@ struct daemon {
 	pthread_t		 loader;
 	int			 loading, reload_again;
 	int			 load_pipe[2];
+	/* The signed rule bundle (docs/bundle.md): what a scheduled fetch reads, and when it is due. */
+	struct bundle_gw	*bgw;
+	int			 load_fetch_only;
+	struct config		 load_cfg;
+	uint64_t		 next_fetch_ms;
 	struct config		 cfg;
 	struct policy		*policy;
 	struct gate		*gate;
@@ -303,6 +311,25 @@ loaded_free(struct loaded *l)
 	free(l);
 }
 
+/*
+ * The rules under c: a newer bundle if bundle_url serves one, else the bundle
+ * on disk, else DIR's own.  A fetch_only load reads only a newer bundle.
+ */
+static void
+loader_rules(struct daemon *d, struct loaded *l)
+{
+	const char *rdir;
+
+	if (l->c.bundle_url[0] != '\0' &&
+	    bundle_gw_update(d->bgw, &l->c, &l->p, &l->bundle_version) == 1)
+		return;
+	if (l->fetch_only)
+		return;
+	rdir = bundle_gw_rules_dir(d->bgw, &l->c);
+	l->bundle_version = rdir != NULL ? bundle_gw_committed(d->bgw) : 0;
+	l->p = policy_load(rdir != NULL ? rdir : d->dir, &l->dg);
+}
+
 static void *
 loader_run(void *arg)
 {
@@ -311,8 +338,16 @@ loader_run(void *arg)
 
 	if ((l = calloc(1, sizeof(*l))) != NULL) {
 		diag_init(&l->dg);
-		l->p = policy_load(d->dir, &l->dg);
-		l->bad = config_load(&l->c, d->dir, &l->dg) != 0;
+		l->fetch_only = d->load_fetch_only;
+		if (l->fetch_only)
+			l->c = d->load_cfg;
+		else
+			l->bad = config_load(&l->c, d->dir, &l->dg) != 0;
+		/* A bundle is fetched only under settings that loaded cleanly. */
+		if (!l->bad)
+			loader_rules(d, l);
+		else
+			l->p = policy_load(d->dir, &l->dg);
 	}
 	/* A pointer is far below PIPE_BUF: the write is whole; NULL says out of memory. */
 	if (write(d->load_pipe[1], &l, sizeof(l)) != (ssize_t)sizeof(l))
@@ -320,16 +355,23 @@ loader_run(void *arg)
 	return NULL;
 }
 
-/* SIGHUP: start a load, or remember that one more is wanted once this one lands. */
+/*
+ * SIGHUP: start a load, or remember that one more is wanted once this one
+ * lands.  fetch_only (the bundle schedule) only looks for a newer bundle and
+ * is skipped while another load runs.
+ */
 static void
-reload_start(struct daemon *d)
+reload_start(struct daemon *d, int fetch_only)
 {
 	int e;
 
 	if (d->loading) {
-		d->reload_again = 1;
+		if (!fetch_only)
+			d->reload_again = 1;
 		return;
 	}
+	d->load_fetch_only = fetch_only;
+	d->load_cfg = d->cfg;
 	if ((e = pthread_create(&d->loader, NULL, loader_run, d)) != 0) {
 		log_msg(LOG_L_ERROR, "reload of %s: starting the loader: %s: the rules "
 		    "in force stay", d->dir, strerror(e));
@@ -367,7 +409,7 @@ reload_finish(struct daemon *d)
 	d->loading = 0;
 	if (d->reload_again) {
 		d->reload_again = 0;
-		reload_start(d);
+		reload_start(d, 0);
 	}
 	if (l == NULL) {
 		log_msg(LOG_L_ERROR, "reload of %s: out of memory: the rules in force stay",
@@ -375,6 +417,11 @@ reload_finish(struct daemon *d)
 		return;
 	}
 	c = &l->c;
+	if (l->fetch_only && l->p == NULL) {
+		/* No newer bundle (or one refused, already logged): nothing changes. */
+		loaded_free(l);
+		return;
+	}
 	if (l->p == NULL || l->bad || diag_count(&l->dg) > 0) {
 		log_diag(&l->dg);
 		log_msg(LOG_L_ERROR, "reload of %s rejected (%zu errors): the rules in "
@@ -400,10 +447,28 @@ reload_finish(struct daemon *d)
 	policy_stats(l->p, &st);
 	log_msg(LOG_L_INFO, "reloaded %s: %zu categories, %zu domains, %zu students",
 	    d->dir, st.categories, st.domains, st.students);
+	bundle_gw_set_in_force(d->bgw, l->bundle_version);
 	policy_unref(d->policy);
 	d->policy = l->p;
 	l->p = NULL;
 	loaded_free(l);
+}
+
+/* The bundle schedule: a fetch at start, then every bundle_interval seconds (0: on HUP only). */
+static void
+bundle_tick(struct daemon *d)
+{
+	struct timespec	ts;
+	uint64_t	now;
+
+	if (d->cfg.bundle_url[0] == '\0')
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (d->next_fetch_ms != 0 && (d->cfg.bundle_interval == 0 || now < d->next_fetch_ms))
+		return;
+	d->next_fetch_ms = now + (uint64_t)(d->cfg.bundle_interval ? d->cfg.bundle_interval : 1) * 1000;
+	reload_start(d, 1);
 }
 
 #define RES_FDS	16
@@ -454,6 +519,7 @@ run(struct daemon *d, int sfd)
 		resolve_process(d->res, pfd + 4, nres, now_ms());
 		if (pfd[3].revents & POLLIN)
 			reload_finish(d);
+		bundle_tick(d);
 		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN) &&
 		    ct_dispatch(d->ct, on_ct_end, d, &d->ct_lost) < 0 &&
 		    d->ct_lost % 100 == 1)
@@ -465,7 +531,7 @@ run(struct daemon *d, int sfd)
 				continue;
 			switch (si.ssi_signo) {
 			case SIGHUP:
-				reload_start(d);
+				reload_start(d, 0);
 				break;
 			case SIGUSR1:
 				log_counters(d);
@@ -537,7 +603,8 @@ main(int argc, char **argv)
 	struct diag	 dg;
 	sigset_t	 mask;
 	char		 err[512];
-	const char	*pidfile = NULL;
+	const char	*pidfile = NULL, *bdir = NULL;
+	uint64_t	 bversion = 0;
 	int		 ch, detach = 0, sfd = -1, rc = 1, ready = -1;
 
 	memset(&d, 0, sizeof(d));
@@ -567,24 +634,33 @@ main(int argc, char **argv)
 		return 2;
 	}
 	diag_init(&dg);
-	d.policy = policy_load(d.dir, &dg);
-	if (config_load(&d.cfg, d.dir, &dg) != 0 || d.policy == NULL ||
-	    diag_count(&dg) > 0) {
+	if (config_load(&d.cfg, d.dir, &dg) == 0) {
+		/* The rules come from the bundle on disk when bundle_url is set and one is there. */
+		if ((d.bgw = bundle_gw_new(d.cfg.bundle_dir, d.cfg.bundle_key)) == NULL)
+			diag_add(&dg, d.dir, 0, 0, "out of memory");
+		else if ((bdir = bundle_gw_rules_dir(d.bgw, &d.cfg)) != NULL)
+			bversion = bundle_gw_committed(d.bgw);
+	}
+	d.policy = policy_load(bdir != NULL ? bdir : d.dir, &dg);
+	if (d.bgw == NULL || d.policy == NULL || diag_count(&dg) > 0) {
 		log_diag(&dg);
 		log_msg(LOG_L_ERROR, "%s: %zu errors: not starting", d.dir,
 		    diag_count(&dg));
 		diag_free(&dg);
 		policy_unref(d.policy);
+		bundle_gw_free(d.bgw);
 		return 1;
 	}
 	diag_free(&dg);
 	log_set_level((enum log_level)d.cfg.log_level);
+	bundle_gw_set_in_force(d.bgw, bversion);
 
 	/* Threads do not survive fork: detach before the activity writer starts. */
 	if (detach && (ready = detach_start(&rc)) < 0) {
 		if (ready == -2) {
 			/* The parent: nothing of the daemon's to close. */
 			policy_unref(d.policy);
+			bundle_gw_free(d.bgw);
 			return rc;
 		}
 		goto out;
@@ -661,6 +737,7 @@ out:
 	inject_free(d.inj);
 	activity_free(d.act);	/* writes what is still queued */
 	policy_unref(d.policy);
+	bundle_gw_free(d.bgw);
 	if (pidfile != NULL && rc == 0)
 		(void)unlink(pidfile);
 	return rc;
