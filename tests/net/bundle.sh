@@ -85,7 +85,8 @@ district() { # version blocks...: the district's rule set, with the categories n
 }
 v1dir=$(district 1 gambling)
 v2dir=$(district 2 gambling games)
-v3dir=$(district 3 gambling games)
+# v3 no longer blocks gambling: a scheduled fetch of it shows in a decision.
+v3dir=$(district 3 games)
 check "bundle build signs v1" "$HALLPASS" bundle build -k "$work/it/district.key" -V 1 -o "$work/it/v1.bundle" "$v1dir"
 check "bundle build signs v2" "$HALLPASS" bundle build -k "$work/it/district.key" -V 2 -o "$work/it/v2.bundle" "$v2dir"
 check "bundle build signs v3" "$HALLPASS" bundle build -k "$work/it/district.key" -V 3 -o "$work/it/v3.bundle" "$v3dir"
@@ -126,10 +127,13 @@ mimetype.assign = ( "" => "application/octet-stream" )
 EOF
 serve() { cp "$1" "$work/www/hallpass.bundle.tmp" && mv "$work/www/hallpass.bundle.tmp" "$work/www/hallpass.bundle"; }
 serve "$work/it/v1.bundle"
-ip netns exec "$NS_GATEWAY" lighttpd -D -f "$work/lighttpd.conf" >"$work/lighttpd.log" 2>&1 &
-lpid=$!
-i=0
-until gw ss -Hltn "sport = :$port" 2>/dev/null | grep -q . || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+lighttpd_up() {
+	ip netns exec "$NS_GATEWAY" lighttpd -D -f "$work/lighttpd.conf" >>"$work/lighttpd.log" 2>&1 &
+	lpid=$!
+	_i=0
+	until gw ss -Hltn "sport = :$port" 2>/dev/null | grep -q . || [ $_i -ge 100 ]; do sleep 0.05; _i=$((_i + 1)); done
+}
+lighttpd_up
 check "lighttpd serves HTTPS on 127.0.0.1:${port:-?} in the gateway namespace" \
 	gw curl -sS -o /dev/null --cacert "$work/ca.pem" "https://127.0.0.1:$port/hallpass.bundle"
 
@@ -202,6 +206,24 @@ check "server down: the fetch fails with a clear line" wait_log "fetch failed" $
 expect "server down: minecraft.net still blocked (v2)" NXDOMAIN status minecraft.net
 expect "server down: allowed names still answered" NOERROR status allowed.test
 
+# --- on a schedule: bundle_interval (reloadable) fetches without a signal ---
+lighttpd_up
+sed -i 's/^bundle_interval: 0$/bundle_interval: 1/' "$cfg/hallpass.yaml"
+_reloads=$(grep -c "reloaded" "$work/hallpassd.log")
+kill -HUP "$dpid"
+check "schedule: the HUP applying bundle_interval 1 reloads" wait_log "reloaded" $((_reloads + 1))
+contains "schedule: ... and names the setting it applied" "applying bundle_interval" cat "$work/hallpassd.log"
+serve "$work/it/v3.bundle"
+check "schedule: v3 in force within seconds, no signal sent" wait_log "bundle version 3 in force" 1
+expect "schedule: v3's rules decide: bet365.com allowed again" NOERROR status bet365.com
+expect "schedule: ... minecraft.net still blocked" NXDOMAIN status minecraft.net
+kill "$lpid"
+wait "$lpid" 2>/dev/null
+lpid=
+_before=$(grep -c "fetch failed" "$work/hallpassd.log")
+check "schedule: with the server down the next fetch fails, unprompted" wait_log "fetch failed" $((_before + 1))
+expect "schedule: ... and v3 keeps filtering" NXDOMAIN status minecraft.net
+
 # --- a restart with the server still down starts from the bundle on disk ---
 kill -TERM "$dpid"
 wait "$dpid"
@@ -211,7 +233,7 @@ mv "$work/hallpassd.log" "$work/hallpassd-1.log"
 ip netns exec "$NS_GATEWAY" "$HALLPASSD" -c "$cfg" >"$work/hallpassd.log" 2>&1 &
 dpid=$!
 check "restart: hallpassd starts with the server still down" wait_log "filtering on 1 queue" 1
-check "restart: v2 is in force from disk" wait_log "bundle version 2 in force" 1
+check "restart: v3 is in force from disk" wait_log "bundle version 3 in force" 1
 expect "restart: minecraft.net blocked without the server" NXDOMAIN status minecraft.net
 kill -TERM "$dpid"
 wait "$dpid"
