@@ -284,7 +284,7 @@ log_counters(struct daemon *d)
 	    "icmp %llu, failed %llu; safe search %llu, encrypted dns %llu; dns answers "
 	    "seen %llu, map hits %llu, ech stripped %llu, strict %llu; flows live %llu, evicted %llu, expired %llu; "
 	    "events %llu (folded %llu), usage %llu, written %llu, dropped %llu, "
-	    "failed %llu; verdict errors %llu, conntrack overruns %llu",
+	    "failed %llu; verdict errors %llu, conntrack overruns %llu; bundle version %llu",
 	    (unsigned long long)g.packets, (unsigned long long)g.pending,
 	    (unsigned long long)g.ignored, (unsigned long long)g.malformed,
 	    (unsigned long long)g.allowed, (unsigned long long)g.blocked,
@@ -298,7 +298,8 @@ log_counters(struct daemon *d)
 	    (unsigned long long)g.events, (unsigned long long)g.events_folded,
 	    (unsigned long long)g.usage, (unsigned long long)a.written,
 	    (unsigned long long)a.dropped, (unsigned long long)a.failed,
-	    (unsigned long long)d->verdict_errors, (unsigned long long)d->ct_lost);
+	    (unsigned long long)d->verdict_errors, (unsigned long long)d->ct_lost,
+	    (unsigned long long)bundle_gw_version(d->bgw));
 }
 
 static void

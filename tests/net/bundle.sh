@@ -223,6 +223,9 @@ lpid=
 _before=$(grep -c "fetch failed" "$work/hallpassd.log")
 check "schedule: with the server down the next fetch fails, unprompted" wait_log "fetch failed" $((_before + 1))
 expect "schedule: ... and v3 keeps filtering" NXDOMAIN status minecraft.net
+kill -USR1 "$dpid"
+check "health: the counters line (SIGUSR1) names the bundle version in force" \
+	wait_log "conntrack overruns [0-9]*; bundle version 3$" 1
 
 # --- a restart with the server still down starts from the bundle on disk ---
 kill -TERM "$dpid"
