@@ -313,20 +313,23 @@ loaded_free(struct loaded *l)
 }
 
 /*
- * The rules under c: a newer bundle if bundle_url serves one, else the bundle
- * on disk, else DIR's own.  A fetch_only load reads only a newer bundle.
+ * The rules: a newer bundle if bundle_url serves one, else the bundle on
+ * disk, else DIR's own.  A fetch_only load reads only a newer bundle; a
+ * hallpass.yaml that failed to load fetches nothing and is judged with the
+ * rules in force, under the settings in force.
  */
 static void
 loader_rules(struct daemon *d, struct loaded *l)
 {
-	const char *rdir;
+	const struct config	*c = l->bad ? &d->load_cfg : &l->c;
+	const char		*rdir;
 
-	if (l->c.bundle_url[0] != '\0' &&
-	    bundle_gw_update(d->bgw, &l->c, &l->p, &l->bundle_version) == 1)
+	if (!l->bad && c->bundle_url[0] != '\0' &&
+	    bundle_gw_update(d->bgw, c, &l->p, &l->bundle_version) == 1)
 		return;
 	if (l->fetch_only)
 		return;
-	rdir = bundle_gw_rules_dir(d->bgw, &l->c);
+	rdir = bundle_gw_rules_dir(d->bgw, c);
 	l->bundle_version = rdir != NULL ? bundle_gw_committed(d->bgw) : 0;
 	l->p = policy_load(rdir != NULL ? rdir : d->dir, &l->dg);
 }
@@ -344,11 +347,7 @@ loader_run(void *arg)
 			l->c = d->load_cfg;
 		else
 			l->bad = config_load(&l->c, d->dir, &l->dg) != 0;
-		/* A bundle is fetched only under settings that loaded cleanly. */
-		if (!l->bad)
-			loader_rules(d, l);
-		else
-			l->p = policy_load(d->dir, &l->dg);
+		loader_rules(d, l);
 	}
 	/* A pointer is far below PIPE_BUF: the write is whole; NULL says out of memory. */
 	if (write(d->load_pipe[1], &l, sizeof(l)) != (ssize_t)sizeof(l))
@@ -455,17 +454,24 @@ reload_finish(struct daemon *d)
 	loaded_free(l);
 }
 
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* The bundle schedule: a fetch at start, then every bundle_interval seconds (0: on HUP only). */
 static void
 bundle_tick(struct daemon *d)
 {
-	struct timespec	ts;
-	uint64_t	now;
+	uint64_t now;
 
 	if (d->cfg.bundle_url[0] == '\0')
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	now = mono_ms();
 	if (d->next_fetch_ms != 0 && (d->cfg.bundle_interval == 0 || now < d->next_fetch_ms))
 		return;
 	d->next_fetch_ms = now + (uint64_t)(d->cfg.bundle_interval ? d->cfg.bundle_interval : 1) * 1000;
@@ -641,8 +647,13 @@ main(int argc, char **argv)
 			diag_add(&dg, d.dir, 0, 0, "out of memory");
 		else if ((bdir = bundle_gw_rules_dir(d.bgw, &d.cfg)) != NULL)
 			bversion = bundle_gw_committed(d.bgw);
+		else if (d.cfg.bundle_url[0] != '\0' &&
+		    bundle_gw_update(d.bgw, &d.cfg, &d.policy, &bversion) == 1)
+			/* A new gateway's first bundle: DIR need hold no rules at all. */
+			d.next_fetch_ms = mono_ms() + (uint64_t)d.cfg.bundle_interval * 1000;
 	}
-	d.policy = policy_load(bdir != NULL ? bdir : d.dir, &dg);
+	if (d.policy == NULL)
+		d.policy = policy_load(bdir != NULL ? bdir : d.dir, &dg);
 	if (d.bgw == NULL || d.policy == NULL || diag_count(&dg) > 0) {
 		log_diag(&dg);
 		log_msg(LOG_L_ERROR, "%s: %zu errors: not starting", d.dir,

@@ -242,6 +242,37 @@ kill -TERM "$dpid"
 wait "$dpid"
 dpid=
 
+# --- a new gateway: its directory holds hallpass.yaml and the key, no rules at all ---
+lighttpd_up
+mkdir -p "$work/etc2"
+cp "$cfg/district.pub" "$work/etc2/"
+sed -e "s|^bundle_key: .*|bundle_key: $work/etc2/district.pub|" \
+	-e "s|^bundle_dir: .*|bundle_dir: $work/state/bundle2|" "$cfg/hallpass.yaml" >"$work/etc2/hallpass.yaml"
+mv "$work/hallpassd.log" "$work/hallpassd-2.log"
+ip netns exec "$NS_GATEWAY" "$HALLPASSD" -c "$work/etc2" >"$work/hallpassd.log" 2>&1 &
+dpid=$!
+check "new gateway: starts from its first bundle, fetched before filtering" wait_log "filtering on 1 queue" 1
+check "new gateway: v3 in force" grep -q "bundle version 3 in force" "$work/hallpassd.log"
+expect "new gateway: v3 decides (minecraft.net blocked)" NXDOMAIN status minecraft.net
+kill -TERM "$dpid"
+wait "$dpid"
+dpid=
+kill "$lpid"
+wait "$lpid" 2>/dev/null
+lpid=
+mv "$work/hallpassd.log" "$work/hallpassd-3.log"
+ip netns exec "$NS_GATEWAY" "$HALLPASSD" -c "$work/etc2" >"$work/hallpassd.log" 2>&1 &
+dpid=$!
+check "new gateway: restarted with the server down, v3 from disk" wait_log "bundle version 3 in force" 1
+kill -TERM "$dpid"
+wait "$dpid"
+dpid=
+rm -rf "$work/state/bundle2"
+mv "$work/hallpassd.log" "$work/hallpassd-4.log"
+ip netns exec "$NS_GATEWAY" "$HALLPASSD" -c "$work/etc2" >"$work/hallpassd.log" 2>&1
+expect "new gateway: no bundle, no server and no rules of its own: it does not start" 1 echo $?
+contains "new gateway: ... saying why" "not starting" cat "$work/hallpassd.log"
+
 if cat "$work"/hallpassd*.log | grep -q "ERROR: AddressSanitizer\|runtime error"; then
 	nok "no sanitizer report from hallpassd" "$(cat "$work"/hallpassd*.log | grep -A5 'Sanitizer\|runtime error' | head -20)"
 else
