@@ -395,7 +395,7 @@ parse_dec(const char *s, size_t n, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* The line at buf[*pos] (without its '\n', at most maxlen bytes); -1 if the data ends first or it is longer. */
+/* The line at buf[*pos] (without its '\n', at most maxlen bytes): -1 if the data ends first, -2 if it is longer. */
 static int
 next_line(const uint8_t *buf, size_t len, size_t *pos, size_t maxlen,
     const char **line, size_t *llen)
@@ -589,7 +589,8 @@ bundle_open(const uint8_t *buf, size_t len, size_t max,
 	bundle_key_id(pk, id);
 	if (strcmp(id, b->keyid) != 0) {
 		why = BUNDLE_E_OTHER_KEY;
-		hp_errf(err, errlen, "signed by another key (key id %s, expected %s)", b->keyid, id);
+		hp_errf(err, errlen, "signed by another key (key id %s, expected %s)",
+		    b->keyid, id);
 		goto fail;
 	}
 	/* bundle_parse found the fixed-size signature line at the very end. */

@@ -472,9 +472,10 @@ bundle_tick(struct daemon *d)
 	if (d->cfg.bundle_url[0] == '\0')
 		return;
 	now = mono_ms();
-	if (d->next_fetch_ms != 0 && (d->cfg.bundle_interval == 0 || now < d->next_fetch_ms))
+	if (d->next_fetch_ms != 0 &&
+	    (d->cfg.bundle_interval == 0 || now < d->next_fetch_ms))
 		return;
-	d->next_fetch_ms = now + (uint64_t)(d->cfg.bundle_interval ? d->cfg.bundle_interval : 1) * 1000;
+	d->next_fetch_ms = now + (uint64_t)d->cfg.bundle_interval * 1000;
 	reload_start(d, 1);
 }
 
