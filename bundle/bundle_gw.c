@@ -44,11 +44,35 @@ gw_current_target(const struct bundle_gw *g, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-/* Removes what an interrupted update left: unpacked directories DIR/current does not name. */
+/* 1 if name is one of ours: "v" VERSION "." and mkdtemp's six characters. */
+static int
+gw_is_stage(const char *name)
+{
+	size_t i = 1, j;
+
+	if (name[0] != 'v')
+		return 0;
+	while (name[i] >= '0' && name[i] <= '9')
+		i++;
+	if (i == 1 || name[i] != '.')
+		return 0;
+	for (j = i + 1; name[j] != '\0'; j++)
+		if (!((name[j] >= 'a' && name[j] <= 'z') || (name[j] >= 'A' &&
+		    name[j] <= 'Z') || (name[j] >= '0' && name[j] <= '9')))
+			return 0;
+	return j - i - 1 == 6;
+}
+
+/*
+ * Removes what an interrupted update left: directories of ours DIR/current
+ * does not name.  Only names bundle_gw_take makes, only directories, so a
+ * bundle_dir shared with other files loses none of them.
+ */
 static void
 gw_sweep(const struct bundle_gw *g)
 {
 	char		 cur[NAME_MAX + 1], *path = NULL;
+	struct stat	 st;
 	DIR		*d;
 	struct dirent	*de;
 
@@ -56,13 +80,13 @@ gw_sweep(const struct bundle_gw *g)
 	if ((d = opendir(g->dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] != 'v' || strchr(de->d_name, '.') == NULL ||
-		    strcmp(de->d_name, cur) == 0)
+		if (!gw_is_stage(de->d_name) || strcmp(de->d_name, cur) == 0)
 			continue;
-		if (asprintf(&path, "%s/%s", g->dir, de->d_name) >= 0) {
+		if (asprintf(&path, "%s/%s", g->dir, de->d_name) < 0)
+			continue;
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			(void)bundle_rmtree(path);
-			free(path);
-		}
+		free(path);
 	}
 	closedir(d);
 }
@@ -418,7 +442,8 @@ bundle_gw_take(struct bundle_gw *g, const struct config *c, const uint8_t *buf,
 		*p = NULL;
 		goto drop;
 	}
-	if (old[0] != '\0' && strcmp(old, strrchr(stage, '/') + 1) != 0 &&
+	if (old[0] != '\0' && gw_is_stage(old) &&
+	    strcmp(old, strrchr(stage, '/') + 1) != 0 &&
 	    asprintf(&oldpath, "%s/%s", g->dir, old) >= 0)
 		(void)bundle_rmtree(oldpath);
 	g->have = 1;

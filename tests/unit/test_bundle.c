@@ -490,9 +490,29 @@ test_gateway_versions(void **state)
 	assert_int_equal(bundle_gw_version(g), 3);
 	bundle_gw_free(g);
 
+	/* What an interrupted update left is swept at start; other files are left alone. */
+	snprintf(path, sizeof(path), "%s/v9.AbC123", bdir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/v9.AbC123/rules.d", bdir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/v1.db", bdir);
+	{
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/vacation.photos", bdir);
+	assert_int_equal(mkdir(path, 0700), 0);
 	/* A restart reads the version on disk; downgrade only when allowed. */
 	g = bundle_gw_new(bdir, c.bundle_key);
 	assert_non_null(g);
+	snprintf(path, sizeof(path), "%s/v9.AbC123", bdir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/v1.db", bdir);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/vacation.photos", bdir);
+	assert_int_equal(access(path, F_OK), 0);
 	assert_int_equal(bundle_gw_committed(g), 3);
 	assert_int_equal(bundle_gw_version(g), 0);
 	assert_int_equal(take(g, &c, v1, l1, &v), 0);
