@@ -172,16 +172,18 @@ bundle_gw_committed(const struct bundle_gw *g)
 void
 bundle_gw_set_in_force(struct bundle_gw *g, uint64_t version)
 {
+	uint64_t was;
+
 	if (g == NULL)
 		return;
-	if (atomic_exchange(&g->in_force, version) != version || version != 0) {
-		if (version != 0)
-			log_msg(LOG_L_INFO, "bundle version %llu in force",
-			    (unsigned long long)version);
-		else
-			log_msg(LOG_L_INFO, "no bundle in force: the rules come from the "
-			    "configuration directory");
-	}
+	was = atomic_exchange(&g->in_force, version);
+	/* Every applied bundle says so; going back to DIR's rules only when it happens. */
+	if (version != 0)
+		log_msg(LOG_L_INFO, "bundle version %llu in force",
+		    (unsigned long long)version);
+	else if (was != 0)
+		log_msg(LOG_L_INFO, "no bundle in force: the rules come from the "
+		    "configuration directory");
 }
 
 uint64_t
@@ -237,13 +239,18 @@ gw_fetch(const struct config *c, uint8_t **out, size_t *outlen, char *err,
 		hp_errf(err, errlen, "libcurl could not start");
 		return -1;
 	}
-	(void)curl_easy_setopt(h, CURLOPT_URL, c->bundle_url);
-	(void)curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	/* Refuse to fetch at all rather than over anything but HTTPS. */
+	if (curl_easy_setopt(h, CURLOPT_URL, c->bundle_url) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    (c->bundle_ca[0] != '\0' &&
+	    curl_easy_setopt(h, CURLOPT_CAINFO, c->bundle_ca) != CURLE_OK)) {
+		hp_errf(err, errlen, "this libcurl cannot fetch over verified HTTPS only");
+		curl_easy_cleanup(h);
+		return -1;
+	}
 	(void)curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	(void)curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	(void)curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (c->bundle_ca[0] != '\0')
-		(void)curl_easy_setopt(h, CURLOPT_CAINFO, c->bundle_ca);
 	/* Signals belong to the daemon's signalfd, not to libcurl's timeouts. */
 	(void)curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	(void)curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
