@@ -382,8 +382,14 @@ test_keys(void **state)
 	/* A damaged public key: its id no longer matches. */
 	assert_non_null(f = fopen(pub, "r+"));
 	assert_int_equal(fseek(f, 50, SEEK_SET), 0);
-	fputc(fgetc(f) == '0' ? '1' : '0', f);
-	fclose(f);
+	{
+		int c = fgetc(f);
+
+		/* A stream switches from reading to writing only through a seek. */
+		assert_int_equal(fseek(f, 50, SEEK_SET), 0);
+		assert_int_not_equal(fputc(c == '0' ? '1' : '0', f), EOF);
+	}
+	assert_int_equal(fclose(f), 0);
 	assert_int_equal(bundle_key_load_public(pub, pk, err, sizeof(err)), -1);
 	testutil_rmdir(dir);
 }
