@@ -31,6 +31,11 @@ struct bundle_gw {
 	uint8_t			 hash[BUNDLE_HASH_BYTES];
 	_Atomic uint64_t	 in_force;
 	int			 curl;
+	/*
+	 * The server's ETag for the bundle on disk, and for which URL: a scheduled
+	 * fetch of an unchanged bundle is a 304 without a body.  In memory only.
+	 */
+	char			 etag[256], etag_url[1024], fetched_etag[256];
 };
 
 /* The target of DIR/current ("v3.Ab12Cd"), or "" when there is none. */
@@ -224,16 +229,38 @@ gw_write(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* GET url over HTTPS only, the server's certificate and name verified, nothing followed. */
-static int
-gw_fetch(const struct config *c, uint8_t **out, size_t *outlen, char *err,
-    size_t errlen)
+/* Keeps the answer's ETag when it is a plain token a later If-None-Match can carry back. */
+static void
+gw_keep_etag(CURL *h, char *etag, size_t len)
 {
-	struct gw_buf	 b = { NULL, 0, 0, 0 };
-	char		 cerr[CURL_ERROR_SIZE] = "";
-	long		 code = 0;
-	CURL		*h;
-	CURLcode	 rc;
+	struct curl_header	*hdr = NULL;
+	size_t			 n;
+
+	etag[0] = '\0';
+	if (curl_easy_header(h, "ETag", 0, CURLH_HEADER, -1, &hdr) != CURLHE_OK ||
+	    (n = strlen(hdr->value)) == 0 || n >= len)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)hdr->value[i] <= ' ' || (unsigned char)hdr->value[i] >= 0x7f)
+			return;
+	memcpy(etag, hdr->value, n + 1);
+}
+
+/*
+ * GET url over HTTPS only, the server's certificate and name verified,
+ * nothing followed; with If-None-Match when etag is set.  0 with the body,
+ * 1 when the server says it is unchanged (304), -1 on failure.
+ */
+static int
+gw_fetch(const struct config *c, const char *etag, char *etag_out, size_t etag_len,
+    uint8_t **out, size_t *outlen, char *err, size_t errlen)
+{
+	struct gw_buf		 b = { NULL, 0, 0, 0 };
+	struct curl_slist	*hdrs = NULL;
+	char			 cerr[CURL_ERROR_SIZE] = "", inm[300];
+	long			 code = 0;
+	CURL			*h;
+	CURLcode		 rc;
 
 	if ((h = curl_easy_init()) == NULL) {
 		hp_errf(err, errlen, "libcurl could not start");
@@ -262,9 +289,21 @@ gw_fetch(const struct config *c, uint8_t **out, size_t *outlen, char *err,
 	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
 	(void)curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, gw_write);
 	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	if (etag[0] != '\0') {
+		snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
+		if ((hdrs = curl_slist_append(NULL, inm)) != NULL)
+			(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	}
 	rc = curl_easy_perform(h);
 	(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (rc == CURLE_OK && code == 200)
+		gw_keep_etag(h, etag_out, etag_len);
 	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	if (rc == CURLE_OK && code == 304 && etag[0] != '\0') {
+		free(b.p);
+		return 1;
+	}
 	if (b.oversize || rc == CURLE_FILESIZE_EXCEEDED) {
 		hp_errf(err, errlen, "more than %zu bytes: not a bundle", BUNDLE_MAX_BYTES);
 		free(b.p);
@@ -286,6 +325,14 @@ gw_log_diag_line(const char *line, void *arg)
 {
 	(void)arg;
 	log_msg(LOG_L_ERROR, "%s", line);
+}
+
+/* The bundle just fetched is the one on disk: its ETag stands for it from now on. */
+static void
+gw_etag_taken(struct bundle_gw *g, const struct config *c)
+{
+	hp_strlcpy(g->etag, g->fetched_etag, sizeof(g->etag));
+	hp_strlcpy(g->etag_url, c->bundle_url, sizeof(g->etag_url));
 }
 
 /* The one line a refused bundle gets. */
@@ -348,16 +395,27 @@ int
 bundle_gw_update(struct bundle_gw *g, const struct config *c, struct policy **p,
     uint64_t *version)
 {
-	uint8_t	*buf = NULL;
-	size_t	 len = 0;
-	char	 err[600];
-	int	 rc;
+	uint8_t		*buf = NULL;
+	size_t		 len = 0;
+	char		 err[600];
+	const char	*etag = "";
+	int		 rc;
 
 	*p = NULL;
-	if (gw_fetch(c, &buf, &len, err, sizeof(err)) != 0) {
+	/* An ETag is asked about only for the bundle on disk, and only at the URL that gave it. */
+	if (g->have && strcmp(g->etag_url, c->bundle_url) == 0)
+		etag = g->etag;
+	g->fetched_etag[0] = '\0';
+	if ((rc = gw_fetch(c, etag, g->fetched_etag, sizeof(g->fetched_etag), &buf, &len,
+	    err, sizeof(err))) < 0) {
 		log_msg(LOG_L_ERROR, "bundle %s: fetch failed: %s: the rules in force "
 		    "stay (bundle version %llu)", c->bundle_url, err,
 		    (unsigned long long)bundle_gw_version(g));
+		return 0;
+	}
+	if (rc == 1) {
+		log_msg(LOG_L_DEBUG, "bundle %s: not modified (version %llu)",
+		    c->bundle_url, (unsigned long long)g->committed);
 		return 0;
 	}
 	rc = bundle_gw_take(g, c, buf, len, p, version);
@@ -393,6 +451,7 @@ bundle_gw_take(struct bundle_gw *g, const struct config *c, const uint8_t *buf,
 	    memcmp(bundle_hash(b), g->hash, sizeof(g->hash)) == 0) {
 		log_msg(LOG_L_DEBUG, "bundle %s: version %llu is the one on this gateway",
 		    c->bundle_url, (unsigned long long)v);
+		gw_etag_taken(g, c);
 		goto out;
 	}
 	if (g->have && !c->bundle_allow_downgrade && v <= g->committed) {
@@ -456,6 +515,7 @@ bundle_gw_take(struct bundle_gw *g, const struct config *c, const uint8_t *buf,
 	g->have = 1;
 	g->committed = v;
 	memcpy(g->hash, bundle_hash(b), sizeof(g->hash));
+	gw_etag_taken(g, c);
 	*version = v;
 	log_msg(LOG_L_INFO, "bundle %s: version %llu verified (key %s, %zu files), "
 	    "unpacked into %s", c->bundle_url, (unsigned long long)v, bundle_keyid(b),

@@ -113,7 +113,9 @@ check "openssl made a CA and a server certificate for 127.0.0.1" test -s "$work/
 # throwaway listener (lighttpd itself turns port 0 into 443 when TLS is on).
 port=$(gw node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 cat >"$work/lighttpd.conf" <<EOF
-server.modules = ( "mod_openssl" )
+server.modules = ( "mod_openssl", "mod_accesslog" )
+accesslog.filename = "$work/access.log"
+accesslog.format = "%s %b %U"
 server.document-root = "$work/www"
 server.bind = "127.0.0.1"
 server.port = $port
@@ -217,6 +219,10 @@ serve "$work/it/v3.bundle"
 check "schedule: v3 in force within seconds, no signal sent" wait_log "bundle version 3 in force" 1
 expect "schedule: v3's rules decide: bet365.com allowed again" NOERROR status bet365.com
 expect "schedule: ... minecraft.net still blocked" NXDOMAIN status minecraft.net
+i=0
+while ! grep -q "^304 " "$work/access.log" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+check "schedule: an unchanged bundle costs a 304 without a body (If-None-Match)" \
+	grep -q "^304 0 /hallpass.bundle" "$work/access.log"
 kill "$lpid"
 wait "$lpid" 2>/dev/null
 lpid=
