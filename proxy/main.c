@@ -28,6 +28,7 @@
 #include "log.h"
 #include "policy.h"
 #include "resolve.h"
+#include "snapshot.h"
 
 #define RECV_BUFSZ	(0xffff + 4096)
 #define QUEUE_MAXLEN	8192
@@ -35,12 +36,10 @@
 
 /* What the loader thread read: handed to the packet thread whole, through d->load_pipe. */
 struct loaded {
-	struct policy	*p;
-	struct config	 c;
+	struct snapshot	*snap;		/* NULL: rejected, dg says why (empty dg: out of memory) */
 	struct diag	 dg;
-	int		 bad;
-	int		 fetch_only;	/* a scheduled bundle fetch: p is NULL when nothing is new */
-	uint64_t	 bundle_version;	/* of the bundle p came from; 0: from DIR */
+	int		 fetch_only;	/* a scheduled bundle fetch: snap is NULL when nothing is new */
+	uint64_t	 bundle_version;	/* of the bundle the rules came from; 0: from DIR */
 };
 
 struct daemon {
@@ -49,13 +48,13 @@ struct daemon {
 	pthread_t		 loader;
 	int			 loading, reload_again;
 	int			 load_pipe[2];
-	/* The signed rule bundle (docs/bundle.md): what a scheduled fetch reads, and when it is due. */
+	/* Policy and settings in force; cfg points into it. */
+	struct snapshot		*snap;
+	const struct config	*cfg;
+	/* The signed rule bundle (docs/bundle.md): its client, and when a scheduled fetch is due. */
 	struct bundle_gw	*bgw;
 	int			 load_fetch_only;
-	struct config		 load_cfg;
 	uint64_t		 next_fetch_ms;
-	struct config		 cfg;
-	struct policy		*policy;
 	struct gate		*gate;
 	struct activity		*act;
 	struct inject		*inj;
@@ -209,10 +208,10 @@ open_queues(struct daemon *d)
 		return -1;
 	}
 	/* Fail open also covers a full queue: the kernel accepts instead of dropping. */
-	if (d->cfg.fail == CONFIG_FAIL_OPEN)
+	if (d->cfg->fail == CONFIG_FAIL_OPEN)
 		flags |= NFQA_CFG_F_FAIL_OPEN;
-	for (unsigned i = 0; i < d->cfg.nqueues; i++) {
-		uint16_t q = d->cfg.queues[i];
+	for (unsigned i = 0; i < d->cfg->nqueues; i++) {
+		uint16_t q = d->cfg->queues[i];
 
 		if ((d->qh[i] = nfq_create_queue(d->nfq, q, on_packet, d)) == NULL) {
 			log_msg(LOG_L_ERROR, "queue %u: %s (is another hallpassd running?)",
@@ -238,17 +237,17 @@ queues_set_fail(struct daemon *d, enum config_fail fail)
 {
 	uint32_t flags = fail == CONFIG_FAIL_OPEN ? NFQA_CFG_F_FAIL_OPEN : 0;
 
-	for (unsigned i = 0; i < d->cfg.nqueues; i++)
+	for (unsigned i = 0; i < d->cfg->nqueues; i++)
 		if (d->qh[i] != NULL &&
 		    nfq_set_queue_flags(d->qh[i], NFQA_CFG_F_FAIL_OPEN, flags) < 0)
 			log_msg(LOG_L_WARN, "queue %u: fail-open flag not supported by "
-			    "this kernel", d->cfg.queues[i]);
+			    "this kernel", d->cfg->queues[i]);
 }
 
 static void
 close_queues(struct daemon *d)
 {
-	for (unsigned i = 0; i < d->cfg.nqueues; i++)
+	for (unsigned i = 0; i < d->cfg->nqueues; i++)
 		if (d->qh[i] != NULL)
 			nfq_destroy_queue(d->qh[i]);
 	if (d->nfq != NULL)
@@ -307,31 +306,54 @@ loaded_free(struct loaded *l)
 {
 	if (l == NULL)
 		return;
-	policy_unref(l->p);
+	snapshot_unref(l->snap);
 	diag_free(&l->dg);
 	free(l);
 }
 
 /*
- * The rules: a newer bundle if bundle_url serves one, else the bundle on
- * disk, else DIR's own.  A fetch_only load reads only a newer bundle; a
- * hallpass.yaml that failed to load fetches nothing and is judged with the
- * rules in force, under the settings in force.
+ * snapshot_load, with the rules from the signed bundle when hallpass.yaml
+ * names one: a newer bundle if bundle_url serves one, else the bundle on
+ * disk, else DIR's own rules.  A fetch_only load (the schedule) keeps the
+ * settings in force and yields a snapshot only for a newer bundle.  cur is
+ * the snapshot in force (NULL at start).
  */
-static void
-loader_rules(struct daemon *d, struct loaded *l)
+static struct snapshot *
+daemon_load(struct daemon *d, const struct snapshot *cur, int fetch_only,
+    struct diag *dg, uint64_t *version)
 {
-	const struct config	*c = l->bad ? &d->load_cfg : &l->c;
-	const char		*rdir;
+	struct snapshot	*s = NULL;
+	struct policy	*p = NULL;
+	struct config	*c;
+	const char	*rdir;
+	int		 bad = 0;
 
-	if (!l->bad && c->bundle_url[0] != '\0' &&
-	    bundle_gw_update(d->bgw, c, &l->p, &l->bundle_version) == 1)
-		return;
-	if (l->fetch_only)
-		return;
-	rdir = bundle_gw_rules_dir(d->bgw, c);
-	l->bundle_version = rdir != NULL ? bundle_gw_committed(d->bgw) : 0;
-	l->p = policy_load(rdir != NULL ? rdir : d->dir, &l->dg);
+	*version = 0;
+	/* struct config holds fixed arrays: too big for a loader thread's stack habits. */
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if (fetch_only)
+		*c = *snapshot_config(cur);
+	else
+		bad = config_load(c, d->dir, dg) != 0;
+	/* A bundle is fetched only under settings that loaded cleanly. */
+	if (!bad && c->bundle_url[0] != '\0' &&
+	    bundle_gw_update(d->bgw, c, &p, version) == 1)
+		goto made;
+	if (fetch_only)
+		goto out;
+	rdir = bundle_gw_rules_dir(d->bgw, bad && cur != NULL ? snapshot_config(cur) : c);
+	*version = rdir != NULL ? bundle_gw_committed(d->bgw) : 0;
+	p = policy_load(rdir != NULL ? rdir : d->dir, dg);
+ made:
+	if (p != NULL && !bad && diag_count(dg) == 0) {
+		s = snapshot_over(p, c, cur);
+		p = NULL;
+	}
+ out:
+	policy_unref(p);
+	free(c);
+	return s;
 }
 
 static void *
@@ -343,11 +365,8 @@ loader_run(void *arg)
 	if ((l = calloc(1, sizeof(*l))) != NULL) {
 		diag_init(&l->dg);
 		l->fetch_only = d->load_fetch_only;
-		if (l->fetch_only)
-			l->c = d->load_cfg;
-		else
-			l->bad = config_load(&l->c, d->dir, &l->dg) != 0;
-		loader_rules(d, l);
+		/* The snapshot in force cannot change or go while this thread runs: only reload_finish swaps it. */
+		l->snap = daemon_load(d, d->snap, l->fetch_only, &l->dg, &l->bundle_version);
 	}
 	/* A pointer is far below PIPE_BUF: the write is whole; NULL says out of memory. */
 	if (write(d->load_pipe[1], &l, sizeof(l)) != (ssize_t)sizeof(l))
@@ -371,7 +390,6 @@ reload_start(struct daemon *d, int fetch_only)
 		return;
 	}
 	d->load_fetch_only = fetch_only;
-	d->load_cfg = d->cfg;
 	if ((e = pthread_create(&d->loader, NULL, loader_run, d)) != 0) {
 		log_msg(LOG_L_ERROR, "reload of %s: starting the loader: %s: the rules "
 		    "in force stay", d->dir, strerror(e));
@@ -398,10 +416,11 @@ reload_cancel(struct daemon *d)
 static void
 reload_finish(struct daemon *d)
 {
-	struct loaded	*l = NULL;
-	struct config	*c;
-	struct policy_stats st;
-	char		 names[512], err[320];
+	struct loaded		*l = NULL;
+	const struct config	*c, *old;
+	const char		*names;
+	struct policy_stats	 st;
+	char			 err[320];
 
 	if (read(d->load_pipe[0], &l, sizeof(l)) != (ssize_t)sizeof(l))
 		return;
@@ -416,41 +435,48 @@ reload_finish(struct daemon *d)
 		    d->dir);
 		return;
 	}
-	c = &l->c;
-	if (l->fetch_only && l->p == NULL) {
+	if (l->fetch_only && l->snap == NULL && diag_count(&l->dg) == 0) {
 		/* No newer bundle (or one refused, already logged): nothing changes. */
 		loaded_free(l);
 		return;
 	}
-	if (l->p == NULL || l->bad || diag_count(&l->dg) > 0) {
+	if (l->snap == NULL) {
 		log_diag(&l->dg);
-		log_msg(LOG_L_ERROR, "reload of %s rejected (%zu errors): the rules in "
-		    "force stay", d->dir, diag_count(&l->dg));
+		if (diag_count(&l->dg) == 0)
+			log_msg(LOG_L_ERROR, "reload of %s: out of memory: the rules in "
+			    "force stay", d->dir);
+		else
+			log_msg(LOG_L_ERROR, "reload of %s rejected (%zu errors): the rules "
+			    "in force stay", d->dir, diag_count(&l->dg));
 		loaded_free(l);
 		return;
 	}
-	if (config_diff(&d->cfg, c, 0, names, sizeof(names)) > 0)
+	old = d->cfg;
+	c = snapshot_config(l->snap);
+	names = snapshot_changes(l->snap, 0);
+	if (*names != '\0')
 		log_msg(LOG_L_WARN, "reload: %s changed but take%s effect only on "
 		    "restart", names, strchr(names, ',') ? "" : "s");
-	if (config_diff(&d->cfg, c, 1, names, sizeof(names)) > 0)
+	if (*(names = snapshot_changes(l->snap, 1)) != '\0')
 		log_msg(LOG_L_INFO, "reload: applying %s", names);
-	if (c->fail != d->cfg.fail)
+	if (c->fail != old->fail)
 		queues_set_fail(d, c->fail);
-	if (c->retention_days != d->cfg.retention_days)
+	if (c->retention_days != old->retention_days)
 		activity_set_retention(d->act, c->retention_days);
-	if (strcmp(c->resolvers, d->cfg.resolvers) != 0 &&
+	if (strcmp(c->resolvers, old->resolvers) != 0 &&
 	    resolve_set_servers(d->res, c->resolvers, err, sizeof(err)) != 0)
 		log_msg(LOG_L_ERROR, "reload: %s: the resolvers in use stay", err);
-	config_apply_reloadable(&d->cfg, c);
-	gate_reload(d->gate, l->p, c);
+	gate_reload(d->gate, l->snap);
 	log_set_level((enum log_level)c->log_level);
-	policy_stats(l->p, &st);
+	policy_stats(snapshot_policy(l->snap), &st);
 	log_msg(LOG_L_INFO, "reloaded %s: %zu categories, %zu domains, %zu students",
 	    d->dir, st.categories, st.domains, st.students);
 	bundle_gw_set_in_force(d->bgw, l->bundle_version);
-	policy_unref(d->policy);
-	d->policy = l->p;
-	l->p = NULL;
+	/* The old snapshot goes once the gate has let go of it too. */
+	snapshot_unref(d->snap);
+	d->snap = l->snap;
+	d->cfg = c;
+	l->snap = NULL;
 	loaded_free(l);
 }
 
@@ -469,13 +495,13 @@ bundle_tick(struct daemon *d)
 {
 	uint64_t now;
 
-	if (d->cfg.bundle_url[0] == '\0')
+	if (d->cfg->bundle_url[0] == '\0')
 		return;
 	now = mono_ms();
 	if (d->next_fetch_ms != 0 &&
-	    (d->cfg.bundle_interval == 0 || now < d->next_fetch_ms))
+	    (d->cfg->bundle_interval == 0 || now < d->next_fetch_ms))
 		return;
-	d->next_fetch_ms = now + (uint64_t)d->cfg.bundle_interval * 1000;
+	d->next_fetch_ms = now + (uint64_t)d->cfg->bundle_interval * 1000;
 	reload_start(d, 1);
 }
 
@@ -598,6 +624,38 @@ write_pidfile(const char *path)
 	return fclose(f);
 }
 
+/*
+ * The bundle client, from hallpass.yaml's bundle_dir (a restart-only
+ * setting).  A gateway with bundle_url and no bundle on disk yet fetches its
+ * first one now, so its own directory need hold no rules; it is then on disk
+ * for daemon_load.  -1 with dg set when hallpass.yaml does not load.
+ */
+static int
+daemon_start_bundle(struct daemon *d, struct diag *dg)
+{
+	struct config	*c;
+	struct policy	*p = NULL;
+	uint64_t	 v;
+	int		 rc = -1;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	if (config_load(c, d->dir, dg) != 0)
+		goto out;
+	if ((d->bgw = bundle_gw_new(c->bundle_dir, c->bundle_key)) == NULL) {
+		diag_add(dg, d->dir, 0, 0, "out of memory");
+		goto out;
+	}
+	if (c->bundle_url[0] != '\0' && bundle_gw_rules_dir(d->bgw, c) == NULL &&
+	    bundle_gw_update(d->bgw, c, &p, &v) == 1)
+		d->next_fetch_ms = mono_ms() + (uint64_t)c->bundle_interval * 1000;
+	rc = 0;
+ out:
+	policy_unref(p);
+	free(c);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -611,7 +669,7 @@ main(int argc, char **argv)
 	struct diag	 dg;
 	sigset_t	 mask;
 	char		 err[512];
-	const char	*pidfile = NULL, *bdir = NULL;
+	const char	*pidfile = NULL;
 	uint64_t	 bversion = 0;
 	int		 ch, detach = 0, sfd = -1, rc = 1, ready = -1;
 
@@ -642,37 +700,25 @@ main(int argc, char **argv)
 		return 2;
 	}
 	diag_init(&dg);
-	if (config_load(&d.cfg, d.dir, &dg) == 0) {
-		/* The rules come from the bundle on disk when bundle_url is set and one is there. */
-		if ((d.bgw = bundle_gw_new(d.cfg.bundle_dir, d.cfg.bundle_key)) == NULL)
-			diag_add(&dg, d.dir, 0, 0, "out of memory");
-		else if ((bdir = bundle_gw_rules_dir(d.bgw, &d.cfg)) != NULL)
-			bversion = bundle_gw_committed(d.bgw);
-		else if (d.cfg.bundle_url[0] != '\0' &&
-		    bundle_gw_update(d.bgw, &d.cfg, &d.policy, &bversion) == 1)
-			/* A new gateway's first bundle: DIR need hold no rules at all. */
-			d.next_fetch_ms = mono_ms() + (uint64_t)d.cfg.bundle_interval * 1000;
-	}
-	if (d.policy == NULL)
-		d.policy = policy_load(bdir != NULL ? bdir : d.dir, &dg);
-	if (d.bgw == NULL || d.policy == NULL || diag_count(&dg) > 0) {
+	if (daemon_start_bundle(&d, &dg) != 0 ||
+	    (d.snap = daemon_load(&d, NULL, 0, &dg, &bversion)) == NULL) {
 		log_diag(&dg);
 		log_msg(LOG_L_ERROR, "%s: %zu errors: not starting", d.dir,
 		    diag_count(&dg));
 		diag_free(&dg);
-		policy_unref(d.policy);
 		bundle_gw_free(d.bgw);
 		return 1;
 	}
 	diag_free(&dg);
-	log_set_level((enum log_level)d.cfg.log_level);
+	d.cfg = snapshot_config(d.snap);
+	log_set_level((enum log_level)d.cfg->log_level);
 	bundle_gw_set_in_force(d.bgw, bversion);
 
 	/* Threads do not survive fork: detach before the activity writer starts. */
 	if (detach && (ready = detach_start(&rc)) < 0) {
 		if (ready == -2) {
 			/* The parent: nothing of the daemon's to close. */
-			policy_unref(d.policy);
+			snapshot_unref(d.snap);
 			bundle_gw_free(d.bgw);
 			return rc;
 		}
@@ -697,20 +743,20 @@ main(int argc, char **argv)
 		log_msg(LOG_L_ERROR, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if ((d.act = activity_new(d.cfg.database, ACTIVITY_RING, d.cfg.retention_days,
+	if ((d.act = activity_new(d.cfg->database, ACTIVITY_RING, d.cfg->retention_days,
 	    err, sizeof(err))) == NULL) {
-		log_msg(LOG_L_ERROR, "database %s: %s", d.cfg.database, err);
+		log_msg(LOG_L_ERROR, "database %s: %s", d.cfg->database, err);
 		goto out;
 	}
 	if ((d.inj = inject_new(err, sizeof(err))) == NULL) {
 		log_msg(LOG_L_ERROR, "%s", err);
 		goto out;
 	}
-	if ((d.gate = gate_new(&d.cfg, d.policy, d.act, d.inj, err, sizeof(err))) == NULL) {
+	if ((d.gate = gate_new(d.snap, d.act, d.inj, err, sizeof(err))) == NULL) {
 		log_msg(LOG_L_ERROR, "%s", err);
 		goto out;
 	}
-	if ((d.res = resolve_new(d.cfg.resolvers[0] ? d.cfg.resolvers : NULL, 2000, err,
+	if ((d.res = resolve_new(d.cfg->resolvers[0] ? d.cfg->resolvers : NULL, 2000, err,
 	    sizeof(err))) == NULL) {
 		log_msg(LOG_L_ERROR, "%s", err);
 		goto out;
@@ -727,8 +773,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_msg(LOG_L_INFO, "filtering on %u queue%s from %s (fail %s), recording to %s",
-	    d.cfg.nqueues, d.cfg.nqueues == 1 ? "" : "s", d.dir,
-	    d.cfg.fail == CONFIG_FAIL_OPEN ? "open" : "closed", d.cfg.database);
+	    d.cfg->nqueues, d.cfg->nqueues == 1 ? "" : "s", d.dir,
+	    d.cfg->fail == CONFIG_FAIL_OPEN ? "open" : "closed", d.cfg->database);
 	if (ready >= 0) {
 		/* Everything opened: the starting parent may now exit 0. */
 		(void)write(ready, "1", 1);
@@ -749,7 +795,7 @@ out:
 	resolve_free(d.res);
 	inject_free(d.inj);
 	activity_free(d.act);	/* writes what is still queued */
-	policy_unref(d.policy);
+	snapshot_unref(d.snap);
 	bundle_gw_free(d.bgw);
 	if (pidfile != NULL && rc == 0)
 		(void)unlink(pidfile);
