@@ -373,20 +373,25 @@ gw_swap(const struct bundle_gw *g, const char *target, char *err, size_t errlen)
 
 /* Writes the signed file beside what it unpacked, so a restart knows the version on disk. */
 static int
-gw_keep_raw(const char *stage, const uint8_t *buf, size_t len)
+gw_keep_raw(const char *stage, const uint8_t *buf, size_t len, char *err,
+    size_t errlen)
 {
 	char	*path = NULL;
 	FILE	*f;
 	int	 rc = -1;
 
-	if (asprintf(&path, "%s/%s", stage, BUNDLE_RAW_NAME) < 0)
+	if (asprintf(&path, "%s/%s", stage, BUNDLE_RAW_NAME) < 0) {
+		hp_errf(err, errlen, "out of memory");
 		return -1;
+	}
 	if ((f = fopen(path, "wxe")) != NULL) {
 		rc = fwrite(buf, 1, len, f) == len && fflush(f) == 0 &&
 		    fsync(fileno(f)) == 0 ? 0 : -1;
 		if (fclose(f) != 0)
 			rc = -1;
 	}
+	if (rc != 0)
+		hp_errf(err, errlen, "%s: %s", path, strerror(errno));
 	free(path);
 	return rc;
 }
@@ -483,9 +488,7 @@ bundle_gw_take(struct bundle_gw *g, const struct config *c, const uint8_t *buf,
 		goto out;
 	}
 	if (bundle_unpack(b, stage, err, sizeof(err)) != 0 ||
-	    (gw_keep_raw(stage, buf, len) != 0 &&
-	    (hp_errf(err, sizeof(err), "%s/%s: %s", stage, BUNDLE_RAW_NAME,
-	    strerror(errno)), 1))) {
+	    gw_keep_raw(stage, buf, len, err, sizeof(err)) != 0) {
 		snprintf(msg, sizeof(msg), "version %llu: unpacking: %s",
 		    (unsigned long long)v, err);
 		gw_refuse(g, c, msg);
