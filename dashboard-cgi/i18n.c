@@ -105,6 +105,8 @@ i18n_list(struct i18n_file *f, yaml_node_t *n, char **out, int want,
 			i18n_ferr(f, n, "%s must have %d entries", what, want);
 			return;
 		}
+		/* A key given twice must not leak the first list (found by fuzz_yaml). */
+		free(out[i]);
 		out[i++] = i18n_scalar(f, yaml_document_get_node(f->doc, *it), what);
 	}
 	if (i != want)
