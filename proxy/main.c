@@ -412,24 +412,15 @@ reload_cancel(struct daemon *d)
 	d->loading = 0;
 }
 
-/* On the packet thread, between two packets: the loader's result replaces what is in force. */
+/* The loader's result replaces what is in force, or is refused. */
 static void
-reload_finish(struct daemon *d)
+reload_apply(struct daemon *d, struct loaded *l)
 {
-	struct loaded		*l = NULL;
 	const struct config	*c, *old;
 	const char		*names;
 	struct policy_stats	 st;
 	char			 err[320];
 
-	if (read(d->load_pipe[0], &l, sizeof(l)) != (ssize_t)sizeof(l))
-		return;
-	pthread_join(d->loader, NULL);
-	d->loading = 0;
-	if (d->reload_again) {
-		d->reload_again = 0;
-		reload_start(d, 0);
-	}
 	if (l == NULL) {
 		log_msg(LOG_L_ERROR, "reload of %s: out of memory: the rules in force stay",
 		    d->dir);
@@ -478,6 +469,28 @@ reload_finish(struct daemon *d)
 	d->cfg = c;
 	l->snap = NULL;
 	loaded_free(l);
+}
+
+/* On the packet thread, between two packets: a load has landed. */
+static void
+reload_finish(struct daemon *d)
+{
+	struct loaded *l = NULL;
+
+	if (read(d->load_pipe[0], &l, sizeof(l)) != (ssize_t)sizeof(l))
+		return;
+	pthread_join(d->loader, NULL);
+	d->loading = 0;
+	reload_apply(d, l);
+	/*
+	 * Only now may the next load start: it reads the snapshot in force,
+	 * which must be the one it is loaded over and must not be freed under it
+	 * (a load started before the swap read one that went away).
+	 */
+	if (d->reload_again) {
+		d->reload_again = 0;
+		reload_start(d, 0);
+	}
 }
 
 static uint64_t
