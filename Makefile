@@ -13,7 +13,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 MAN5	 = man/hallpass.yaml.5 man/hallpass-rules.5
 MAN8	 = man/hallpass.8 man/hallpassd.8
 CC	?= cc
-PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libpcap libsodium libcares libzip
+PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libpcap libsodium libcares libzip libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -45,8 +45,10 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 #   auth      passwords, invite codes, sessions, throttling      (base store)
 #   classify  packets -> names, and the one judgement            (base roster policy config)
 #   ship      a gateway's shipper to the district database       (base store)
+#   bundle    the signed rule bundle: format, keys, the gateway's
+#             HTTPS fetch and swap (docs/bundle.md)               (base roster policy config terms)
 # and the programs: proxy/ (hallpassd), cli/ (hallpass), dashboard-cgi/ (hallpass.cgi).
-LIBDIRS	   = base roster policy config terms import store auth classify ship
+LIBDIRS	   = base roster policy config terms import store auth classify ship bundle
 INC_base     = -Ibase
 INC_roster   = $(INC_base) -Iroster
 INC_policy   = $(INC_roster) -Ipolicy
@@ -57,8 +59,9 @@ INC_store    = $(INC_base) -Istore
 INC_auth     = $(INC_store) -Iauth
 INC_ship     = $(INC_store) -Iship
 INC_classify = $(INC_policy) -Iconfig -Iclassify
-INC_proxy    = $(INC_classify) -Istore -Iproxy
-INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Iship -Iproxy -Icli
+INC_bundle   = $(INC_policy) -Iconfig -Iterms -Ibundle
+INC_proxy    = $(INC_classify) -Istore -Ibundle -Iproxy
+INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Iship -Ibundle -Iproxy -Icli
 INC_dashboard-cgi = $(INC_policy) -Iconfig -Iterms -Istore -Iauth -Idashboard-cgi
 # Tests, benches and test tools may reach any header.
 INC_ALL	   = $(INC_cli) -Idashboard-cgi -Itests
@@ -68,7 +71,7 @@ INC	  ?= $(INC_ALL)
 lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 lib_a	= $(B)/libhallpass-$(1).a
 # Linked in this order: a library before the ones it uses.
-LIBS	   = $(B)/libhallpass-dash.a $(foreach d,proxy auth ship classify import terms config policy roster store base,$(call lib_a,$(d)))
+LIBS	   = $(B)/libhallpass-dash.a $(foreach d,proxy auth ship classify bundle import terms config policy roster store base,$(call lib_a,$(d)))
 CLI_SRC	   = $(wildcard cli/*.c)
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 DASH_OBJ   = $(patsubst %.c,$(B)/%.o,$(call lib_src,dashboard-cgi))
@@ -134,13 +137,14 @@ unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.
 
 # The fuzzers are clang's libFuzzer over the same sources, built apart from the gcc objects:
 # one per parser of untrusted input (packets, the CGI request, downloaded lists, every YAML file,
-# the roster readers: OneRoster CSV, the device file, roster.csv).
-FUZZERS	= inspect cgi import yaml roster
+# the roster readers: OneRoster CSV, the device file, roster.csv; the rule bundle).
+FUZZERS	= inspect cgi import yaml roster bundle
 FUZZ_SRC_inspect = $(foreach d,proxy classify config policy roster store base,$(call lib_src,$(d)))
 FUZZ_SRC_cgi	 = dashboard-cgi/cgi_req.c $(call lib_src,base)
 FUZZ_SRC_import	 = $(foreach d,import policy roster base,$(call lib_src,$(d)))
 FUZZ_SRC_yaml	 = dashboard-cgi/i18n.c $(foreach d,config terms policy roster base,$(call lib_src,$(d)))
 FUZZ_SRC_roster	 = $(foreach d,roster base,$(call lib_src,$(d)))
+FUZZ_SRC_bundle	 = $(foreach d,bundle terms config policy roster base,$(call lib_src,$(d)))
 FUZZ_BIN = $(FUZZERS:%=build/fuzz/fuzz_%)
 FUZZ_HDR = $(wildcard $(LIBDIRS:%=%/*.h) proxy/*.h dashboard-cgi/*.h)
 define FUZZ_RULE
@@ -238,7 +242,7 @@ deb:
 # Every build and test dependency on a fresh Debian 12.
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
-	   libpcap-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev libzip-dev zip tzdata
+	   libpcap-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev libzip-dev zip libcurl4-openssl-dev tzdata
 # make deb and its test (tests/pkg/deb.sh), the man pages' lint, promtool for the metrics.
 PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps prometheus systemd
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).

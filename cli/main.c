@@ -8,6 +8,7 @@
 #include "aup.h"
 #include "cli_usage.h"
 #include "cmd_activity.h"
+#include "cmd_bundle.h"
 #include "cmd_firewall.h"
 #include "cmd_guardian.h"
 #include "cmd_import.h"
@@ -275,6 +276,8 @@ static const struct cli_cmd {
 	    "the district's roster from the SIS: students, guardians, devices" },
 	{ "guardian", cmd_guardian, "invite GUARDIAN_ID [--days N]",
 	    "make a single-use dashboard enrolment code" },
+	{ "bundle", cmd_bundle, "keygen -o KEY | build -k KEY -V VERSION -o FILE [DIR] | verify -p PUB FILE",
+	    "the district's signed rule bundle: make the key, build one, check one" },
 	{ "ship", cmd_ship, "[--once] [--batch N]",
 	    "send block events, rollups and health to the district (ship_to)" },
 	{ "gateways", cmd_gateways, "[--json]",

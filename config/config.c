@@ -12,7 +12,7 @@
 
 enum config_type {
 	CT_QUEUES, CT_ENUM, CT_PATH, CT_ADDR4, CT_ADDR6, CT_URL, CT_UINT,
-	CT_RESOLVERS, CT_PGURI, CT_ID
+	CT_RESOLVERS, CT_PGURI, CT_ID, CT_HTTPS
 };
 
 static const char *const config_fails[] = { "open", "closed", NULL };
@@ -84,6 +84,16 @@ static const struct config_setting config_settings[] = {
 	{ "metrics_file", CT_PATH, CF(metrics_file), NULL, 0, 0, 0, "", 1 },
 	/* Which device file hotspot this gateway is: unmatched clients are that student. */
 	{ "hotspot_id", CT_ID, CF(hotspot_id), NULL, 0, 0, 0, "", 1 },
+	/* The bundle client reads these afresh on every fetch; only its directory is fixed. */
+	{ "bundle_url", CT_HTTPS, CF(bundle_url), NULL, 0, 0, 0, "", 1 },
+	{ "bundle_key", CT_PATH, CF(bundle_key), NULL, 0, 0, 0, "", 1 },
+	{ "bundle_ca", CT_PATH, CF(bundle_ca), NULL, 0, 0, 0, "", 1 },
+	{ "bundle_dir", CT_PATH, CF(bundle_dir), NULL, 0, 0, 0,
+	    "/var/lib/hallpass/bundle", 0 },
+	{ "bundle_interval", CT_UINT, CF(bundle_interval), NULL, 0, 604800, 3600,
+	    NULL, 1 },
+	{ "bundle_allow_downgrade", CT_ENUM, CF(bundle_allow_downgrade), config_bools,
+	    0, 0, 0, NULL, 1 },
 };
 
 #define CONFIG_NSETTINGS	(sizeof(config_settings) / sizeof(config_settings[0]))
@@ -126,6 +136,7 @@ config_defaults(struct config *c)
 			break;
 		case CT_PATH:
 		case CT_URL:
+		case CT_HTTPS:
 		case CT_RESOLVERS:
 		case CT_PGURI:
 		case CT_ID:
@@ -304,6 +315,12 @@ config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
 			ycfg_err(y, n, "%s must be 1-64 letters, digits, '.', '_' or '-'",
 			    st->key);
 		break;
+	case CT_HTTPS:
+		/* Rules travel only over a channel that authenticates the server too. */
+		config_url(y, n, f, st->size, st->key);
+		if (strncmp(f, "http://", 7) == 0)
+			ycfg_err(y, n, "%s must be an https:// URL", st->key);
+		break;
 	}
 }
 
@@ -312,6 +329,7 @@ config_load(struct config *c, const char *dir, struct diag *d)
 {
 	struct ycfg_key	 k[CONFIG_NSETTINGS];
 	struct ycfg	 y;
+	yaml_node_t	*url = NULL;
 	char		*path = NULL;
 	int		 rc;
 
@@ -335,9 +353,16 @@ config_load(struct config *c, const char *dir, struct diag *d)
 	if (ycfg_map(&y, ycfg_root(&y), k, CONFIG_NSETTINGS, "hallpass.yaml") != 0 &&
 	    ycfg_root(&y)->type != YAML_MAPPING_NODE)
 		goto out;
-	for (size_t i = 0; i < CONFIG_NSETTINGS; i++)
-		if (k[i].val != NULL)
-			config_parse(c, &y, k[i].val, &config_settings[i]);
+	for (size_t i = 0; i < CONFIG_NSETTINGS; i++) {
+		if (k[i].val == NULL)
+			continue;
+		config_parse(c, &y, k[i].val, &config_settings[i]);
+		if (strcmp(k[i].name, "bundle_url") == 0)
+			url = k[i].val;
+	}
+	if (url != NULL && c->bundle_url[0] != '\0' && c->bundle_key[0] == '\0')
+		ycfg_err(&y, url, "bundle_url needs bundle_key: the public key its "
+		    "bundles are signed with");
  out:
 	rc = y.nerr ? -1 : 0;
 	ycfg_free(&y);
@@ -354,6 +379,7 @@ config_differs(const struct config *a, const struct config *b,
 	switch (s->type) {
 	case CT_PATH:
 	case CT_URL:
+	case CT_HTTPS:
 	case CT_RESOLVERS:
 	case CT_PGURI:
 	case CT_ID:

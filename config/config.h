@@ -40,6 +40,13 @@ struct config {
 	unsigned		ship_backlog_warn;	/* rows waiting before the shipper warns */
 	char			metrics_file[1024];	/* Prometheus text file; "": none */
 	char			hotspot_id[65];	/* "": not a hotspot of the device file */
+	/* The signed rule bundle (docs/bundle.md): "" bundle_url keeps the rules in DIR. */
+	char			bundle_url[1024];	/* https:// only */
+	char			bundle_key[1024];	/* the district's public key file */
+	char			bundle_ca[1024];	/* CA file for bundle_url; "": the system's */
+	char			bundle_dir[1024];	/* where bundles are unpacked */
+	unsigned		bundle_interval;	/* seconds between fetches; 0: only on HUP */
+	int			bundle_allow_downgrade;
 };
 
 /* Defaults, then DIR/hallpass.yaml over them if it exists.  -1 with every error in diag. */

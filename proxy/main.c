@@ -19,6 +19,7 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "activity.h"
+#include "bundle_gw.h"
 #include "config.h"
 #include "ct.h"
 #include "fwmark.h"
@@ -38,6 +39,8 @@
 struct loaded {
 	struct snapshot	*snap;		/* NULL: rejected, dg says why (empty dg: out of memory) */
 	struct diag	 dg;
+	int		 fetch_only;	/* a scheduled bundle fetch: snap is NULL when nothing is new */
+	uint64_t	 bundle_version;	/* of the bundle the rules came from; 0: from DIR */
 };
 
 struct daemon {
@@ -49,6 +52,10 @@ struct daemon {
 	/* Policy and settings in force; cfg points into it. */
 	struct snapshot		*snap;
 	const struct config	*cfg;
+	/* The signed rule bundle (docs/bundle.md): its client, and when a scheduled fetch is due. */
+	struct bundle_gw	*bgw;
+	int			 load_fetch_only;
+	uint64_t		 next_fetch_ms;
 	struct gate		*gate;
 	struct activity		*act;
 	struct inject		*inj;
@@ -378,7 +385,7 @@ log_counters(struct daemon *d)
 	    "icmp %llu, failed %llu; safe search %llu, encrypted dns %llu; dns answers "
 	    "seen %llu, map hits %llu, ech stripped %llu, strict %llu; flows live %llu, evicted %llu, expired %llu; "
 	    "events %llu (folded %llu), usage %llu, written %llu, dropped %llu, "
-	    "failed %llu; verdict errors %llu, conntrack overruns %llu",
+	    "failed %llu; verdict errors %llu, conntrack overruns %llu; bundle version %llu",
 	    (unsigned long long)g.packets, (unsigned long long)g.pending,
 	    (unsigned long long)g.ignored, (unsigned long long)g.malformed,
 	    (unsigned long long)g.allowed, (unsigned long long)g.blocked,
@@ -392,7 +399,8 @@ log_counters(struct daemon *d)
 	    (unsigned long long)g.events, (unsigned long long)g.events_folded,
 	    (unsigned long long)g.usage, (unsigned long long)a.written,
 	    (unsigned long long)a.dropped, (unsigned long long)a.failed,
-	    (unsigned long long)d->verdict_errors, (unsigned long long)d->ct_lost);
+	    (unsigned long long)d->verdict_errors, (unsigned long long)d->ct_lost,
+	    (unsigned long long)bundle_gw_version(d->bgw));
 }
 
 static void
@@ -405,6 +413,51 @@ loaded_free(struct loaded *l)
 	free(l);
 }
 
+/*
+ * snapshot_load, with the rules from the signed bundle when hallpass.yaml
+ * names one: a newer bundle if bundle_url serves one, else the bundle on
+ * disk, else DIR's own rules.  A fetch_only load (the schedule) keeps the
+ * settings in force and yields a snapshot only for a newer bundle.  cur is
+ * the snapshot in force (NULL at start).
+ */
+static struct snapshot *
+daemon_load(struct daemon *d, const struct snapshot *cur, int fetch_only,
+    struct diag *dg, uint64_t *version)
+{
+	struct snapshot	*s = NULL;
+	struct policy	*p = NULL;
+	struct config	*c;
+	const char	*rdir;
+	int		 bad = 0;
+
+	*version = 0;
+	/* struct config holds fixed arrays: too big for a loader thread's stack habits. */
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if (fetch_only)
+		*c = *snapshot_config(cur);
+	else
+		bad = config_load(c, d->dir, dg) != 0;
+	/* A bundle is fetched only under settings that loaded cleanly. */
+	if (!bad && c->bundle_url[0] != '\0' &&
+	    bundle_gw_update(d->bgw, c, &p, version) == 1)
+		goto made;
+	if (fetch_only)
+		goto out;
+	rdir = bundle_gw_rules_dir(d->bgw, bad && cur != NULL ? snapshot_config(cur) : c);
+	*version = rdir != NULL ? bundle_gw_committed(d->bgw) : 0;
+	p = policy_load(rdir != NULL ? rdir : d->dir, dg);
+ made:
+	if (p != NULL && !bad && diag_count(dg) == 0) {
+		s = snapshot_over(p, c, cur);
+		p = NULL;
+	}
+ out:
+	policy_unref(p);
+	free(c);
+	return s;
+}
+
 static void *
 loader_run(void *arg)
 {
@@ -413,8 +466,9 @@ loader_run(void *arg)
 
 	if ((l = calloc(1, sizeof(*l))) != NULL) {
 		diag_init(&l->dg);
+		l->fetch_only = d->load_fetch_only;
 		/* The snapshot in force cannot change or go while this thread runs: only reload_finish swaps it. */
-		l->snap = snapshot_load(d->dir, d->snap, &l->dg);
+		l->snap = daemon_load(d, d->snap, l->fetch_only, &l->dg, &l->bundle_version);
 	}
 	/* A pointer is far below PIPE_BUF: the write is whole; NULL says out of memory. */
 	if (write(d->load_pipe[1], &l, sizeof(l)) != (ssize_t)sizeof(l))
@@ -422,16 +476,22 @@ loader_run(void *arg)
 	return NULL;
 }
 
-/* SIGHUP: start a load, or remember that one more is wanted once this one lands. */
+/*
+ * SIGHUP: start a load, or remember that one more is wanted once this one
+ * lands.  fetch_only (the bundle schedule) only looks for a newer bundle and
+ * is skipped while another load runs.
+ */
 static void
-reload_start(struct daemon *d)
+reload_start(struct daemon *d, int fetch_only)
 {
 	int e;
 
 	if (d->loading) {
-		d->reload_again = 1;
+		if (!fetch_only)
+			d->reload_again = 1;
 		return;
 	}
+	d->load_fetch_only = fetch_only;
 	if ((e = pthread_create(&d->loader, NULL, loader_run, d)) != 0) {
 		log_msg(LOG_L_ERROR, "reload of %s: starting the loader: %s: the rules "
 		    "in force stay", d->dir, strerror(e));
@@ -467,6 +527,11 @@ reload_apply(struct daemon *d, struct loaded *l)
 		log_msg(LOG_L_ERROR, "reload of %s: out of memory: the rules in force stay",
 		    d->dir);
 		d->reloads_rejected++;
+		return;
+	}
+	if (l->fetch_only && l->snap == NULL && diag_count(&l->dg) == 0) {
+		/* No newer bundle (or one refused, already logged): nothing changes. */
+		loaded_free(l);
 		return;
 	}
 	if (l->snap == NULL) {
@@ -509,6 +574,7 @@ reload_apply(struct daemon *d, struct loaded *l)
 	    d->dir, st.categories, st.domains, st.students);
 	d->reloads_applied++;
 	d->rules_loaded_ms = now_ms();
+	bundle_gw_set_in_force(d->bgw, l->bundle_version);
 	/* The old snapshot goes once the gate has let go of it too. */
 	snapshot_unref(d->snap);
 	d->snap = l->snap;
@@ -517,7 +583,7 @@ reload_apply(struct daemon *d, struct loaded *l)
 	loaded_free(l);
 }
 
-/* On the packet thread, between two packets. */
+/* On the packet thread, between two packets: a load has landed. */
 static void
 reload_finish(struct daemon *d)
 {
@@ -529,13 +595,39 @@ reload_finish(struct daemon *d)
 	d->loading = 0;
 	reload_apply(d, l);
 	/*
-	 * Only now a folded SIGHUP may start the next load: the loader reads the
-	 * snapshot in force, which the swap above may just have freed.
+	 * Only now may the next load start: it reads the snapshot in force,
+	 * which must be the one it is loaded over and must not be freed under it
+	 * (a load started before the swap read one that went away).
 	 */
 	if (d->reload_again) {
 		d->reload_again = 0;
-		reload_start(d);
+		reload_start(d, 0);
 	}
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The bundle schedule: a fetch at start, then every bundle_interval seconds (0: on HUP only). */
+static void
+bundle_tick(struct daemon *d)
+{
+	uint64_t now;
+
+	if (d->cfg->bundle_url[0] == '\0')
+		return;
+	now = mono_ms();
+	if (d->next_fetch_ms != 0 &&
+	    (d->cfg->bundle_interval == 0 || now < d->next_fetch_ms))
+		return;
+	d->next_fetch_ms = now + (uint64_t)d->cfg->bundle_interval * 1000;
+	reload_start(d, 1);
 }
 
 #define RES_FDS	16
@@ -589,6 +681,7 @@ run(struct daemon *d, int sfd)
 			metrics_dump(d);
 		if (pfd[3].revents & POLLIN)
 			reload_finish(d);
+		bundle_tick(d);
 		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN) &&
 		    ct_dispatch(d->ct, on_ct_end, d, &d->ct_lost) < 0 &&
 		    d->ct_lost % 100 == 1)
@@ -600,7 +693,7 @@ run(struct daemon *d, int sfd)
 				continue;
 			switch (si.ssi_signo) {
 			case SIGHUP:
-				reload_start(d);
+				reload_start(d, 0);
 				break;
 			case SIGUSR1:
 				log_counters(d);
@@ -660,6 +753,38 @@ write_pidfile(const char *path)
 	return fclose(f);
 }
 
+/*
+ * The bundle client, from hallpass.yaml's bundle_dir (a restart-only
+ * setting).  A gateway with bundle_url and no bundle on disk yet fetches its
+ * first one now, so its own directory need hold no rules; it is then on disk
+ * for daemon_load.  -1 with dg set when hallpass.yaml does not load.
+ */
+static int
+daemon_start_bundle(struct daemon *d, struct diag *dg)
+{
+	struct config	*c;
+	struct policy	*p = NULL;
+	uint64_t	 v;
+	int		 rc = -1;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	if (config_load(c, d->dir, dg) != 0)
+		goto out;
+	if ((d->bgw = bundle_gw_new(c->bundle_dir, c->bundle_key)) == NULL) {
+		diag_add(dg, d->dir, 0, 0, "out of memory");
+		goto out;
+	}
+	if (c->bundle_url[0] != '\0' && bundle_gw_rules_dir(d->bgw, c) == NULL &&
+	    bundle_gw_update(d->bgw, c, &p, &v) == 1)
+		d->next_fetch_ms = mono_ms() + (uint64_t)c->bundle_interval * 1000;
+	rc = 0;
+ out:
+	policy_unref(p);
+	free(c);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -677,6 +802,7 @@ main(int argc, char **argv)
 	sigset_t	 mask;
 	char		 err[512];
 	const char	*pidfile = NULL;
+	uint64_t	 bversion = 0;
 	int		 ch, detach = 0, sfd = -1, rc = 1, ready = -1, check = 0;
 
 	memset(&d, 0, sizeof(d));
@@ -713,11 +839,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	diag_init(&dg);
-	if ((d.snap = snapshot_load(d.dir, NULL, &dg)) == NULL) {
+	if (daemon_start_bundle(&d, &dg) != 0 ||
+	    (d.snap = daemon_load(&d, NULL, 0, &dg, &bversion)) == NULL) {
 		log_diag(&dg);
 		log_msg(LOG_L_ERROR, "%s: %zu errors: not starting", d.dir,
 		    diag_count(&dg));
 		diag_free(&dg);
+		bundle_gw_free(d.bgw);
 		return 1;
 	}
 	/* What loaded with warnings (a file rules.d/ does not read) still says so. */
@@ -731,12 +859,14 @@ main(int argc, char **argv)
 	}
 	d.cfg = snapshot_config(d.snap);
 	log_set_level((enum log_level)d.cfg->log_level);
+	bundle_gw_set_in_force(d.bgw, bversion);
 
 	/* Threads do not survive fork: detach before the activity writer starts. */
 	if (detach && (ready = detach_start(&rc)) < 0) {
 		if (ready == -2) {
 			/* The parent: nothing of the daemon's to close. */
 			snapshot_unref(d.snap);
+			bundle_gw_free(d.bgw);
 			return rc;
 		}
 		goto out;
@@ -821,6 +951,7 @@ out:
 	inject_free(d.inj);
 	activity_free(d.act);	/* writes what is still queued */
 	snapshot_unref(d.snap);
+	bundle_gw_free(d.bgw);
 	if (pidfile != NULL && rc == 0)
 		(void)unlink(pidfile);
 	return rc;

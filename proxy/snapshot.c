@@ -28,6 +28,21 @@ snapshot_new(struct policy *p, const struct config *c)
 }
 
 struct snapshot *
+snapshot_over(struct policy *p, const struct config *file, const struct snapshot *cur)
+{
+	struct snapshot *s;
+
+	if (cur == NULL)
+		return snapshot_new(p, file);
+	if ((s = snapshot_new(p, &cur->cfg)) == NULL)
+		return NULL;
+	(void)config_diff(&cur->cfg, file, 1, s->applied, sizeof(s->applied));
+	(void)config_diff(&cur->cfg, file, 0, s->restart, sizeof(s->restart));
+	config_apply_reloadable(&s->cfg, file);
+	return s;
+}
+
+struct snapshot *
 snapshot_load(const char *dir, const struct snapshot *cur, struct diag *dg)
 {
 	struct config	 c;
@@ -40,11 +55,7 @@ snapshot_load(const char *dir, const struct snapshot *cur, struct diag *dg)
 		return NULL;
 	}
 	/* Over a snapshot in force, only what a running daemon may change comes from the file. */
-	if ((s = snapshot_new(p, cur != NULL ? &cur->cfg : &c)) == NULL || cur == NULL)
-		return s;
-	(void)config_diff(&cur->cfg, &c, 1, s->applied, sizeof(s->applied));
-	(void)config_diff(&cur->cfg, &c, 0, s->restart, sizeof(s->restart));
-	config_apply_reloadable(&s->cfg, &c);
+	s = snapshot_over(p, &c, cur);
 	return s;
 }
 

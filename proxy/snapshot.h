@@ -24,6 +24,13 @@ struct snapshot;
  */
 struct snapshot	*snapshot_load(const char *dir, const struct snapshot *cur,
 		    struct diag *dg);
+/*
+ * snapshot_load with the rules already loaded (p, taken over: the signed
+ * bundle's, docs/bundle.md) and hallpass.yaml already read (file): the
+ * effective settings and the change lists as snapshot_load makes them.
+ */
+struct snapshot	*snapshot_over(struct policy *p, const struct config *file,
+		    const struct snapshot *cur);
 /* Takes over the caller's reference to p. */
 struct snapshot	*snapshot_new(struct policy *p, const struct config *c);
 struct snapshot	*snapshot_ref(struct snapshot *);

@@ -28,6 +28,9 @@ seed yaml 002 "$fx"/base/rules.d/*.yaml "$top"/rules/rules.d/*.yaml
 seed yaml 003 "$fx/base/safesearch.yaml" "$top/rules/safesearch.yaml"
 seed yaml 004 "$fx/base/aup.yaml" "$top/rules/aup.yaml"
 seed yaml 005 "$top"/dashboard-cgi/lang/*.yaml
+# Bundles: whole signed files (tests/fixtures/bundle, signed by fuzz-key.pub), no selector byte.
+mkdir -p "$tmp/seed-bundle"
+cp "$fx"/bundle/*.bundle "$tmp/seed-bundle/" 2>/dev/null
 # CGI: NUL-separated REQUEST_METHOD PATH_INFO QUERY_STRING HTTP_COOKIE CONTENT_TYPE CONTENT_LENGTH HOST ORIGIN LANG ADDR SCRIPT, body.
 mkdir -p "$tmp/seed-cgi"
 printf 'GET\000/report\000child=s1&week=2026-W48\000hp_session=0123abcd; lang=es\000\000\000h\000\000es-MX,es;q=0.9\000127.0.0.1\000/hallpass.cgi\000' >"$tmp/seed-cgi/get"

@@ -51,6 +51,13 @@ test_defaults(void **state)
 	assert_int_equal(c.block_encrypted_dns, 1);
 	assert_int_equal(c.strict_https, 0);
 	assert_int_equal(c.dns_map_size, 16384);
+	/* No bundle unless asked for; its directory under the state directory. */
+	assert_string_equal(c.bundle_url, "");
+	assert_string_equal(c.bundle_key, "");
+	assert_string_equal(c.bundle_ca, "");
+	assert_string_equal(c.bundle_dir, "/var/lib/hallpass/bundle");
+	assert_int_equal(c.bundle_interval, 3600);
+	assert_int_equal(c.bundle_allow_downgrade, 0);
 	/* An empty file is every default. */
 	load("{}\n", &e);
 	assert_int_equal(config_diff(&c, &e, 0, NULL, 0), 0);
@@ -68,7 +75,11 @@ test_every_key(void **state)
 	    "block_page: https://b.example/x\nlog_level: debug\nretention_days: 7\n"
 	    "flow_table_size: 2048\nflow_idle_seconds: 60\nresolvers: [10.0.0.53, '::1']\n"
 	    "block_encrypted_dns: false\nstrict_https: true\nstrip_ech: true\n"
-	    "dns_map_size: 4096\nhotspot_id: hs-0042\n", &c);
+	    "dns_map_size: 4096\nhotspot_id: hs-0042\n"
+	    "bundle_url: https://district.example/rules.bundle\n"
+	    "bundle_key: /etc/hallpass/district.pub\nbundle_ca: /etc/hallpass/ca.pem\n"
+	    "bundle_dir: /srv/bundle\nbundle_interval: 600\n"
+	    "bundle_allow_downgrade: true\n", &c);
 	assert_int_equal(c.nqueues, 2);
 	assert_int_equal(c.queues[1], 4);
 	assert_int_equal(c.fail, CONFIG_FAIL_CLOSED);
@@ -87,17 +98,63 @@ test_every_key(void **state)
 	assert_int_equal(c.strip_ech, 1);
 	assert_int_equal(c.dns_map_size, 4096);
 	assert_string_equal(c.hotspot_id, "hs-0042");
+	assert_string_equal(c.bundle_url, "https://district.example/rules.bundle");
+	assert_string_equal(c.bundle_key, "/etc/hallpass/district.pub");
+	assert_string_equal(c.bundle_ca, "/etc/hallpass/ca.pem");
+	assert_string_equal(c.bundle_dir, "/srv/bundle");
+	assert_int_equal(c.bundle_interval, 600);
+	assert_int_equal(c.bundle_allow_downgrade, 1);
+}
+
+/* content as hallpass.yaml must fail with an error containing want. */
+static void
+load_bad(const char *content, const char *want)
+{
+	char		*dir = testutil_confdir();
+	struct diag	 d;
+	struct config	 c;
+	int		 found = 0;
+
+	assert_non_null(dir);
+	assert_int_equal(testutil_write(dir, "hallpass.yaml", content), 0);
+	diag_init(&d);
+	assert_int_equal(config_load(&c, dir, &d), -1);
+	for (size_t i = 0; i < d.n; i++)
+		if (strstr(d.msgs[i], want) != NULL)
+			found = 1;
+	if (!found)
+		for (size_t i = 0; i < d.n; i++)
+			print_message("got: %s\n", d.msgs[i]);
+	assert_true(found);
+	diag_free(&d);
+	testutil_rmdir(dir);
+}
+
+static void
+test_bundle_settings(void **state)
+{
+	(void)state;
+	/* Rules travel over HTTPS only, and never without the key that checks them. */
+	load_bad("bundle_url: http://district.example/b\nbundle_key: /k.pub\n",
+	    "hallpass.yaml:1:13: bundle_url must be an https:// URL");
+	load_bad("bundle_url: https://district.example/b\n",
+	    "hallpass.yaml:1:13: bundle_url needs bundle_key");
+	load_bad("bundle_url: ftp://x/b\nbundle_key: /k.pub\n", "bundle_url must be");
+	load_bad("bundle_key: district.pub\n", "bundle_key must be an absolute path");
+	load_bad("bundle_interval: 604801\n", "bundle_interval");
+	load_bad("bundle_allow_downgrade: maybe\n", "bundle_allow_downgrade");
 }
 
 static void
 test_reloadable(void **state)
 {
 	static const char *const restart[] = { "queues", "database",
-	    "flow_table_size", "dns_map_size" };
+	    "flow_table_size", "dns_map_size", "bundle_dir" };
 	static const char *const live[] = { "fail", "dns_block", "block_address4",
 	    "block_address6", "block_page", "log_level", "retention_days",
 	    "flow_idle_seconds", "resolvers", "block_encrypted_dns", "strict_https",
-	    "strip_ech", "hotspot_id" };
+	    "strip_ech", "hotspot_id", "bundle_url", "bundle_key", "bundle_ca", "bundle_interval",
+	    "bundle_allow_downgrade" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(restart) / sizeof(restart[0]); i++)
@@ -141,6 +198,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_reloadable),
+		cmocka_unit_test(test_bundle_settings),
 		cmocka_unit_test(test_diff),
 	};
 

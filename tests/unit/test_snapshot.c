@@ -98,6 +98,42 @@ test_refs(void **state)
 	testutil_rmdir(dir);
 }
 
+/* The bundle's path: rules loaded elsewhere, hallpass.yaml read by the caller, the same merge. */
+static void
+test_over(void **state)
+{
+	char		*dir = testutil_confdir();
+	struct snapshot	*a, *b;
+	struct policy	*p;
+	struct config	 c;
+	struct diag	 d;
+
+	(void)state;
+	assert_non_null(dir);
+	a = load(dir, NULL, "queues: [0]\nbundle_interval: 60\n", &d);
+	assert_non_null(a);
+	diag_free(&d);
+	diag_init(&d);
+	assert_non_null(p = policy_load(dir, &d));
+	diag_free(&d);
+	config_defaults(&c);
+	c.queues[0] = 5;
+	c.bundle_interval = 600;
+	snprintf(c.bundle_dir, sizeof(c.bundle_dir), "/elsewhere");
+	b = snapshot_over(p, &c, a);
+	assert_non_null(b);
+	/* The rules are the ones given; the settings merge as snapshot_load merges them. */
+	assert_ptr_equal(snapshot_policy(b), p);
+	assert_int_equal(snapshot_config(b)->bundle_interval, 600);
+	assert_int_equal(snapshot_config(b)->queues[0], 0);
+	assert_string_equal(snapshot_config(b)->bundle_dir, "/var/lib/hallpass/bundle");
+	assert_string_equal(snapshot_changes(b, 1), "bundle_interval");
+	assert_non_null(strstr(snapshot_changes(b, 0), "bundle_dir"));
+	snapshot_unref(a);
+	snapshot_unref(b);
+	testutil_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -105,6 +141,7 @@ main(void)
 		cmocka_unit_test(test_reload_keeps_restart_only),
 		cmocka_unit_test(test_bad_file_gives_nothing),
 		cmocka_unit_test(test_refs),
+		cmocka_unit_test(test_over),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
