@@ -2,7 +2,7 @@
 PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
-PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap libsodium libcares
+PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libcrypto libpcap libsodium libcares libseccomp libcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -151,7 +151,7 @@ uninstall:
 # Every build and test dependency on a fresh Debian 12.
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
-	   libpcap-dev libcmocka-dev libssl-dev tzdata
+	   libpcap-dev libcmocka-dev libssl-dev libseccomp-dev libcap-dev tzdata
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).
 WEB_PKGS = lighttpd chromium
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).

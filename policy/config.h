@@ -32,6 +32,8 @@ struct config {
 	int			strict_https;	/* block TLS/QUIC to addresses the client never resolved */
 	int			strip_ech;	/* drop the ech parameter from HTTPS/SVCB answers */
 	unsigned		dns_map_size;	/* addresses remembered from DNS answers */
+	char			user[33];	/* hallpassd runs as it after opening; "root" keeps all */
+	int			seccomp;	/* hallpassd's system call allow-list (off for debugging) */
 };
 
 /* Defaults, then DIR/hallpass.yaml over them if it exists.  -1 with every error in diag. */
