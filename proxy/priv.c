@@ -86,7 +86,7 @@ static const char *const priv_sys_readonly[] = {
 
 /* ASan, UBSan and LSan, in the test build only. */
 static const char *const priv_sys_asan[] = {
-	"ptrace", "wait4", "waitid", "kill", "prctl", "getppid", "sched_getparam",
+	"ptrace", "getdents", "wait4", "waitid", "kill", "prctl", "getppid", "sched_getparam",
 	"sched_getscheduler", "process_vm_readv", "openat", "open", "readlink",
 	"mincore", "pipe2", "dup", "dup2", "dup3", "setrlimit", "sigaltstack",
 	"getdents64", "clone", "set_tid_address", "arch_prctl", "unlink", "personality",

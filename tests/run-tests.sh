@@ -40,7 +40,7 @@ for t in "$build"/tests/test_*; do
 	(cd tests && "$top/$t") >"$out/$name.log" 2>&1
 	count "$name" "$out/$name.log" $?
 done
-for t in tests/cli/*.sh tests/net/smoke.sh tests/net/firewall.sh tests/net/hallpassd.sh tests/web/dashboard.sh tests/net/demo.sh; do
+for t in tests/cli/*.sh tests/net/smoke.sh tests/net/firewall.sh tests/net/hallpassd.sh tests/net/priv.sh tests/web/dashboard.sh tests/net/demo.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
 	sh "$t" >"$out/$name.log" 2>&1

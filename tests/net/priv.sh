@@ -136,8 +136,9 @@ wait "$dpid"
 expect "SIGTERM: hallpassd exits cleanly after the drop" 0 echo $?
 dpid=
 rows=$(sqlite3 "$work/db/hallpass.db" "SELECT host FROM events WHERE host LIKE 'evil%'" 2>&1)
-contains "the SNI with an escape sequence is recorded, escaped" 'evil\027[31m.com' echo "$rows"
-contains "the DNS name with a newline is recorded, escaped" 'evil\010name.com' echo "$rows"
+# printf, not echo: dash's echo would turn the \027 back into the escape byte.
+contains "the SNI with an escape sequence is recorded, escaped" 'evil\027[31m.com' printf '%s\n' "$rows"
+contains "the DNS name with a newline is recorded, escaped" 'evil\010name.com' printf '%s\n' "$rows"
 expect "no row holds a control byte" 0 sqlite3 "$work/db/hallpass.db" \
 	"SELECT count(*) FROM events WHERE host GLOB '*[^ -~]*'"
 expect "no log line holds a control byte" 0 sh -c 'tr -d "\n" <"$1" | tr -d " -~" | wc -c' - "$work/d1.log"
@@ -154,11 +155,14 @@ forbidden() { # fail mode, log file
 }
 forbidden open "$work/d2.log"
 contains "seccomp: a forbidden call is logged with its number" \
-	"hallpassd error: seccomp: system call $(printf '%s' 103) is not on the allow-list" cat "$work/d2.log"
+	"hallpassd error: seccomp: system call 103 is not on the allow-list" cat "$work/d2.log"
 contains "... and hallpassd dies of SIGSYS" "exit $((128 + 31))" cat "$work/d2.log"
 expect "fail open: with hallpassd dead, DNS flows unfiltered" "$UPSTREAM_IP4" \
 	dig1 +short "@$DNS_IP4" bet365.com A
 write_conf closed "$RUNAS"
+# The fail mode is in the firewall rules too (--queue-bypass): put them up again for closed.
+gw "$HALLPASS" -c "$cfg" firewall down >/dev/null 2>&1
+check "firewall up again, fail closed" gw "$HALLPASS" -c "$cfg" firewall up
 forbidden closed "$work/d3.log"
 contains "fail closed: the same forbidden call is logged" "is not on the allow-list" cat "$work/d3.log"
 expect "fail closed: with hallpassd dead, DNS gets no answer" "" sh -c \
