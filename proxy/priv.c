@@ -208,6 +208,15 @@ priv_allow(scmp_filter_ctx f, const char *const *names, size_t n, char *err,
 	return 0;
 }
 
+/* libseccomp's SCMP_An macros leave a field out, which clang's -Wextra refuses. */
+static struct scmp_arg_cmp
+priv_arg(unsigned arg, enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
+{
+	struct scmp_arg_cmp c = { arg, op, a, b };
+
+	return c;
+}
+
 #define PRIV_ALLOW(f, list, err, errlen) \
 	priv_allow((f), (list), sizeof(list) / sizeof((list)[0]), (err), (errlen))
 
@@ -216,11 +225,11 @@ static int
 priv_allow_ioctl(scmp_filter_ctx f)
 {
 	if (seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, TCGETS)) != 0 ||
+	    priv_arg(1, SCMP_CMP_EQ, TCGETS, 0)) != 0 ||
 	    seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONREAD)) != 0 ||
+	    priv_arg(1, SCMP_CMP_EQ, FIONREAD, 0)) != 0 ||
 	    seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONBIO)) != 0)
+	    priv_arg(1, SCMP_CMP_EQ, FIONBIO, 0)) != 0)
 		return -1;
 	return 0;
 }
@@ -238,7 +247,7 @@ priv_allow_threads(scmp_filter_ctx f)
 	if (PRIV_ASAN)
 		return 0;	/* LSan's tracer is a clone without CLONE_THREAD: its set allows clone */
 	return seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	    priv_arg(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 }
 
 /* Only the resolver's sockets: netlink and raw sockets were made before the drop. */
@@ -246,9 +255,9 @@ static int
 priv_allow_inet_sockets(scmp_filter_ctx f)
 {
 	if (seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_INET)) != 0 ||
+	    priv_arg(0, SCMP_CMP_EQ, AF_INET, 0)) != 0 ||
 	    seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_INET6)) != 0)
+	    priv_arg(0, SCMP_CMP_EQ, AF_INET6, 0)) != 0)
 		return -1;
 	return 0;
 }
@@ -260,11 +269,11 @@ priv_allow_read_opens(scmp_filter_ctx f)
 	const scmp_datum_t mask = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND;
 
 	if (seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, mask, O_RDONLY)) != 0)
+	    priv_arg(2, SCMP_CMP_MASKED_EQ, mask, O_RDONLY)) != 0)
 		return -1;
 	if (seccomp_syscall_resolve_name("open") != __NR_SCMP_ERROR &&
 	    seccomp_rule_add(f, SCMP_ACT_ALLOW, seccomp_syscall_resolve_name("open"), 1,
-	    SCMP_A1(SCMP_CMP_MASKED_EQ, mask, O_RDONLY)) != 0)
+	    priv_arg(1, SCMP_CMP_MASKED_EQ, mask, O_RDONLY)) != 0)
 		return -1;
 	return 0;
 }
