@@ -132,7 +132,7 @@ sleep 0.3	# the activity writer commits every 50 ms
 say "== 4. The parent dashboard"
 code=$("$build/hallpass" -c "$state/etc" guardian invite "$guardian" | sed -n 's/^code //p')
 [ -n "$code" ] || die "guardian invite failed"
-started=$(dashboard-cgi/serve.sh -d -p "$port" -c "$state/etc" -b "$build" -s "$state/www") ||
+started=$(dashboard-cgi/serve.sh -d -p "$port" -c "$state/etc" -b "$build" -s "$state/www" -u hallpass) ||
     die "lighttpd did not start on 127.0.0.1:$port (is the port taken? set DEMO_PORT)"
 echo "$started" | sed -n 's/^pid \([0-9]*\) .*/\1/p' >"$state/lighttpd.pid"
 # Enrol the demo guardian the way a parent would: the enrolment form with the invite code.
