@@ -365,7 +365,7 @@ priv_chown_db(const char *db, uid_t uid, gid_t gid, char *err, size_t errlen)
 
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", db, sfx[i]);
-		if (chown(path, uid, gid) != 0 && errno != ENOENT) {
+		if (uid != (uid_t)-1 && chown(path, uid, gid) != 0 && errno != ENOENT) {
 			hp_errf(err, errlen, "%s: chown: %s", path, strerror(errno));
 			return -1;
 		}
@@ -375,6 +375,17 @@ priv_chown_db(const char *db, uid_t uid, gid_t gid, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+int
+priv_db_own(const char *db, const char *user, char *err, size_t errlen)
+{
+	struct passwd	*pw = NULL;
+
+	if (geteuid() == 0 && strcmp(user, "root") != 0)
+		pw = getpwnam(user);
+	return priv_chown_db(db, pw != NULL ? pw->pw_uid : (uid_t)-1,
+	    pw != NULL ? pw->pw_gid : (gid_t)-1, err, errlen);
 }
 
 /* CAP_NET_ADMIN: verdicts on the queue socket (checked per message), conntrack. CAP_NET_RAW: the block answers. */

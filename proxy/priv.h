@@ -29,6 +29,14 @@ struct priv_daemon {
  */
 int	priv_daemon_drop(const struct priv_daemon *, char *err, size_t errlen);
 
+/*
+ * The database at db, its -wal and -shm (those present): mode 0640, and when
+ * run as root, owned by user and its group (hallpassd's user: the CLI creates
+ * the database as root too).  A user that does not exist, or "root", leaves
+ * the owner alone.  -1 with err filled.
+ */
+int	priv_db_own(const char *db, const char *user, char *err, size_t errlen);
+
 enum priv_sandbox {
 	PRIV_SANDBOX_NOOPEN = 0,	/* every input is open: no file may be opened */
 	PRIV_SANDBOX_READONLY,		/* files may be opened to read (a folder of lists) */
