@@ -10,7 +10,7 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2
 CSTD	 = -std=c11 -D_GNU_SOURCE
 OPT	?= -O2 -g
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Ibase -Ipolicy -Iproxy -Istore -Icli -Idashboard-cgi $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(INC) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 # Only hallpassd talks netlink to the kernel.
 NF_PKGS	 = libnetfilter_queue libnetfilter_conntrack
@@ -20,49 +20,59 @@ NF_LIBS	:= $(shell pkg-config --libs $(NF_PKGS) 2>/dev/null)
 B	?= build/rel
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# base/: the small helpers (error buffers, strings, log) every other library and binary uses.
-BASE_SRC   = $(wildcard base/*.c)
-POLICY_SRC = $(wildcard policy/*.c)
-# proxy/ and store/ hold libraries shared by hallpassd, the CLI and the dashboard.
-PROXY_SRC  = $(filter-out proxy/main.c,$(wildcard proxy/*.c))
-STORE_SRC  = $(wildcard store/*.c)
+# Each library sees only its own headers and those of the libraries below it, so the
+# compiler enforces the layering (docs/layout.md):
+#   base      errors, strings, log, YAML diagnostics
+#   policy    rules, roster, schedules, time zones               (base)
+#   config    hallpass.yaml: one gateway's local settings        (base)
+#   terms     aup.yaml: the acceptable-use terms parents read     (base)
+#   import    blocklist importers (hosts, AdBlock, UT1)          (base policy)
+#   store     the database                                       (base)
+#   auth      passwords, invite codes, sessions, throttling      (base store)
+#   classify  packets -> names, and the one judgement            (base policy config)
+# and the programs: proxy/ (hallpassd), cli/ (hallpass), dashboard-cgi/ (hallpass.cgi).
+LIBDIRS	   = base policy config terms import store auth classify
+INC_base     = -Ibase
+INC_policy   = $(INC_base) -Ipolicy
+INC_config   = $(INC_base) -Iconfig
+INC_terms    = $(INC_base) -Iterms
+INC_import   = $(INC_policy) -Iimport
+INC_store    = $(INC_base) -Istore
+INC_auth     = $(INC_store) -Iauth
+INC_classify = $(INC_policy) -Iconfig -Iclassify
+INC_proxy    = $(INC_classify) -Istore -Iproxy
+INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Iproxy -Icli
+INC_dashboard-cgi = $(INC_policy) -Iconfig -Iterms -Istore -Iauth -Idashboard-cgi
+# Tests, benches and test tools may reach any header.
+INC_ALL	   = $(INC_cli) -Idashboard-cgi -Itests
+$(foreach d,$(LIBDIRS) proxy cli dashboard-cgi,$(eval $(B)/$(d)/%.o: INC = $(INC_$(d))))
+INC	  ?= $(INC_ALL)
+
+lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+lib_a	= $(B)/libhallpass-$(1).a
+# Linked in this order: a library before the ones it uses.
+LIBS	   = $(B)/libhallpass-dash.a $(foreach d,proxy auth classify import terms config policy store base,$(call lib_a,$(d)))
 CLI_SRC	   = $(wildcard cli/*.c)
-# dashboard-cgi/: libhallpass-dash (request parsing, pages, languages) and hallpass.cgi's main.
-DASH_SRC   = $(filter-out dashboard-cgi/main.c,$(wildcard dashboard-cgi/*.c))
-UNIT_SRC   = $(wildcard tests/unit/test_*.c)
-
-BASE_OBJ   = $(BASE_SRC:%.c=$(B)/%.o)
-POLICY_OBJ = $(POLICY_SRC:%.c=$(B)/%.o)
-PROXY_OBJ  = $(PROXY_SRC:%.c=$(B)/%.o)
-STORE_OBJ  = $(STORE_SRC:%.c=$(B)/%.o)
-DASH_OBJ   = $(DASH_SRC:%.c=$(B)/%.o)
-LIBS	   = $(B)/libhallpass-dash.a $(B)/libhallpass-proxy.a $(B)/libhallpass-store.a $(B)/libhallpass-policy.a \
-	     $(B)/libhallpass-base.a
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
+DASH_OBJ   = $(patsubst %.c,$(B)/%.o,$(call lib_src,dashboard-cgi))
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# The daemon's own modules (gate, enforce, inject...) are a library too: tests link them.
+PROXY_OBJ  = $(patsubst %.c,$(B)/%.o,$(call lib_src,proxy))
 
-.PHONY: all test unit bench demo demo-down install uninstall deps web-deps clean check-gcc check-clang
+.PHONY: all test unit fuzz fuzz-bin bench demo demo-down install uninstall deps web-deps clean check-gcc check-clang
 all: $(B)/hallpass $(B)/hallpassd $(B)/hallpass.cgi
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
-$(B)/libhallpass-base.a: $(BASE_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(B)/libhallpass-policy.a: $(POLICY_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(B)/libhallpass-proxy.a: $(PROXY_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(B)/libhallpass-store.a: $(STORE_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
+define LIB_RULE
+$$(B)/libhallpass-$(1).a: $$(patsubst %.c,$$(B)/%.o,$$(call lib_src,$(1)))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach d,$(LIBDIRS) proxy,$(eval $(call LIB_RULE,$(d))))
 
 $(B)/libhallpass-dash.a: $(DASH_OBJ)
 	@rm -f $@
@@ -93,17 +103,33 @@ $(B)/tests/hp_send: tests/net/hp_send.c $(LIBS)
 
 unit: $(UNIT_BIN) $(B)/hallpass $(B)/hallpassd $(B)/tests/hp_send $(B)/hallpass.cgi $(B)/tests/hp_seed
 
-# The fuzzer is clang's libFuzzer over the same sources, built apart from the gcc objects.
-FUZZ_SRC = tests/fuzz/fuzz_inspect.c $(PROXY_SRC) $(POLICY_SRC) $(STORE_SRC) $(BASE_SRC)
-build/fuzz/fuzz_inspect: $(FUZZ_SRC) $(wildcard proxy/*.h policy/*.h store/*.h base/*.h)
-	@mkdir -p $(dir $@)
-	clang $(CSTD) $(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
-	    $(PKG_CFLAGS) -Ibase -Ipolicy -Iproxy -Istore -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(NF_LIBS) -lpthread -lm
+# The fuzzers are clang's libFuzzer over the same sources, built apart from the gcc objects:
+# one per parser of untrusted input (packets, the CGI request, downloaded lists, every YAML file).
+FUZZERS	= inspect cgi import yaml
+FUZZ_SRC_inspect = $(foreach d,proxy classify config policy store base,$(call lib_src,$(d)))
+FUZZ_SRC_cgi	 = dashboard-cgi/cgi_req.c $(call lib_src,base)
+FUZZ_SRC_import	 = $(foreach d,import policy base,$(call lib_src,$(d)))
+FUZZ_SRC_yaml	 = dashboard-cgi/i18n.c $(foreach d,config terms policy base,$(call lib_src,$(d)))
+FUZZ_BIN = $(FUZZERS:%=build/fuzz/fuzz_%)
+FUZZ_HDR = $(wildcard $(LIBDIRS:%=%/*.h) proxy/*.h dashboard-cgi/*.h)
+define FUZZ_RULE
+build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRC_$(1)) $$(FUZZ_HDR)
+	@mkdir -p $$(dir $$@)
+	clang $$(CSTD) $$(WARN) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
+	    $$(PKG_CFLAGS) $$(INC_ALL) -o $$@ tests/fuzz/fuzz_$(1).c $$(FUZZ_SRC_$(1)) $$(PKG_LIBS) $$(NF_LIBS) -lpthread -lm
+endef
+$(foreach f,$(FUZZERS),$(eval $(call FUZZ_RULE,$(f))))
+fuzz-bin: $(FUZZ_BIN)
+
+# make fuzz: every fuzzer for FUZZ_SECONDS each (default 600), from its corpus; crashes land in build/fuzz/crashes.
+FUZZ_SECONDS ?= 600
+fuzz: fuzz-bin
+	HALLPASS_TOP=$(CURDIR) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/cli/fuzz.sh
 
 # make test: sanitizer build of everything, then every unit and CLI test; last line "N passed, N failed".
 test:
 	$(MAKE) B=build/test OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit
-	$(MAKE) build/fuzz/fuzz_inspect
+	$(MAKE) fuzz-bin
 	$(MAKE) web-deps
 	HALLPASS_BUILD=build/test tests/run-tests.sh
 

@@ -22,7 +22,7 @@
 
 #include "config.h"
 #include "dash.h"
-#include "dash_auth.h"
+#include "auth.h"
 #include "dash_date.h"
 #include "i18n.h"
 
@@ -252,7 +252,7 @@ main(int argc, char **argv)
 	struct i18n	 i18n;
 	struct dash	 d;
 	struct result	 res[6];
-	char		 err[512], tok[DASH_TOKEN_HEX], cookie[128], today[11], q[128];
+	char		 err[512], tok[AUTH_TOKEN_HEX], cookie[128], today[11], q[128];
 	char		 hash[STORE_PWHASH_MAX];
 	struct dash_day	 past;
 	FILE		*jf;
@@ -277,7 +277,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s\n", dg.msgs[i]);
 		return 1;
 	}
-	if (dash_auth_init() == -1 || i18n_load(&i18n, "dashboard-cgi/lang", err,
+	if (auth_init() == -1 || i18n_load(&i18n, "dashboard-cgi/lang", err,
 	    sizeof(err)) == -1 || (d.tz = tz_load(policy_timezone(d.pol), err,
 	    sizeof(err))) == NULL ||
 	    (d.st = store_open(cfg.database, STORE_CREATE, err, sizeof(err))) == NULL) {
@@ -289,9 +289,9 @@ main(int argc, char **argv)
 	if (seed(cfg.database, nev, (int64_t)time(NULL)) == -1)
 		return 1;
 	/* A guardian with a live session, as after logging in. */
-	if (dash_pw_hash("bench password", hash, sizeof(hash)) == -1 ||
+	if (auth_pw_hash("bench password", hash, sizeof(hash)) == -1 ||
 	    store_account_set(d.st, "g1", hash, (int64_t)time(NULL) * 1000, err,
-	    sizeof(err)) == -1 || dash_session_new(d.st, "g1", "en",
+	    sizeof(err)) == -1 || auth_session_new(d.st, "g1", "en",
 	    (int64_t)time(NULL) * 1000, tok, err, sizeof(err)) == -1) {
 		fprintf(stderr, "bench_cgi: %s\n", err);
 		return 1;

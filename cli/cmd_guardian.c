@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "config.h"
-#include "dash_auth.h"
+#include "auth.h"
 #include "policy.h"
 #include "priv.h"
 #include "store.h"
@@ -33,7 +33,7 @@ guardian_invite(const char *dir, const char *gid, long days)
 	struct store	*s = NULL;
 	struct timeval	 tv;
 	struct tm	 tm;
-	char		 code[DASH_INVITE_BUF], err[512], when[64];
+	char		 code[AUTH_INVITE_BUF], err[512], when[64];
 	uint8_t		 hash[STORE_HASH_LEN];
 	int64_t		 now, exp;
 	time_t		 et;
@@ -69,7 +69,7 @@ guardian_invite(const char *dir, const char *gid, long days)
 	gettimeofday(&tv, NULL);
 	now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	exp = now + (int64_t)days * 24 * 3600 * 1000;
-	dash_invite_new(code, hash);
+	auth_invite_new(code, hash);
 	if (store_invite_create(s, gid, hash, now, exp, err, sizeof(err)) == -1) {
 		fprintf(stderr, "hallpass: %s\n", err);
 		goto out;
@@ -94,7 +94,7 @@ cmd_guardian(const char *dir, int argc, char **argv)
 		{ "days", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long	 days = DASH_INVITE_DAYS;
+	long	 days = AUTH_INVITE_DAYS;
 	char	*end;
 	int	 ch;
 

@@ -1,4 +1,4 @@
-/* cmd_import: "hallpass import", the command-line face of policy/import. */
+/* cmd_import: "hallpass import", the command-line face of import/import. */
 #ifndef HALLPASS_CMD_IMPORT_H
 #define HALLPASS_CMD_IMPORT_H
 

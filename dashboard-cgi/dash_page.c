@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dash_auth.h"
+#include "auth.h"
 #include "dash_date.h"
 
 /* Inline so the page is one request; contrast >= 4.5:1 everywhere, readable at 320 px. */
@@ -290,12 +290,12 @@ dash_pre_token(struct dash *d)
 	const char	*c = cgi_kv_get(&d->req->cookies, DASH_COOKIE_PRE);
 	uint8_t		 b[STORE_CSRF_LEN];
 
-	if (c != NULL && dash_unhex(c, b, sizeof(b)) == 0) {
+	if (c != NULL && auth_unhex(c, b, sizeof(b)) == 0) {
 		snprintf(d->pre_hex, sizeof(d->pre_hex), "%s", c);
 		return;
 	}
 	randombytes_buf(b, sizeof(b));
-	dash_hex(b, sizeof(b), d->pre_hex);
+	auth_hex(b, sizeof(b), d->pre_hex);
 	dash_set_cookie(d, DASH_COOKIE_PRE, d->pre_hex, 3600);
 }
 
@@ -379,13 +379,13 @@ dash_guardian_lookup(const struct dash *d, const char *user)
 static int
 dash_start_session(struct dash *d, const char *guardian_id)
 {
-	char	 tok[DASH_TOKEN_HEX];
+	char	 tok[AUTH_TOKEN_HEX];
 
-	if (dash_session_new(d->st, guardian_id, d->lang->tag, d->now_ms, tok, d->err,
+	if (auth_session_new(d->st, guardian_id, d->lang->tag, d->now_ms, tok, d->err,
 	    sizeof(d->err)) == -1)
 		return -1;
 	dash_set_cookie(d, DASH_COOKIE_SESSION, tok,
-	    (long)(DASH_ABSOLUTE_MS / 1000));
+	    (long)(AUTH_ABSOLUTE_MS / 1000));
 	sodium_memzero(tok, sizeof(tok));
 	return 0;
 }
@@ -399,14 +399,14 @@ dash_login_post(struct dash *d)
 	char				 acct[96], addr[96], hash[STORE_PWHASH_MAX];
 	int				 rc;
 
-	if (strlen(user) > 254 || strlen(pw) > DASH_PW_MAX) {
+	if (strlen(user) > 254 || strlen(pw) > AUTH_PW_MAX) {
 		dash_error(d, 400, "err.badrequest");
 		return;
 	}
 	/* Housekeeping rides on logins: old failures and dead sessions are of no use to anyone. */
-	if (store_failure_purge(d->st, d->now_ms - DASH_THROTTLE_MS, d->err,
+	if (store_failure_purge(d->st, d->now_ms - AUTH_THROTTLE_MS, d->err,
 	    sizeof(d->err)) == -1 || store_sessions_purge(d->st, d->now_ms,
-	    DASH_IDLE_MS, d->err, sizeof(d->err)) == -1) {
+	    AUTH_IDLE_MS, d->err, sizeof(d->err)) == -1) {
 		dash_error_500(d);
 		return;
 	}
@@ -414,7 +414,7 @@ dash_login_post(struct dash *d)
 	/* An unknown name is throttled under what was typed, so probing it costs the same. */
 	snprintf(acct, sizeof(acct), "acct:%.80s", g ? policy_guardian_id(g) : user);
 	snprintf(addr, sizeof(addr), "addr:%.80s", d->req->remote_addr);
-	if ((rc = dash_throttled(d->st, acct, addr, d->now_ms, d->err,
+	if ((rc = auth_throttled(d->st, acct, addr, d->now_ms, d->err,
 	    sizeof(d->err))) == -1) {
 		dash_error_500(d);
 		return;
@@ -431,8 +431,8 @@ dash_login_post(struct dash *d)
 		dash_error_500(d);
 		return;
 	}
-	if (rc == 1 || dash_pw_verify(hash, pw) != 0) {
-		if (dash_fail(d->st, acct, addr, d->now_ms, d->err, sizeof(d->err)) == -1) {
+	if (rc == 1 || auth_pw_verify(hash, pw) != 0) {
+		if (auth_fail(d->st, acct, addr, d->now_ms, d->err, sizeof(d->err)) == -1) {
 			dash_error_500(d);
 			return;
 		}
@@ -480,7 +480,7 @@ dash_enrol_form(struct dash *d, const char *msg_key)
 	    "type=\"password\" autocomplete=\"new-password\" required ");
 	cgi_out_printf(d->out, "minlength=\"%d\" maxlength=\"%d\" "
 	    "aria-describedby=\"pwhelp\"><p id=\"pwhelp\" class=\"muted\">",
-	    DASH_PW_MIN, DASH_PW_MAX);
+	    AUTH_PW_MIN, AUTH_PW_MAX);
 	cgi_out_html(d->out, dash_t(d, "enrol.pwhelp"));
 	cgi_out_raw(d->out, "</p><label for=\"password2\">");
 	cgi_out_html(d->out, dash_t(d, "enrol.password2"));
@@ -503,7 +503,7 @@ dash_enrol_post(struct dash *d)
 	int		 rc;
 
 	snprintf(addr, sizeof(addr), "addr:%.80s", d->req->remote_addr);
-	if ((rc = dash_throttled(d->st, NULL, addr, d->now_ms, d->err,
+	if ((rc = auth_throttled(d->st, NULL, addr, d->now_ms, d->err,
 	    sizeof(d->err))) != 0) {
 		if (rc == -1) {
 			dash_error_500(d);
@@ -515,7 +515,7 @@ dash_enrol_post(struct dash *d)
 		return;
 	}
 	/* Checked before the code is spent: a typo must not burn the invitation. */
-	if (dash_pw_acceptable(pw) == -1) {
+	if (auth_pw_acceptable(pw) == -1) {
 		d->out->status = 400;
 		dash_enrol_form(d, "enrol.pwshort");
 		return;
@@ -525,13 +525,13 @@ dash_enrol_post(struct dash *d)
 		dash_enrol_form(d, "enrol.pwmismatch");
 		return;
 	}
-	if (dash_invite_hash(code, ch) == -1) {
-		(void)dash_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
+	if (auth_invite_hash(code, ch) == -1) {
+		(void)auth_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
 		d->out->status = 403;
 		dash_enrol_form(d, "enrol.badcode");
 		return;
 	}
-	if (dash_pw_hash(pw, hash, sizeof(hash)) == -1) {
+	if (auth_pw_hash(pw, hash, sizeof(hash)) == -1) {
 		snprintf(d->err, sizeof(d->err), "crypto_pwhash_str failed (memory?)");
 		dash_error_500(d);
 		return;
@@ -543,7 +543,7 @@ dash_enrol_post(struct dash *d)
 		return;
 	}
 	if (rc == 1 || policy_guardian_find(d->pol, gid) == NULL) {
-		(void)dash_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
+		(void)auth_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
 		d->out->status = 403;
 		dash_enrol_form(d, "enrol.badcode");
 		return;
@@ -883,7 +883,7 @@ dash_auth(struct dash *d)
 
 	if (tok == NULL || *tok == '\0')
 		return 0;
-	if ((rc = dash_session_load(d->st, tok, d->now_ms, &d->sess, d->token_hash,
+	if ((rc = auth_session_load(d->st, tok, d->now_ms, &d->sess, d->token_hash,
 	    d->err, sizeof(d->err))) == -1)
 		return -1;
 	if (rc == 1)
@@ -892,7 +892,7 @@ dash_auth(struct dash *d)
 	if ((d->guardian = policy_guardian_find(d->pol, d->sess.guardian_id)) == NULL)
 		return 0;
 	d->authed = 1;
-	dash_hex(d->sess.csrf, sizeof(d->sess.csrf), d->csrf_hex);
+	auth_hex(d->sess.csrf, sizeof(d->sess.csrf), d->csrf_hex);
 	return 0;
 }
 
@@ -1025,7 +1025,7 @@ dash_handle(struct dash *d, const struct cgi_req *req, struct cgi_out *out)
 		else if (post && r->csrf == DASH_CSRF_PRE && !dash_pre_ok(d))
 			dash_error(d, 403, "err.csrf");
 		else if (post && r->csrf == DASH_CSRF_SESSION && d->authed &&
-		    !dash_csrf_ok(&d->sess, cgi_kv_get(&req->form, "csrf")))
+		    !auth_csrf_ok(&d->sess, cgi_kv_get(&req->form, "csrf")))
 			dash_error(d, 403, "err.csrf");
 		else
 			r->handler(d);

@@ -9,7 +9,7 @@
 #include "cgi_req.h"
 #include "config.h"
 #include "dash.h"
-#include "dash_auth.h"
+#include "auth.h"
 #include "i18n.h"
 #include "policy.h"
 #include "store.h"
@@ -76,7 +76,7 @@ main(void)
 		main_fail(status, err);
 		goto out;
 	}
-	if (dash_auth_init() == -1) {
+	if (auth_init() == -1) {
 		main_fail(500, "libsodium failed to initialise");
 		goto out;
 	}

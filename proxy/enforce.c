@@ -34,6 +34,12 @@ enforce_new(const struct config *cfg, const struct enforce_sink *sink)
 }
 
 void
+enforce_set_config(struct enforce *e, const struct config *cfg)
+{
+	e->cfg = cfg;
+}
+
+void
 enforce_free(struct enforce *e)
 {
 	free(e);

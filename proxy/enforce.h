@@ -37,6 +37,8 @@ struct enforce;
  */
 struct enforce	*enforce_new(const struct config *cfg, const struct enforce_sink *);
 void		 enforce_free(struct enforce *);
+/* Reads cfg from now on (a reload's new snapshot); the old one may then go. */
+void		 enforce_set_config(struct enforce *, const struct config *cfg);
 /* Sends and records through sink (copied) from now on. */
 void		 enforce_set_sink(struct enforce *, const struct enforce_sink *);
 /* Sends the answer o names for the packet r (ip[0..caplen) as captured). */

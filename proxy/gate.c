@@ -40,8 +40,9 @@ struct gate_fold {
 };
 
 struct gate {
-	struct config		 cfg;
-	struct policy		*policy;
+	struct snapshot		*snap;		/* policy + settings in force */
+	const struct config	*cfg;		/* the snapshot's, for short */
+	struct policy		*policy;	/* the snapshot's, for short */
 	struct classify		*cls;
 	struct enforce_daemon	 daemon;	/* the outputs' default sink: inject and activity */
 	struct enforce		*enf;
@@ -57,9 +58,10 @@ struct gate {
 };
 
 struct gate *
-gate_new(const struct config *cfg, struct policy *p, struct activity *act,
-    struct inject *inj, char *err, size_t errlen)
+gate_new(struct snapshot *snap, struct activity *act, struct inject *inj,
+    char *err, size_t errlen)
 {
+	const struct config	*cfg = snapshot_config(snap);
 	struct gate		*g;
 	struct classify_config	 cc;
 	struct enforce_sink	 sink;
@@ -68,7 +70,9 @@ gate_new(const struct config *cfg, struct policy *p, struct activity *act,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	g->cfg = *cfg;
+	g->snap = snapshot_ref(snap);
+	g->cfg = cfg;
+	g->policy = snapshot_policy(snap);
 	classify_config_defaults(&cc);
 	cc.flows = cfg->flow_table_size;
 	cc.idle_ms = cfg->flow_idle_seconds * 1000u;
@@ -83,14 +87,13 @@ gate_new(const struct config *cfg, struct policy *p, struct activity *act,
 	g->daemon.inj = inj;
 	g->daemon.act = act;
 	enforce_sink_daemon(&sink, &g->daemon);
-	g->enf = enforce_new(&g->cfg, &sink);
+	g->enf = enforce_new(g->cfg, &sink);
 	if (g->cls == NULL || g->acct == NULL || g->accts == NULL || g->map == NULL ||
 	    g->mod == NULL || g->enf == NULL) {
 		snprintf(err, errlen, "out of memory for %u flows", cfg->flow_table_size);
 		gate_free(g);
 		return NULL;
 	}
-	g->policy = policy_ref(p);
 	return g;
 }
 
@@ -105,7 +108,7 @@ gate_free(struct gate *g)
 	dnsmap_free(g->map);
 	free(g->mod);
 	enforce_free(g->enf);
-	policy_unref(g->policy);
+	snapshot_unref(g->snap);
 	free(g);
 }
 
@@ -136,7 +139,7 @@ gate_watch(struct gate *g)
 		return;
 	resolve_rewatch_begin(g->res);
 	policy_safesearch_targets(g->policy, gate_watch_ss, g);
-	if (g->cfg.block_encrypted_dns)
+	if (g->cfg->block_encrypted_dns)
 		(void)policy_category_domains(g->policy, JUDGE_DOH_CATEGORY, gate_watch_doh, g);
 	resolve_rewatch_end(g->res);
 }
@@ -149,15 +152,17 @@ gate_set_resolver(struct gate *g, struct resolve *r)
 }
 
 void
-gate_reload(struct gate *g, struct policy *p, const struct config *cfg)
+gate_reload(struct gate *g, struct snapshot *snap)
 {
-	struct policy *old = g->policy;
+	struct snapshot *old = g->snap;
 
-	g->policy = policy_ref(p);
-	policy_unref(old);
-	/* config.c's table says which settings a running gate may take; the rest wait for a restart. */
-	config_apply_reloadable(&g->cfg, cfg);
-	classify_set_idle(g->cls, g->cfg.flow_idle_seconds * 1000u);
+	/* The snapshot's settings are already the effective ones: restart-only keys kept their old values. */
+	g->snap = snapshot_ref(snap);
+	g->cfg = snapshot_config(snap);
+	g->policy = snapshot_policy(snap);
+	enforce_set_config(g->enf, g->cfg);
+	snapshot_unref(old);
+	classify_set_idle(g->cls, g->cfg->flow_idle_seconds * 1000u);
 	gate_watch(g);
 }
 
@@ -365,7 +370,7 @@ gate_dns_response(struct gate *g, const struct classify_result *r, const uint8_t
 	if (judge_learn(g->map, r, &resp, now_ms) != 0)
 		return GATE_ACCEPT;	/* not ours to judge: the client's resolver will */
 	g->st.dns_answers_seen++;
-	if (!g->cfg.strip_ech || !resp.has_ech || r->pkt.fragment != PKT_FRAG_NONE)
+	if (!g->cfg->strip_ech || !resp.has_ech || r->pkt.fragment != PKT_FRAG_NONE)
 		return GATE_ACCEPT;
 	off = (size_t)(r->pkt.payload - ip);
 	if (off < 8 || off > caplen)
@@ -464,12 +469,12 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 	judge_in_from(&in, &r);
 	in.policy = g->policy;
 	in.student = st;
-	in.cfg = &g->cfg;
+	in.cfg = g->cfg;
 	in.now = (time_t)(now_ms / 1000);
 	/* The lookups that need the gate's state; judge itself only reads what it is given. */
 	if (r.status != CLASSIFY_NAME || r.ech)
 		in.mapped = dnsmap_find(g->map, r.pkt.af, r.pkt.src, r.pkt.dst, now_ms);
-	if (r.proto != CLASSIFY_P_DNS && g->cfg.block_encrypted_dns && g->res != NULL &&
+	if (r.proto != CLASSIFY_P_DNS && g->cfg->block_encrypted_dns && g->res != NULL &&
 	    (e = resolve_by_addr(g->res, r.pkt.af, r.pkt.dst)) != NULL && e->tag == TAG_DOH)
 		in.doh = e->name;
 	if (judge(&in, &o) != 0)

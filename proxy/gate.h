@@ -11,6 +11,7 @@
 #include "flow.h"
 #include "inject.h"
 #include "policy.h"
+#include "snapshot.h"
 
 /* What the kernel should do with the packet (the NFQUEUE verdict). */
 enum gate_verdict {
@@ -33,12 +34,12 @@ struct gate;
 struct resolve;
 
 /*
- * cfg is copied; p is referenced (the gate holds its own reference).  act
- * (activity recording) and inj (sending block answers) may be NULL: then
+ * snap (policy and settings) is referenced: the gate holds its own reference.
+ * act (activity recording) and inj (sending block answers) may be NULL: then
  * nothing is recorded, or blocked flows are only dropped.
  */
-struct gate	*gate_new(const struct config *cfg, struct policy *p,
-		    struct activity *act, struct inject *inj, char *err, size_t errlen);
+struct gate	*gate_new(struct snapshot *snap, struct activity *act,
+		    struct inject *inj, char *err, size_t errlen);
 void		 gate_free(struct gate *);
 /*
  * Sends answers and records activity through sink (copied) instead of the
@@ -46,7 +47,7 @@ void		 gate_free(struct gate *);
  */
 void		 gate_set_sink(struct gate *, const struct enforce_sink *);
 /* Swaps in a new snapshot (referenced) and settings; decided flows keep their verdicts. */
-void		 gate_reload(struct gate *, struct policy *, const struct config *);
+void		 gate_reload(struct gate *, struct snapshot *);
 
 /*
  * Judges one packet queued from the students' side: ip[0..caplen) of wirelen

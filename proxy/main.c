@@ -29,6 +29,7 @@
 #include "policy.h"
 #include "priv.h"
 #include "resolve.h"
+#include "snapshot.h"
 
 #define RECV_BUFSZ	(0xffff + 4096)
 #define QUEUE_MAXLEN	8192
@@ -36,10 +37,8 @@
 
 /* What the loader thread read: handed to the packet thread whole, through d->load_pipe. */
 struct loaded {
-	struct policy	*p;
-	struct config	 c;
+	struct snapshot	*snap;		/* NULL: rejected, dg says why (empty dg: out of memory) */
 	struct diag	 dg;
-	int		 bad;
 };
 
 struct daemon {
@@ -48,8 +47,9 @@ struct daemon {
 	pthread_t		 loader;
 	int			 loading, reload_again;
 	int			 load_pipe[2];
-	struct config		 cfg;
-	struct policy		*policy;
+	/* Policy and settings in force; cfg points into it. */
+	struct snapshot		*snap;
+	const struct config	*cfg;
 	struct gate		*gate;
 	struct activity		*act;
 	struct inject		*inj;
@@ -203,10 +203,10 @@ open_queues(struct daemon *d)
 		return -1;
 	}
 	/* Fail open also covers a full queue: the kernel accepts instead of dropping. */
-	if (d->cfg.fail == CONFIG_FAIL_OPEN)
+	if (d->cfg->fail == CONFIG_FAIL_OPEN)
 		flags |= NFQA_CFG_F_FAIL_OPEN;
-	for (unsigned i = 0; i < d->cfg.nqueues; i++) {
-		uint16_t q = d->cfg.queues[i];
+	for (unsigned i = 0; i < d->cfg->nqueues; i++) {
+		uint16_t q = d->cfg->queues[i];
 
 		if ((d->qh[i] = nfq_create_queue(d->nfq, q, on_packet, d)) == NULL) {
 			log_msg(LOG_L_ERROR, "queue %u: %s (is another hallpassd running?)",
@@ -232,17 +232,17 @@ queues_set_fail(struct daemon *d, enum config_fail fail)
 {
 	uint32_t flags = fail == CONFIG_FAIL_OPEN ? NFQA_CFG_F_FAIL_OPEN : 0;
 
-	for (unsigned i = 0; i < d->cfg.nqueues; i++)
+	for (unsigned i = 0; i < d->cfg->nqueues; i++)
 		if (d->qh[i] != NULL &&
 		    nfq_set_queue_flags(d->qh[i], NFQA_CFG_F_FAIL_OPEN, flags) < 0)
 			log_msg(LOG_L_WARN, "queue %u: fail-open flag not supported by "
-			    "this kernel", d->cfg.queues[i]);
+			    "this kernel", d->cfg->queues[i]);
 }
 
 static void
 close_queues(struct daemon *d)
 {
-	for (unsigned i = 0; i < d->cfg.nqueues; i++)
+	for (unsigned i = 0; i < d->cfg->nqueues; i++)
 		if (d->qh[i] != NULL)
 			nfq_destroy_queue(d->qh[i]);
 	if (d->nfq != NULL)
@@ -300,7 +300,7 @@ loaded_free(struct loaded *l)
 {
 	if (l == NULL)
 		return;
-	policy_unref(l->p);
+	snapshot_unref(l->snap);
 	diag_free(&l->dg);
 	free(l);
 }
@@ -313,8 +313,8 @@ loader_run(void *arg)
 
 	if ((l = calloc(1, sizeof(*l))) != NULL) {
 		diag_init(&l->dg);
-		l->p = policy_load(d->dir, &l->dg);
-		l->bad = config_load(&l->c, d->dir, &l->dg) != 0;
+		/* The snapshot in force cannot change or go while this thread runs: only reload_finish swaps it. */
+		l->snap = snapshot_load(d->dir, d->snap, &l->dg);
 	}
 	/* A pointer is far below PIPE_BUF: the write is whole; NULL says out of memory. */
 	if (write(d->load_pipe[1], &l, sizeof(l)) != (ssize_t)sizeof(l))
@@ -358,10 +358,11 @@ reload_cancel(struct daemon *d)
 static void
 reload_finish(struct daemon *d)
 {
-	struct loaded	*l = NULL;
-	struct config	*c;
-	struct policy_stats st;
-	char		 names[512], err[320];
+	struct loaded		*l = NULL;
+	const struct config	*c, *old;
+	const char		*names;
+	struct policy_stats	 st;
+	char			 err[320];
 
 	if (read(d->load_pipe[0], &l, sizeof(l)) != (ssize_t)sizeof(l))
 		return;
@@ -376,35 +377,42 @@ reload_finish(struct daemon *d)
 		    d->dir);
 		return;
 	}
-	c = &l->c;
-	if (l->p == NULL || l->bad || diag_count(&l->dg) > 0) {
+	if (l->snap == NULL) {
 		log_diag(&l->dg);
-		log_msg(LOG_L_ERROR, "reload of %s rejected (%zu errors): the rules in "
-		    "force stay", d->dir, diag_count(&l->dg));
+		if (diag_count(&l->dg) == 0)
+			log_msg(LOG_L_ERROR, "reload of %s: out of memory: the rules in "
+			    "force stay", d->dir);
+		else
+			log_msg(LOG_L_ERROR, "reload of %s rejected (%zu errors): the rules "
+			    "in force stay", d->dir, diag_count(&l->dg));
 		loaded_free(l);
 		return;
 	}
-	if (config_diff(&d->cfg, c, 0, names, sizeof(names)) > 0)
+	old = d->cfg;
+	c = snapshot_config(l->snap);
+	names = snapshot_changes(l->snap, 0);
+	if (*names != '\0')
 		log_msg(LOG_L_WARN, "reload: %s changed but take%s effect only on "
 		    "restart", names, strchr(names, ',') ? "" : "s");
-	if (config_diff(&d->cfg, c, 1, names, sizeof(names)) > 0)
+	if (*(names = snapshot_changes(l->snap, 1)) != '\0')
 		log_msg(LOG_L_INFO, "reload: applying %s", names);
-	if (c->fail != d->cfg.fail)
+	if (c->fail != old->fail)
 		queues_set_fail(d, c->fail);
-	if (c->retention_days != d->cfg.retention_days)
+	if (c->retention_days != old->retention_days)
 		activity_set_retention(d->act, c->retention_days);
-	if (strcmp(c->resolvers, d->cfg.resolvers) != 0 &&
+	if (strcmp(c->resolvers, old->resolvers) != 0 &&
 	    resolve_set_servers(d->res, c->resolvers, err, sizeof(err)) != 0)
 		log_msg(LOG_L_ERROR, "reload: %s: the resolvers in use stay", err);
-	config_apply_reloadable(&d->cfg, c);
-	gate_reload(d->gate, l->p, c);
+	gate_reload(d->gate, l->snap);
 	log_set_level((enum log_level)c->log_level);
-	policy_stats(l->p, &st);
+	policy_stats(snapshot_policy(l->snap), &st);
 	log_msg(LOG_L_INFO, "reloaded %s: %zu categories, %zu domains, %zu students",
 	    d->dir, st.categories, st.domains, st.students);
-	policy_unref(d->policy);
-	d->policy = l->p;
-	l->p = NULL;
+	/* The old snapshot goes once the gate has let go of it too. */
+	snapshot_unref(d->snap);
+	d->snap = l->snap;
+	d->cfg = c;
+	l->snap = NULL;
 	loaded_free(l);
 }
 
@@ -571,24 +579,22 @@ main(int argc, char **argv)
 		return 2;
 	}
 	diag_init(&dg);
-	d.policy = policy_load(d.dir, &dg);
-	if (config_load(&d.cfg, d.dir, &dg) != 0 || d.policy == NULL ||
-	    diag_count(&dg) > 0) {
+	if ((d.snap = snapshot_load(d.dir, NULL, &dg)) == NULL) {
 		log_diag(&dg);
 		log_msg(LOG_L_ERROR, "%s: %zu errors: not starting", d.dir,
 		    diag_count(&dg));
 		diag_free(&dg);
-		policy_unref(d.policy);
 		return 1;
 	}
 	diag_free(&dg);
-	log_set_level((enum log_level)d.cfg.log_level);
+	d.cfg = snapshot_config(d.snap);
+	log_set_level((enum log_level)d.cfg->log_level);
 
 	/* Threads do not survive fork: detach before the activity writer starts. */
 	if (detach && (ready = detach_start(&rc)) < 0) {
 		if (ready == -2) {
 			/* The parent: nothing of the daemon's to close. */
-			policy_unref(d.policy);
+			snapshot_unref(d.snap);
 			return rc;
 		}
 		goto out;
@@ -612,20 +618,20 @@ main(int argc, char **argv)
 		log_msg(LOG_L_ERROR, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	if ((d.act = activity_new(d.cfg.database, ACTIVITY_RING, d.cfg.retention_days,
+	if ((d.act = activity_new(d.cfg->database, ACTIVITY_RING, d.cfg->retention_days,
 	    err, sizeof(err))) == NULL) {
-		log_msg(LOG_L_ERROR, "database %s: %s", d.cfg.database, err);
+		log_msg(LOG_L_ERROR, "database %s: %s", d.cfg->database, err);
 		goto out;
 	}
 	if ((d.inj = inject_new(err, sizeof(err))) == NULL) {
 		log_msg(LOG_L_ERROR, "%s", err);
 		goto out;
 	}
-	if ((d.gate = gate_new(&d.cfg, d.policy, d.act, d.inj, err, sizeof(err))) == NULL) {
+	if ((d.gate = gate_new(d.snap, d.act, d.inj, err, sizeof(err))) == NULL) {
 		log_msg(LOG_L_ERROR, "%s", err);
 		goto out;
 	}
-	if ((d.res = resolve_new(d.cfg.resolvers[0] ? d.cfg.resolvers : NULL, 2000, err,
+	if ((d.res = resolve_new(d.cfg->resolvers[0] ? d.cfg->resolvers : NULL, 2000, err,
 	    sizeof(err))) == NULL) {
 		log_msg(LOG_L_ERROR, "%s", err);
 		goto out;
@@ -642,14 +648,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* Everything that needs root is open: give up the rest (docs/hallpassd.md, Privileges). */
-	if (priv_daemon_drop(&(struct priv_daemon){ "hallpassd", d.cfg.user,
-	    d.cfg.seccomp, d.dir, d.cfg.database }, err, sizeof(err)) != 0) {
+	if (priv_daemon_drop(&(struct priv_daemon){ "hallpassd", d.cfg->user,
+	    d.cfg->seccomp, d.dir, d.cfg->database }, err, sizeof(err)) != 0) {
 		log_msg(LOG_L_ERROR, "%s: not starting", err);
 		goto out;
 	}
 	log_msg(LOG_L_INFO, "filtering on %u queue%s from %s (fail %s), recording to %s",
-	    d.cfg.nqueues, d.cfg.nqueues == 1 ? "" : "s", d.dir,
-	    d.cfg.fail == CONFIG_FAIL_OPEN ? "open" : "closed", d.cfg.database);
+	    d.cfg->nqueues, d.cfg->nqueues == 1 ? "" : "s", d.dir,
+	    d.cfg->fail == CONFIG_FAIL_OPEN ? "open" : "closed", d.cfg->database);
 	if (ready >= 0) {
 		/* Everything opened: the starting parent may now exit 0. */
 		(void)write(ready, "1", 1);
@@ -670,7 +676,7 @@ out:
 	resolve_free(d.res);
 	inject_free(d.inj);
 	activity_free(d.act);	/* writes what is still queued */
-	policy_unref(d.policy);
+	snapshot_unref(d.snap);
 	if (pidfile != NULL && rc == 0)
 		(void)unlink(pidfile);
 	return rc;

@@ -54,8 +54,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_cfg.dns_map_size = 64;
 	fuzz_cfg.strip_ech = 1;
 	fuzz_cfg.strict_https = 1;
-	if ((fuzz_g = gate_new(&fuzz_cfg, fuzz_p, NULL, NULL, err, sizeof(err))) == NULL)
+	struct snapshot	*snap = snapshot_new(policy_ref(fuzz_p), &fuzz_cfg);
+
+	if (snap == NULL || (fuzz_g = gate_new(snap, NULL, NULL, err, sizeof(err))) == NULL)
 		abort();
+	snapshot_unref(snap);
 	return 0;
 }
 

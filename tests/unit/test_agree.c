@@ -111,7 +111,10 @@ agree_daemon(struct policy *p, const struct config *cfg, const char *path,
 	pcap_t			*pc;
 	int			 dlt;
 
-	g = gate_new(cfg, p, NULL, NULL, err, sizeof(err));
+	struct snapshot *snap = snapshot_new(policy_ref(p), cfg);
+	assert_non_null(snap);
+	g = gate_new(snap, NULL, NULL, err, sizeof(err));
+	snapshot_unref(snap);
 	assert_non_null(g);
 	gate_set_sink(g, &sink);
 	pc = pcap_open_offline(path, err);

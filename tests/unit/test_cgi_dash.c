@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "dash.h"
-#include "dash_auth.h"
+#include "auth.h"
 #include "dash_date.h"
 #include "i18n.h"
 #include "store_dash.h"
@@ -419,10 +419,10 @@ set_cookie(const struct world *w, const char *name, char *buf, size_t len)
 static void
 enrol(struct world *w, const char *gid)
 {
-	char		 code[DASH_INVITE_BUF], form[512], pre[80], tok[80];
+	char		 code[AUTH_INVITE_BUF], form[512], pre[80], tok[80];
 	uint8_t		 h[32];
 
-	dash_invite_new(code, h);
+	auth_invite_new(code, h);
 	assert_int_equal(store_invite_create(w->d.st, gid, h, now0, now0 + 86400000,
 	    err, sizeof(err)), 0);
 	w->cookie[0] = '\0';
@@ -606,16 +606,16 @@ test_sessions_expire(void **state)
 	snprintf(keep, sizeof(keep), "%s", w.cookie);
 	assert_int_equal(req(&w, "GET", "/", NULL, NULL, NULL), 200);
 	/* Idle: 30 minutes without a request. */
-	w.d.now_ms = now0 + DASH_IDLE_MS + 1000;
+	w.d.now_ms = now0 + AUTH_IDLE_MS + 1000;
 	assert_int_equal(req(&w, "GET", "/", NULL, NULL, NULL), 303);
 	/* Absolute: requests every 20 minutes still end after 12 hours. */
 	w.d.now_ms = now0;
 	enrol(&w, "g1");
-	for (int64_t t = now0; t < now0 + DASH_ABSOLUTE_MS; t += 20 * 60 * 1000) {
+	for (int64_t t = now0; t < now0 + AUTH_ABSOLUTE_MS; t += 20 * 60 * 1000) {
 		w.d.now_ms = t;
 		assert_int_equal(req(&w, "GET", "/", NULL, NULL, NULL), 200);
 	}
-	w.d.now_ms = now0 + DASH_ABSOLUTE_MS;
+	w.d.now_ms = now0 + AUTH_ABSOLUTE_MS;
 	assert_int_equal(req(&w, "GET", "/", NULL, NULL, NULL), 303);
 	/* Forged: a well-formed random token, and junk. */
 	w.d.now_ms = now0;
@@ -652,7 +652,7 @@ test_throttle(void **state)
 	    "&password=%s", pre, "correct+horse+battery");
 	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 303);
 	snprintf(form, sizeof(form), "csrf=%s&user=g3&password=wrong", pre);
-	for (int i = 0; i < DASH_THROTTLE_ACCT; i++)
+	for (int i = 0; i < AUTH_THROTTLE_ACCT; i++)
 		assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 403);
 	snprintf(form, sizeof(form), "csrf=%s&user=g3&password=%s", pre,
 	    "correct+horse+battery");
@@ -663,10 +663,10 @@ test_throttle(void **state)
 	    "&password=%s", pre, "correct+horse+battery");
 	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 429);
 	/* After the window, the right password works again. */
-	w.d.now_ms = now0 + DASH_THROTTLE_MS + 1000;
+	w.d.now_ms = now0 + AUTH_THROTTLE_MS + 1000;
 	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 303);
 	/* Per address: many accounts from one address. */
-	for (int i = 0; i < DASH_THROTTLE_ADDR; i++) {
+	for (int i = 0; i < AUTH_THROTTLE_ADDR; i++) {
 		snprintf(form, sizeof(form), "csrf=%s&user=nobody%d&password=x", pre, i);
 		assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 403);
 	}
@@ -690,7 +690,7 @@ setup(void **state)
 {
 	(void)state;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/hallpass-cgi.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL || dash_auth_init() == -1)
+	if (mkdtemp(tmpdir) == NULL || auth_init() == -1)
 		return -1;
 	if (i18n_load(&i18n, LANGS, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);

@@ -350,7 +350,10 @@ gate_setup(void **state)
 	diag_free(&d);
 	c.flow_table_size = 64;
 	fx.c = c;
-	fx.g = gate_new(&c, fx.p, NULL, NULL, err, sizeof(err));
+	struct snapshot *snap = snapshot_new(policy_ref(fx.p), &c);
+	assert_non_null(snap);
+	fx.g = gate_new(snap, NULL, NULL, err, sizeof(err));
+	snapshot_unref(snap);
 	assert_non_null(fx.g);
 	*state = &fx;
 	return 0;
@@ -536,7 +539,10 @@ test_gate_ports(void **state)
 	assert_int_equal(config_load(&c, fx->dir, &d), 0);
 	diag_free(&d);
 	c.flow_table_size = 64;
-	g = gate_new(&c, p, NULL, NULL, err, sizeof(err));
+	struct snapshot *snap = snapshot_new(policy_ref(p), &c);
+	assert_non_null(snap);
+	g = gate_new(snap, NULL, NULL, err, sizeof(err));
+	snapshot_unref(snap);
 	assert_non_null(g);
 	n = ip4(pkt, PKT_PROTO_UDP, 40000, 51820, 0, 0, pay, sizeof(pay));
 	assert_int_equal(gate_packet(g, pkt, n, n, mac_s1, 1000), GATE_BLOCK_FLOW);

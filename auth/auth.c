@@ -1,5 +1,5 @@
-/* dash_auth: every secret comes from libsodium and is stored only as a hash; comparisons are constant-time. */
-#include "dash_auth.h"
+/* auth: every secret comes from libsodium and is stored only as a hash; comparisons are constant-time. */
+#include "auth.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -10,21 +10,21 @@
 static const char dash_code_alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 int
-dash_auth_init(void)
+auth_init(void)
 {
 	return sodium_init() < 0 ? -1 : 0;
 }
 
 int
-dash_pw_acceptable(const char *pw)
+auth_pw_acceptable(const char *pw)
 {
 	size_t	 n = pw ? strlen(pw) : 0;
 
-	return n >= DASH_PW_MIN && n <= DASH_PW_MAX ? 0 : -1;
+	return n >= AUTH_PW_MIN && n <= AUTH_PW_MAX ? 0 : -1;
 }
 
 int
-dash_pw_hash(const char *pw, char *out, size_t outlen)
+auth_pw_hash(const char *pw, char *out, size_t outlen)
 {
 	if (outlen < crypto_pwhash_STRBYTES || pw == NULL)
 		return -1;
@@ -34,7 +34,7 @@ dash_pw_hash(const char *pw, char *out, size_t outlen)
 }
 
 int
-dash_pw_verify(const char *hash, const char *pw)
+auth_pw_verify(const char *hash, const char *pw)
 {
 	if (hash == NULL || pw == NULL)
 		return -1;
@@ -42,13 +42,13 @@ dash_pw_verify(const char *hash, const char *pw)
 }
 
 void
-dash_hex(const uint8_t *b, size_t n, char *out)
+auth_hex(const uint8_t *b, size_t n, char *out)
 {
 	sodium_bin2hex(out, 2 * n + 1, b, n);
 }
 
 int
-dash_unhex(const char *s, uint8_t *out, size_t n)
+auth_unhex(const char *s, uint8_t *out, size_t n)
 {
 	size_t	 got = 0;
 
@@ -60,24 +60,24 @@ dash_unhex(const char *s, uint8_t *out, size_t n)
 }
 
 void
-dash_invite_new(char code[DASH_INVITE_BUF], uint8_t hash[STORE_HASH_LEN])
+auth_invite_new(char code[AUTH_INVITE_BUF], uint8_t hash[STORE_HASH_LEN])
 {
 	size_t	 o = 0;
 
-	for (int i = 0; i < DASH_INVITE_LEN; i++) {
+	for (int i = 0; i < AUTH_INVITE_LEN; i++) {
 		if (i > 0 && i % 4 == 0)
 			code[o++] = '-';
 		code[o++] = dash_code_alphabet[randombytes_uniform(
 		    sizeof(dash_code_alphabet) - 1)];
 	}
 	code[o] = '\0';
-	(void)dash_invite_hash(code, hash);
+	(void)auth_invite_hash(code, hash);
 }
 
 int
-dash_invite_hash(const char *typed, uint8_t hash[STORE_HASH_LEN])
+auth_invite_hash(const char *typed, uint8_t hash[STORE_HASH_LEN])
 {
-	char	 norm[DASH_INVITE_LEN + 1];
+	char	 norm[AUTH_INVITE_LEN + 1];
 	size_t	 n = 0;
 
 	for (; typed != NULL && *typed != '\0'; typed++) {
@@ -85,12 +85,12 @@ dash_invite_hash(const char *typed, uint8_t hash[STORE_HASH_LEN])
 
 		if (c == ' ' || c == '-' || c == '\t')
 			continue;
-		if (n == DASH_INVITE_LEN || strchr(dash_code_alphabet, c) == NULL ||
+		if (n == AUTH_INVITE_LEN || strchr(dash_code_alphabet, c) == NULL ||
 		    c == '\0')
 			return -1;
 		norm[n++] = (char)c;
 	}
-	if (n != DASH_INVITE_LEN)
+	if (n != AUTH_INVITE_LEN)
 		return -1;
 	norm[n] = '\0';
 	crypto_generichash(hash, STORE_HASH_LEN, (const unsigned char *)norm, n,
@@ -100,8 +100,8 @@ dash_invite_hash(const char *typed, uint8_t hash[STORE_HASH_LEN])
 }
 
 int
-dash_session_new(struct store *st, const char *guardian_id, const char *lang,
-    int64_t now_ms, char token_hex[DASH_TOKEN_HEX], char *err, size_t errlen)
+auth_session_new(struct store *st, const char *guardian_id, const char *lang,
+    int64_t now_ms, char token_hex[AUTH_TOKEN_HEX], char *err, size_t errlen)
 {
 	uint8_t	 tok[32], hash[STORE_HASH_LEN], csrf[STORE_CSRF_LEN];
 	int	 rc;
@@ -110,66 +110,66 @@ dash_session_new(struct store *st, const char *guardian_id, const char *lang,
 	randombytes_buf(csrf, sizeof(csrf));
 	crypto_generichash(hash, sizeof(hash), tok, sizeof(tok), NULL, 0);
 	rc = store_session_create(st, hash, guardian_id, csrf, now_ms,
-	    now_ms + DASH_ABSOLUTE_MS, lang, err, errlen);
+	    now_ms + AUTH_ABSOLUTE_MS, lang, err, errlen);
 	if (rc == 0)
-		dash_hex(tok, sizeof(tok), token_hex);
+		auth_hex(tok, sizeof(tok), token_hex);
 	sodium_memzero(tok, sizeof(tok));
 	return rc;
 }
 
 int
-dash_session_load(struct store *st, const char *token_hex, int64_t now_ms,
+auth_session_load(struct store *st, const char *token_hex, int64_t now_ms,
     struct store_session *out, uint8_t hash[STORE_HASH_LEN], char *err,
     size_t errlen)
 {
 	uint8_t	 tok[32];
 	int	 rc;
 
-	if (dash_unhex(token_hex, tok, sizeof(tok)) == -1)
+	if (auth_unhex(token_hex, tok, sizeof(tok)) == -1)
 		return 1;
 	crypto_generichash(hash, STORE_HASH_LEN, tok, sizeof(tok), NULL, 0);
 	sodium_memzero(tok, sizeof(tok));
-	if ((rc = store_session_get(st, hash, now_ms, DASH_IDLE_MS, out, err,
+	if ((rc = store_session_get(st, hash, now_ms, AUTH_IDLE_MS, out, err,
 	    errlen)) != 0)
 		return rc;
 	return store_session_touch(st, hash, now_ms, err, errlen) == -1 ? -1 : 0;
 }
 
 int
-dash_csrf_ok(const struct store_session *s, const char *submitted)
+auth_csrf_ok(const struct store_session *s, const char *submitted)
 {
 	uint8_t	 got[STORE_CSRF_LEN];
 
-	if (s == NULL || dash_unhex(submitted, got, sizeof(got)) == -1)
+	if (s == NULL || auth_unhex(submitted, got, sizeof(got)) == -1)
 		return 0;
 	return sodium_memcmp(got, s->csrf, sizeof(got)) == 0;
 }
 
 int
-dash_throttled(struct store *st, const char *acct, const char *addr,
+auth_throttled(struct store *st, const char *acct, const char *addr,
     int64_t now_ms, char *err, size_t errlen)
 {
 	int64_t	 n;
 
 	if (acct != NULL) {
-		if ((n = store_failure_count(st, acct, now_ms - DASH_THROTTLE_MS, err,
+		if ((n = store_failure_count(st, acct, now_ms - AUTH_THROTTLE_MS, err,
 		    errlen)) < 0)
 			return -1;
-		if (n >= DASH_THROTTLE_ACCT)
+		if (n >= AUTH_THROTTLE_ACCT)
 			return 1;
 	}
 	if (addr != NULL) {
-		if ((n = store_failure_count(st, addr, now_ms - DASH_THROTTLE_MS, err,
+		if ((n = store_failure_count(st, addr, now_ms - AUTH_THROTTLE_MS, err,
 		    errlen)) < 0)
 			return -1;
-		if (n >= DASH_THROTTLE_ADDR)
+		if (n >= AUTH_THROTTLE_ADDR)
 			return 1;
 	}
 	return 0;
 }
 
 int
-dash_fail(struct store *st, const char *acct, const char *addr, int64_t now_ms,
+auth_fail(struct store *st, const char *acct, const char *addr, int64_t now_ms,
     char *err, size_t errlen)
 {
 	if (acct != NULL && store_failure_add(st, acct, now_ms, err, errlen) == -1)

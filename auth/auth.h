@@ -1,0 +1,63 @@
+/* auth: guardian authentication — argon2id passwords, invite codes, hashed session tokens, CSRF tokens, login throttling. */
+#ifndef HALLPASS_AUTH_H
+#define HALLPASS_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store_dash.h"
+
+#define AUTH_IDLE_MS		(30LL * 60 * 1000)	/* a session unused for 30 min ends */
+#define AUTH_ABSOLUTE_MS	(12LL * 3600 * 1000)	/* and any session after 12 h */
+#define AUTH_THROTTLE_MS	(15LL * 60 * 1000)	/* failures counted over 15 min */
+#define AUTH_THROTTLE_ACCT	5	/* per account: guessing one parent's password */
+#define AUTH_THROTTLE_ADDR	20	/* per address: spraying many accounts or codes */
+#define AUTH_PW_MIN		10	/* characters; long beats clever */
+#define AUTH_PW_MAX		256
+#define AUTH_TOKEN_HEX		(2 * 32 + 1)
+#define AUTH_INVITE_DAYS	14
+#define AUTH_INVITE_LEN		16	/* code characters, shown as 4 groups of 4 */
+#define AUTH_INVITE_BUF		(AUTH_INVITE_LEN + 4)
+
+/* sodium_init; -1 when the library cannot start (no entropy source). */
+int	auth_init(void);
+/* argon2id (crypto_pwhash_str, interactive limits) into out[STORE_PWHASH_MAX]. */
+int	auth_pw_hash(const char *pw, char *out, size_t outlen);
+/* 0 when pw matches hash. */
+int	auth_pw_verify(const char *hash, const char *pw);
+/* A password policy check: 0 acceptable, else -1 (length outside AUTH_PW_MIN..AUTH_PW_MAX). */
+int	auth_pw_acceptable(const char *pw);
+
+void	auth_hex(const uint8_t *, size_t, char *out);
+/* Exactly 2*n lowercase or uppercase hex digits into out[n]; 0 or -1. */
+int	auth_unhex(const char *, uint8_t *out, size_t n);
+
+/* A new invite code "ABCD-EFGH-JKLM-NPQR" (no 0/O/1/I) and its hash. */
+void	auth_invite_new(char code[AUTH_INVITE_BUF], uint8_t hash[STORE_HASH_LEN]);
+/* Hash of a code as typed: case, spaces and dashes do not matter. -1 if it cannot be a code. */
+int	auth_invite_hash(const char *typed, uint8_t hash[STORE_HASH_LEN]);
+
+/*
+ * Creates a session for guardian: a random token (returned as hex for the
+ * cookie; only its hash is stored) and a random CSRF token.
+ */
+int	auth_session_new(struct store *, const char *guardian_id, const char *lang,
+	    int64_t now_ms, char token_hex[AUTH_TOKEN_HEX], char *err, size_t errlen);
+/*
+ * Finds the live session for the cookie's token and moves its idle clock.
+ * 0 found (out and hash set), 1 none (bad, unknown, idle or expired), -1 error.
+ */
+int	auth_session_load(struct store *, const char *token_hex, int64_t now_ms,
+	    struct store_session *out, uint8_t hash[STORE_HASH_LEN], char *err,
+	    size_t errlen);
+/* Constant-time check of a submitted CSRF token (hex) against the session's. */
+int	auth_csrf_ok(const struct store_session *, const char *submitted);
+
+/* 1 when either key has reached its limit in the window, 0 when not, -1 on error. */
+int	auth_throttled(struct store *, const char *acct, const char *addr,
+	    int64_t now_ms, char *err, size_t errlen);
+/* Records one failure against both keys (either may be NULL). */
+int	auth_fail(struct store *, const char *acct, const char *addr,
+	    int64_t now_ms, char *err, size_t errlen);
+
+#endif
