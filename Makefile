@@ -13,7 +13,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 MAN5	 = man/hallpass.yaml.5 man/hallpass-rules.5
 MAN8	 = man/hallpass.8 man/hallpassd.8
 CC	?= cc
-PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libpcap libsodium libcares libzip libcurl
+PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libpcap libsodium libcares libzip libcurl libseccomp libcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -242,7 +242,7 @@ deb:
 # Every build and test dependency on a fresh Debian 12.
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
-	   libpcap-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev libzip-dev zip libcurl4-openssl-dev tzdata
+	   libpcap-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev libzip-dev zip libcurl4-openssl-dev libseccomp-dev libcap-dev tzdata
 # make deb and its test (tests/pkg/deb.sh), the man pages' lint, promtool for the metrics.
 PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps prometheus systemd
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).

@@ -78,6 +78,8 @@ case " $MODES " in *" squid "*)
 esac
 
 work=$(mktemp -d /tmp/hallpass-netbench.XXXXXX)
+# hallpassd runs as nobody after start (user: below) and must still read its configuration.
+chmod 0755 "$work"
 cfg=$work/etc
 dpid="" mpid="" upid="" spid="" skids=""
 REDIR="PREROUTING -i br0 -p tcp --dport 80 -j REDIRECT --to-ports 3129"
@@ -192,6 +194,7 @@ fail: open
 database: $work/hallpass.db
 dns_block: nxdomain
 log_level: warn
+user: nobody
 EOF
 "$HALLPASS" -c "$cfg" rules check >"$work/check.log" 2>&1 ||
 	die "the generated config does not check: $(head -3 "$work/check.log")"

@@ -168,6 +168,41 @@ classify_flow_key(const struct pkt_info *p, struct flow_key *k)
 	memcpy(k->dst, p->dst, 16);
 }
 
+/*
+ * A name from a packet (SNI, Host) into r->host, lower-cased, every byte that
+ * is not printable ASCII, and the backslash, written as \DDD: the
+ * presentation form dns.c already gives DNS names (RFC 1035 5.1).  Escaped,
+ * not rejected: the flow is still judged (an invalid name matches no rule,
+ * as before) and IT sees what the client sent, but no control byte, escape
+ * sequence or newline ever reaches the log, the database or the dashboard.
+ * An escape that does not fit is left out whole, never cut.
+ */
+static void
+classify_host(char *dst, size_t dstsz, const char *src, size_t len)
+{
+	size_t	o = 0;
+
+	if (dstsz == 0)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c > 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= dstsz)
+				break;
+			dst[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+			continue;
+		}
+		if (o + 4 >= dstsz)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = (char)('0' + c / 100);
+		dst[o++] = (char)('0' + c / 10 % 10);
+		dst[o++] = (char)('0' + c % 10);
+	}
+	dst[o] = '\0';
+}
+
 static void
 classify_dns(const uint8_t *buf, size_t len, int tcp, struct classify_result *r)
 {
@@ -258,10 +293,7 @@ classify_quic(struct classify *c, uint64_t now_ms, struct classify_result *r)
 		r->proto = CLASSIFY_P_QUIC;
 		r->status = CLASSIFY_NAME;
 		r->ech = ech;
-		for (char *s = sni; *s != '\0'; s++)
-			if (*s >= 'A' && *s <= 'Z')
-				*s = (char)(*s - 'A' + 'a');
-		hp_strlcpy(r->host, sni, sizeof(r->host));
+		classify_host(r->host, sizeof(r->host), sni, strlen(sni));
 		break;
 	case QUIC_NO_SNI:
 		r->proto = CLASSIFY_P_QUIC;
@@ -321,7 +353,7 @@ classify_stream(struct classify_result *r, const uint8_t *data, size_t have,
 		switch (tr) {
 		case TLS_OK:
 			r->status = CLASSIFY_NAME;
-			hp_memlcpy(r->host, sizeof(r->host), h.sni, h.snilen);
+			classify_host(r->host, sizeof(r->host), h.sni, h.snilen);
 			return;
 		case TLS_NO_SNI:
 			r->status = CLASSIFY_NONAME;
@@ -335,7 +367,7 @@ classify_stream(struct classify_result *r, const uint8_t *data, size_t have,
 			if (h.snilen > 0) {
 				r->status = CLASSIFY_NAME;
 				r->why = "ClientHello larger than the reassembly buffer";
-				hp_memlcpy(r->host, sizeof(r->host), h.sni, h.snilen);
+				classify_host(r->host, sizeof(r->host), h.sni, h.snilen);
 				return;
 			}
 			r->status = CLASSIFY_NONAME;
@@ -354,10 +386,7 @@ classify_stream(struct classify_result *r, const uint8_t *data, size_t have,
 	case HTTP_OK:
 		r->proto = CLASSIFY_P_HTTP;
 		r->status = CLASSIFY_NAME;
-		hp_memlcpy(r->host, sizeof(r->host), q.host, q.hostlen);
-		for (char *s = r->host; *s != '\0'; s++)
-			if (*s >= 'A' && *s <= 'Z')
-				*s = (char)(*s - 'A' + 'a');
+		classify_host(r->host, sizeof(r->host), (const char *)q.host, q.hostlen);
 		hp_memlcpy(r->path, sizeof(r->path), q.path, q.pathlen);
 		return;
 	case HTTP_NEED_MORE:

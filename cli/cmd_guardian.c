@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -13,6 +14,7 @@
 #include "config.h"
 #include "auth.h"
 #include "policy.h"
+#include "priv.h"
 #include "store.h"
 
 static void
@@ -40,6 +42,7 @@ guardian_invite(const char *dir, const char *gid, long days)
 	int64_t		 now, exp;
 	time_t		 et;
 	int		 rc = 1;
+	mode_t		 um;
 
 	diag_init(&d);
 	if (config_load(&c, dir, &d) != 0 || (p = policy_load(dir, &d)) == NULL) {
@@ -57,10 +60,16 @@ guardian_invite(const char *dir, const char *gid, long days)
 		fprintf(stderr, "hallpass: libsodium failed to initialise\n");
 		goto out;
 	}
-	if ((s = store_open(c.database, STORE_CREATE, err, sizeof(err))) == NULL) {
+	/* It may create the database: never readable by others, and hallpassd's user's. */
+	um = umask(027);
+	s = store_open(c.database, STORE_CREATE, err, sizeof(err));
+	umask(um);
+	if (s == NULL) {
 		cli_database_error("guardian", dir, err);
 		goto out;
 	}
+	if (priv_db_own(c.database, c.user, err, sizeof(err)) != 0)
+		fprintf(stderr, "hallpass: warning: %s\n", err);
 	gettimeofday(&tv, NULL);
 	now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	exp = now + (int64_t)days * 24 * 3600 * 1000;

@@ -3,6 +3,7 @@
 #include "cli_usage.h"
 #include "hp_str.h"
 #include "import.h"
+#include "priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -142,33 +143,45 @@ cmd_import_read(const char *format, const char *src, struct import_result *r)
 	return rc;
 }
 
-/* Readers of OUT see the old rule set or the new one, never half of one. */
-static int
-cmd_import_write_file(const char *out, const char *category,
-    const char *description, const char *comment,
-    const struct import_result *r)
+/*
+ * Readers of OUT see the old rule set or the new one, never half of one.  The
+ * temporary file is opened before the input is read, so the parser runs
+ * sandboxed with no right to create files.
+ */
+static FILE *
+cmd_import_open_tmp(const char *out, char **tmp)
 {
-	char	*tmp;
-	FILE	*f;
-	int	 fd, ok;
+	FILE	*f = NULL;
+	int	 fd;
 
-	if (asprintf(&tmp, "%s.tmp", out) < 0) {
+	if (asprintf(tmp, "%s.tmp", out) < 0) {
+		*tmp = NULL;
 		fprintf(stderr, "hallpass import: out of memory\n");
-		return -1;
+		return NULL;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "hallpass import: %s: %s\n", tmp,
-		    strerror(errno));
+		fprintf(stderr, "hallpass import: %s: %s\n", *tmp, strerror(errno));
 		if (fd != -1) {
 			close(fd);
-			unlink(tmp);
+			unlink(*tmp);
 		}
-		free(tmp);
-		return -1;
+		free(*tmp);
+		*tmp = NULL;
+		return NULL;
 	}
+	return f;
+}
+
+static int
+cmd_import_write_file(FILE *f, const char *tmp, const char *out,
+    const char *category, const char *description, const char *comment,
+    const struct import_result *r)
+{
+	int	 ok;
+
 	ok = import_write_yaml(f, category, description, comment, r) == 0 &&
-	    fsync(fileno(f)) == 0;
+	    fflush(f) == 0 && fsync(fileno(f)) == 0;
 	if (fclose(f) != 0)
 		ok = 0;
 	if (ok && rename(tmp, out) == -1)
@@ -178,7 +191,6 @@ cmd_import_write_file(const char *out, const char *category,
 		    strerror(errno ? errno : EIO));
 		unlink(tmp);
 	}
-	free(tmp);
 	return ok ? 0 : -1;
 }
 
@@ -194,7 +206,9 @@ cmd_import(int argc, char **argv)
 	};
 	struct import_result r;
 	const char *category = NULL, *out = NULL, *format, *src;
-	char	*description = NULL, *comment = NULL, date[32];
+	char	*description = NULL, *comment = NULL, *tmp = NULL, date[32];
+	char	 err[256];
+	FILE	*of = NULL;
 	int	 ch, rc = 1;
 
 	/* The dispatcher or an earlier command may have used getopt; 0 makes glibc start afresh. */
@@ -258,6 +272,14 @@ cmd_import(int argc, char **argv)
 	}
 
 	import_result_init(&r);
+	if (out != NULL && strcmp(out, "-") != 0 &&
+	    (of = cmd_import_open_tmp(out, &tmp)) == NULL)
+		goto done;
+	/* The lists are untrusted: the parser may open files to read (a UT1 folder), nothing more. */
+	if (priv_sandbox("hallpass", PRIV_SANDBOX_READONLY, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hallpass import: %s\n", err);
+		goto done;
+	}
 	if (cmd_import_read(format, src, &r) == -1)
 		goto done;
 	fprintf(stderr, "hallpass import: %s: %zu domains, %zu urls; "
@@ -279,10 +301,11 @@ cmd_import(int argc, char **argv)
 		fprintf(stderr, "hallpass import: out of memory\n");
 		goto done;
 	}
-	if (out != NULL && strcmp(out, "-") != 0) {
-		if (cmd_import_write_file(out, category, description, comment,
-		    &r) == 0)
+	if (of != NULL) {
+		if (cmd_import_write_file(of, tmp, out, category, description,
+		    comment, &r) == 0)
 			rc = 0;
+		of = NULL;
 	} else if (import_write_yaml(stdout, category, description, comment,
 	    &r) == 0)
 		rc = 0;
@@ -290,6 +313,11 @@ cmd_import(int argc, char **argv)
 		fprintf(stderr, "hallpass import: writing standard output: %s\n",
 		    strerror(errno ? errno : EIO));
 done:
+	if (of != NULL) {
+		fclose(of);
+		unlink(tmp);
+	}
+	free(tmp);
 	import_result_free(&r);
 	free(comment);
 	free(description);

@@ -16,6 +16,7 @@
 #include "judge.h"
 #include "linkhdr.h"
 #include "policy.h"
+#include "priv.h"
 
 struct inspect {
 	struct policy			*p, *q;		/* q: --against */
@@ -269,6 +270,13 @@ inspect_file(struct inspect *in, const char *path)
 		return -1;
 	}
 	classify_set_gone(c, inspect_gone, in);
+	/* The capture is untrusted: from here on, only what reading it and printing need. */
+	if (priv_sandbox("hallpass", PRIV_SANDBOX_NOOPEN, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hallpass: %s\n", err);
+		classify_free(c);
+		pcap_close(pc);
+		return -1;
+	}
 	while ((rc = pcap_next_ex(pc, &h, &frame)) == 1) {
 		const uint8_t	*ip, *mac;
 		size_t		 iplen;

@@ -68,6 +68,8 @@ for b in hallpass hallpassd hallpass.cgi; do
 done
 down
 mkdir -p "$state"
+# hallpassd reads etc/ again on a reload as the hallpass user.
+chmod 0755 "$state"
 
 say "== 1. The network: student laptops, a gateway, an upstream standing in for the internet"
 "$T" up >"$state/topo.log" 2>&1 || { cat "$state/topo.log" >&2; die "topology failed"; }
@@ -77,6 +79,10 @@ say "   ${NS_STUDENT2} ($STUDENT2_IP4, MAC $STUDENT2_MAC): Mateo's laptop (s1002
 say "   ${NS_GATEWAY}: the district gateway; ${NS_UPSTREAM}: DNS (unbound) and web servers (nginx)"
 
 say "== 2. The gateway: the shipped rules, hallpassd, the firewall rules"
+# hallpassd gives up root for this user once its queues are open (docs/hallpassd.md); an
+# install creates it, so does the demo (demo-down leaves it, as a package removal would).
+id hallpass >/dev/null 2>&1 ||
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin hallpass
 cp -r rules "$state/etc"
 sed -i -e "s|^database:.*|database: $state/hallpass.db|" -e "s|^fail:.*|fail: open|" \
     "$state/etc/hallpass.yaml"
@@ -146,7 +152,7 @@ done
 say "== 4. The parent dashboard"
 code=$("$build/hallpass" -c "$state/etc" guardian invite "$guardian" | sed -n 's/^code //p')
 [ -n "$code" ] || die "guardian invite failed"
-started=$(dashboard-cgi/serve.sh -d -p "$port" -c "$state/etc" -b "$build" -s "$state/www") ||
+started=$(dashboard-cgi/serve.sh -d -p "$port" -c "$state/etc" -b "$build" -s "$state/www" -u hallpass) ||
     die "lighttpd did not start on 127.0.0.1:$port (is the port taken? set DEMO_PORT)"
 echo "$started" | sed -n 's/^pid \([0-9]*\) .*/\1/p' >"$state/lighttpd.pid"
 # Enrol the demo guardian the way a parent would: the enrolment form with the invite code.

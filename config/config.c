@@ -1,7 +1,9 @@
 /* config: one table of keys drives defaults, parsing and validation of hallpass.yaml. */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +14,7 @@
 
 enum config_type {
 	CT_QUEUES, CT_ENUM, CT_PATH, CT_ADDR4, CT_ADDR6, CT_URL, CT_UINT,
-	CT_RESOLVERS, CT_PGURI, CT_ID, CT_HTTPS
+	CT_RESOLVERS, CT_PGURI, CT_ID, CT_HTTPS, CT_USER
 };
 
 static const char *const config_fails[] = { "open", "closed", NULL };
@@ -94,6 +96,9 @@ static const struct config_setting config_settings[] = {
 	    NULL, 1 },
 	{ "bundle_allow_downgrade", CT_ENUM, CF(bundle_allow_downgrade), config_bools,
 	    0, 0, 0, NULL, 1 },
+	/* Privileges are given up once, at start: a reload cannot take them back. */
+	{ "user", CT_USER, CF(user), NULL, 0, 0, 0, "hallpass", 0 },
+	{ "seccomp", CT_ENUM, CF(seccomp), config_bools, 0, 0, 1, NULL, 0 },
 };
 
 #define CONFIG_NSETTINGS	(sizeof(config_settings) / sizeof(config_settings[0]))
@@ -140,6 +145,7 @@ config_defaults(struct config *c)
 		case CT_RESOLVERS:
 		case CT_PGURI:
 		case CT_ID:
+		case CT_USER:
 			snprintf(f, s->size, "%s", s->defs);
 			break;
 		}
@@ -321,7 +327,61 @@ config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
 		if (strncmp(f, "http://", 7) == 0)
 			ycfg_err(y, n, "%s must be an https:// URL", st->key);
 		break;
+	case CT_USER:
+		config_str(y, n, f, st->size, st->key);
+		/* The portable user name set (POSIX 3.437), so it is never a path or an option. */
+		if (f[0] == '\0' || f[0] == '-' ||
+		    strspn(f, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789._-") != strlen(f))
+			ycfg_err(y, n, "%s \"%.60s\" is not a user name", st->key, f);
+		break;
 	}
+}
+
+/* One path: an error when any user on the machine may write it. */
+static int
+config_mode_ok(const char *path, struct diag *d)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0 || (sb.st_mode & S_IWOTH) == 0)
+		return 0;
+	diag_add(d, path, 0, 0, "writable by every user (mode %04o): anyone on this "
+	    "machine could change what hallpass allows; chmod o-w %s",
+	    (unsigned)(sb.st_mode & 07777), path);
+	return -1;
+}
+
+/*
+ * The configuration decides what children may see, and hallpassd reads it
+ * again on every reload: a folder or file any user may write is refused at
+ * load, before a word of it counts.  Group write stays allowed (district IT).
+ */
+static int
+config_check_modes(const char *dir, struct diag *d)
+{
+	static const char *const names[] = { "", "/hallpass.yaml", "/policy.yaml",
+	    "/safesearch.yaml", "/aup.yaml", "/rules.d" };
+	char		 path[4096];
+	struct dirent	*e;
+	DIR		*rd;
+	int		 rc = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", dir, names[i]);
+		rc |= config_mode_ok(path, d);
+	}
+	snprintf(path, sizeof(path), "%s/rules.d", dir);
+	if ((rd = opendir(path)) == NULL)
+		return rc;
+	while ((e = readdir(rd)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/rules.d/%s", dir, e->d_name);
+		rc |= config_mode_ok(path, d);
+	}
+	closedir(rd);
+	return rc;
 }
 
 int
@@ -339,6 +399,8 @@ config_load(struct config *c, const char *dir, struct diag *d)
 		k[i].required = 0;
 		k[i].key = k[i].val = NULL;
 	}
+	if (config_check_modes(dir, d) != 0)
+		return -1;
 	if (asprintf(&path, "%s/hallpass.yaml", dir) < 0)
 		return -1;
 	if (access(path, F_OK) != 0) {
@@ -383,6 +445,7 @@ config_differs(const struct config *a, const struct config *b,
 	case CT_RESOLVERS:
 	case CT_PGURI:
 	case CT_ID:
+	case CT_USER:
 		return strcmp(fa, fb) != 0;
 	case CT_QUEUES:
 		if (a->nqueues != b->nqueues)

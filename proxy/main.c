@@ -1,5 +1,6 @@
 /* hallpassd: the filtering daemon — reads student flow starts from NFQUEUE, decides, enforces and records activity. */
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
@@ -28,6 +29,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
+#include "priv.h"
 #include "resolve.h"
 #include "snapshot.h"
 
@@ -805,6 +807,8 @@ main(int argc, char **argv)
 	uint64_t	 bversion = 0;
 	int		 ch, detach = 0, sfd = -1, rc = 1, ready = -1, check = 0;
 
+	/* The database and its WAL files hold children's browsing: never world-readable. */
+	umask(027);
 	memset(&d, 0, sizeof(d));
 	d.load_pipe[0] = d.load_pipe[1] = -1;
 	d.dir = "/etc/hallpass";
@@ -920,6 +924,12 @@ main(int argc, char **argv)
 		goto out;
 	if (pidfile != NULL && write_pidfile(pidfile) != 0) {
 		log_msg(LOG_L_ERROR, "%s: %s", pidfile, strerror(errno));
+		goto out;
+	}
+	/* Everything that needs root is open: give up the rest (docs/hallpassd.md, Privileges). */
+	if (priv_daemon_drop(&(struct priv_daemon){ "hallpassd", d.cfg->user,
+	    d.cfg->seccomp, d.dir, d.cfg->database }, err, sizeof(err)) != 0) {
+		log_msg(LOG_L_ERROR, "%s: not starting", err);
 		goto out;
 	}
 	log_msg(LOG_L_INFO, "filtering on %u queue%s from %s (fail %s), recording to %s",

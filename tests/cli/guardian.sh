@@ -43,6 +43,9 @@ ok $? "two invites give two different codes"
 days=$(( ($(date -d "$(sed -n 's/^expires //p' "$tmp/out")" +%s) - $(date +%s) + 3600) / 86400 ))
 [ "$days" -eq 1 ]
 ok $? "--days sets the expiry"
+# Children's activity and password hashes: the database the CLI creates is never readable by others.
+[ "$(stat -c %a "$tmp/h.db")" = 640 ]
+ok $? "the database invite creates is mode 0640"
 # The database holds a hash, never the code.
 ! grep -qa "$c1" "$tmp/h.db" "$tmp/h.db-wal" 2>/dev/null &&
     ! grep -qa "$(echo "$c1" | tr -d -)" "$tmp/h.db" "$tmp/h.db-wal" 2>/dev/null

@@ -45,6 +45,8 @@ st1() { ip netns exec "$NS_STUDENT" "$@"; }
 st2() { ip netns exec "$NS_STUDENT2" "$@"; }
 
 # --- configuration: UTC so the schedule window is simple to place around now ---
+# hallpassd reloads it as user nobody (hallpass.yaml's user: below): it must be able to read it.
+chmod 0755 "$work"
 mkdir -p "$cfg/rules.d"
 rule() { printf 'category: %s\ndescription: test %s\ndomains: [%s]\n' "$1" "$1" "$2" >"$cfg/rules.d/$1.yaml"; }
 rule gambling bet365.com
@@ -97,6 +99,7 @@ database: $work/hallpass.db
 dns_block: nxdomain
 log_level: info
 strip_ech: true
+user: nobody
 EOF
 check "the test configuration is valid" "$HALLPASS" -c "$cfg" rules check
 check "firewall up in the gateway" gw "$HALLPASS" -c "$cfg" firewall up

@@ -659,6 +659,39 @@ test_gate_sink(void **state)
 	assert_string_equal(s.rec[0].action, "allow");
 }
 
+/* No control byte from a packet's name reaches a record (and so the log or the database): escaped as \\DDD. */
+static void
+test_gate_hostile_names(void **state)
+{
+	struct gate_fx		*fx = *state;
+	static struct rec_sink	 s;
+	struct enforce_sink	 sink = { rec_send, rec_record, &s };
+	uint8_t			 pkt[1500], q[512];
+	char			 ch[600];
+	size_t			 n, ql;
+	enum gate_verdict	 v;
+
+	memset(&s, 0, sizeof(s));
+	gate_set_sink(fx->g, &sink);
+	(void)tls_flow(fx->g, mac_s1, 40200, "Evil\x1b[31m.com\\x", &v);
+	assert_int_equal(s.nrec, 1);
+	assert_string_equal(s.rec[0].host, "evil\\027[31m.com\\092x");
+	/* Bytes past ASCII, and a name whose last escape does not fit: cut before it, never inside. */
+	memset(&s, 0, sizeof(s));
+	memset(ch, 'a', 252);
+	memcpy(ch + 252, "\xff", 2);
+	(void)tls_flow(fx->g, mac_s1, 40201, ch, &v);
+	assert_int_equal(s.nrec, 1);
+	assert_int_equal(strlen(s.rec[0].host), 252);
+	/* A DNS label with a newline: dns.c's presentation form. */
+	memset(&s, 0, sizeof(s));
+	ql = pktbuild_dns_query(q, 0x4444, "evil\nname.com", 1, 0);
+	n = ip4(pkt, PKT_PROTO_UDP, 5354, 53, 0, 0, q, ql);
+	(void)gate_packet(fx->g, pkt, n, n, mac_s1, 1000);
+	assert_int_equal(s.nrec, 1);
+	assert_string_equal(s.rec[0].host, "evil\\010name.com");
+}
+
 int
 main(void)
 {
@@ -676,6 +709,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_gate_ports, gate_setup, gate_teardown),
 		cmocka_unit_test_setup_teardown(test_gate_hotspot, gate_setup, gate_teardown),
 		cmocka_unit_test_setup_teardown(test_gate_sink, gate_setup, gate_teardown),
+		cmocka_unit_test_setup_teardown(test_gate_hostile_names, gate_setup, gate_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
