@@ -29,7 +29,7 @@ static const char dash_css[] =
     "header :focus-visible{outline-color:#ffd166}"
     ".skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;color:#000;padding:.5rem;z-index:1}"
     "h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}"
-    "section{background:#fff;border:1px solid #d0d5dd;border-radius:.5rem;padding:.75rem 1rem;margin:1rem 0}"
+    "section{background:#fff;border:1px solid #d0d5dd;border-radius:.5rem;padding:.75rem;margin:1rem 0}"
     "section>h2:first-child{margin-top:.25rem}"
     "label{display:block;font-weight:600;margin:.75rem 0 .25rem}"
     "input,select{font:inherit;width:100%;max-width:24rem;padding:.5rem;border:1px solid #5f6b7a;border-radius:.25rem;background:#fff;color:#1a1a1a}"
@@ -37,10 +37,10 @@ static const char dash_css[] =
     "padding:.55rem 1rem;margin-top:.75rem;cursor:pointer;text-decoration:none;display:inline-block}"
     "header button{background:transparent;border:1px solid #fff;margin:0;padding:.25rem .75rem}"
     "summary{cursor:pointer;color:#0b3d91;text-decoration:underline;padding:.25rem 0}"
-    "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .3rem;border-bottom:1px solid #e3e6ea;vertical-align:top}"
-    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .25rem;border-bottom:1px solid #e3e6ea;vertical-align:top}"
+    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
     "caption{text-align:left}"
-    ".tw{overflow-x:auto}.host{overflow-wrap:anywhere;word-break:break-word}td.host{min-width:6.5rem}"
+    ".tw{overflow-x:auto}.host{overflow-wrap:anywhere;word-break:break-word}td.host{min-width:5.5rem}"
     ".cat{display:none}.cat-in{display:block;font-size:.875rem;color:#4a5361}"
     ".notice{background:#fff4ce;border:1px solid #8a6d00;padding:.75rem 1rem;border-radius:.5rem}"
     ".error{background:#fde8e8;border:1px solid #9b1c1c;color:#5c0f0f;padding:.75rem 1rem;border-radius:.5rem}"
@@ -65,7 +65,8 @@ static const char dash_css[] =
     "footer h2{font-size:1rem;margin:.75rem 0 .25rem}footer p{margin:.25rem 0}"
     "#contact ul{list-style:none;margin:0;padding:0}#contact a{overflow-wrap:anywhere}"
     "@media (min-width:40rem){.row{display:flex;gap:1rem;align-items:flex-end}.row>*{flex:1}"
-    "th,td{padding:.35rem .5rem}.cat{display:table-cell}.cat-in{display:none}"
+    "section{padding:.75rem 1rem}table{font-size:1rem}th,td{padding:.35rem .5rem}td.n{white-space:nowrap}"
+    ".cat{display:table-cell}.cat-in{display:none}"
     ".chart .h3{display:inline}}";
 
 const char *
