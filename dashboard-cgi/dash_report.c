@@ -600,12 +600,13 @@ dash_blocked_cb(const struct store_event *e, void *arg)
 	struct dash_blocked	*b = arg;
 	struct dash_bgroup	*g;
 	long			 day = dash_local_dayno(b->d, e->ts_ms);
+	const char		*host = e->host != NULL ? e->host : "";
 
 	b->seen++;
 	for (int i = 0; i < b->ng; i++) {
 		g = &b->g[i];
 		if (g->day == day && g->first_ms - e->ts_ms <= DASH_BLOCKED_GAP_MS &&
-		    strcmp(g->host, e->host) == 0 &&
+		    strcmp(g->host, host) == 0 &&
 		    dash_streq(g->category, e->category) &&
 		    dash_streq(g->reason, e->reason)) {
 			g->first_ms = e->ts_ms;
@@ -619,7 +620,7 @@ dash_blocked_cb(const struct store_event *e, void *arg)
 		return 0;
 	g = &b->g[b->ng++];
 	memset(g, 0, sizeof(*g));
-	g->host = dash_strdup_or_null(e->host != NULL ? e->host : "", &b->oom);
+	g->host = dash_strdup_or_null(host, &b->oom);
 	g->category = dash_strdup_or_null(e->category, &b->oom);
 	g->reason = dash_strdup_or_null(e->reason, &b->oom);
 	g->first_ms = g->last_ms = e->ts_ms;
@@ -937,7 +938,8 @@ dash_page_child(struct dash *d)
 	bl.d = d;
 	bl.multi_day = week;
 	if (store_blocked_events(d->st, id, since, until, DASH_BLOCKED_FETCH,
-	    dash_blocked_cb, &bl, d->err, sizeof(d->err)) == -1) {
+	    dash_blocked_cb, &bl, d->err, sizeof(d->err)) == -1 || bl.oom) {
+		/* A callback's -1 only stops the scan: running out of memory is checked here. */
 		if (bl.oom)
 			snprintf(d->err, sizeof(d->err), "out of memory");
 		dash_blocked_free(&bl);

@@ -222,6 +222,24 @@ async function layoutCheck(page, what, lang, width) {
 
 // Every page in both languages, logged out and in, at phone and desktop size: screenshots, layout, axe.
 async function everyPage(browser) {
+  // The check itself can fail: the login page with its lang and a label taken away must show both violations.
+  const bad = await browser.newContext({ bypassCSP: true, viewport: SIZES.phone });
+  const bp = await bad.newPage();
+  await bp.goto(`${CGI}/login`);
+  await bp.evaluate(() => { document.documentElement.removeAttribute('lang'); document.querySelector('label[for="user"]').remove(); });
+  await bp.evaluate(AXE);
+  const ids = (await bp.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), WCAG_AA)).violations.map((v) => v.id);
+  ok(ids.includes('html-has-lang') && ids.includes('label'), 'axe-core reports a page broken on purpose (no lang, a field without a label)', ids.join(' '));
+  // Keyboard: the first Tab lands on the skip link, on screen, with a focus ring.
+  await bp.goto(`${CGI}/login`);
+  await bp.keyboard.press('Tab');
+  const f = await bp.evaluate(() => {
+    const e = document.activeElement, cs = getComputedStyle(e), b = e.getBoundingClientRect();
+    return { cls: e.className, outline: cs.outlineStyle, w: parseFloat(cs.outlineWidth), left: b.left, top: b.top };
+  });
+  ok(f.cls === 'skip' && f.outline !== 'none' && f.w >= 2 && f.left >= 0 && f.top >= 0,
+    'keyboard: the first Tab shows the skip link with a visible focus ring', JSON.stringify(f));
+  await bad.close();
   for (const [size, viewport] of Object.entries(SIZES)) {
     for (const [lang, L] of Object.entries(LANGS)) {
       // bypassCSP only lets the test inject axe-core; the pages themselves run no script.
