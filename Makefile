@@ -261,7 +261,7 @@ deps:
 
 # The dashboard's browser tests: playwright-core from tests/web/package-lock.json (npm ci).
 web-deps:
-	@[ -d tests/web/node_modules/playwright-core ] || (cd tests/web && npm ci --no-audit --no-fund)
+	@[ -d tests/web/node_modules/playwright-core ] && [ -d tests/web/node_modules/axe-core ] || (cd tests/web && npm ci --no-audit --no-fund)
 
 clean:
 	rm -rf build

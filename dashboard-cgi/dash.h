@@ -67,6 +67,11 @@ int64_t	dash_day_start_ms(const struct dash *, int y, int m, int d);
 
 /* A local time of day in the language's clock ("7:00 PM", "19:00"). */
 void	dash_time(const struct dash *, int hour, int min, char *buf, size_t len);
+/* An hour on the chart's axis ("6 AM", "06:00"). */
+void	dash_time_hour(const struct dash *, int hour, char *buf, size_t len);
+/* From one time to a later one of the same day ("6:29–6:31 AM", "06:29–06:31"). */
+void	dash_time_span(const struct dash *, int h1, int m1, int h2, int m2,
+	    char *buf, size_t len);
 
 /* dash_report.c: the activity page of one child. */
 void	dash_page_child(struct dash *);

@@ -107,6 +107,17 @@ dash_category(const struct dash *d, const char *cat, char *buf, size_t len)
 	return v;
 }
 
+/* A schedule's name in the parent's language ("sched.bedtime"), else as IT wrote it. */
+static const char *
+dash_sched_name(const struct dash *d, const char *name, char *key, size_t len)
+{
+	const char	*v;
+
+	snprintf(key, len, "sched.%s", name);
+	v = dash_t(d, key);
+	return strcmp(v, key) == 0 ? name : v;
+}
+
 /* The change against the period before, in words: "12% more than the previous 7 days". */
 static void
 dash_change(struct dash *d, int64_t cur, int64_t prev, const char *period)
@@ -141,7 +152,7 @@ dash_stat(struct dash *d, const char *key, const char *value, int64_t cur,
 	cgi_out_html(d->out, dash_t(d, key));
 	cgi_out_raw(d->out, "</dt><dd>");
 	cgi_out_html(d->out, value);
-	cgi_out_raw(d->out, "</dd><dd style=\"font-size:.9rem;font-weight:400\">");
+	cgi_out_raw(d->out, "</dd><dd class=\"chg\">");
 	dash_change(d, cur, prev, period);
 	cgi_out_raw(d->out, "</dd></div>");
 }
@@ -156,15 +167,95 @@ dash_hour_label(const struct dash *d, int h, char *buf, size_t len)
 	snprintf(buf, len, "%s–%s", a, b);
 }
 
-/* Server-rendered SVG: 24 bars, a title and description for screen readers, and a table below. */
+/*
+ * The chart's geometry.  x is in percent of the width and y in CSS pixels,
+ * with no viewBox: the bars stretch to any screen while the labels keep
+ * their 13 px, so the hours stay readable on a 390 px phone instead of
+ * shrinking with a scaled drawing.
+ */
+#define CHART_TOP	20
+#define CHART_PLOT	150
+#define CHART_HEIGHT	(CHART_TOP + CHART_PLOT + 26)
+#define CHART_PCT(m)	((double)(m) * 100.0 / 1440.0)	/* minute of the day -> x */
+
+/* One shaded stretch of the day, [from, to) in minutes, as a rect under the bars. */
 static void
-dash_chart(struct dash *d, const struct dash_range *r)
+dash_chart_band(struct dash *d, size_t w, int from, int to)
 {
-	const int	 left = 60, top = 10, plot_h = 170, bar_w = 14, step = 17;
+	if (to <= from)
+		return;
+	cgi_out_printf(d->out, "<rect class=\"band b%zu\" x=\"%.3f%%\" y=\"%d\" "
+	    "width=\"%.3f%%\" height=\"%d\"/>", w % 3, CHART_PCT(from), CHART_TOP,
+	    CHART_PCT(to - from), CHART_PLOT);
+}
+
+/*
+ * The schedule windows of one day behind the bars (school hours, bedtime):
+ * where the child's minutes fell against the district's day.  A window past
+ * midnight shows its tail from the day before.
+ */
+static void
+dash_chart_bands(struct dash *d, const struct dash_range *r, int wday)
+{
+	int	 yday = (wday + 6) % 7;
+
+	for (size_t w = 0; w < r->nsched; w++) {
+		const struct policy_window	*s = &r->sched[w];
+
+		if (s->from == s->to)
+			continue;
+		if (s->from < s->to) {
+			if (s->days >> wday & 1)
+				dash_chart_band(d, w, s->from, s->to);
+			continue;
+		}
+		if (s->days >> yday & 1)
+			dash_chart_band(d, w, 0, s->to);
+		if (s->days >> wday & 1)
+			dash_chart_band(d, w, s->from, 1440);
+	}
+}
+
+/* The legend of the bands, in HTML so it wraps and reads like text. */
+static void
+dash_chart_legend(struct dash *d, const struct dash_range *r, int wday)
+{
+	char		 key[96], from[32], to[32], span[96];
+	int		 any = 0;
+
+	for (size_t w = 0; w < r->nsched; w++) {
+		const struct policy_window	*s = &r->sched[w];
+
+		if (s->from == s->to || !((s->days >> wday & 1) ||
+		    (s->from > s->to && (s->days >> ((wday + 6) % 7) & 1))))
+			continue;
+		if (!any++)
+			cgi_out_raw(d->out, "<ul class=\"legend\">");
+		dash_time(d, s->from / 60, s->from % 60, from, sizeof(from));
+		dash_time(d, s->to / 60, s->to % 60, to, sizeof(to));
+		snprintf(span, sizeof(span), " (%s–%s)", from, to);
+		cgi_out_printf(d->out, "<li><span class=\"sw b%zu\"></span>", w % 3);
+		cgi_out_html(d->out, dash_sched_name(d, s->name, key, sizeof(key)));
+		cgi_out_html(d->out, span);
+		cgi_out_raw(d->out, "</li>");
+	}
+	if (any)
+		cgi_out_raw(d->out, "</ul>");
+}
+
+/*
+ * Server-rendered SVG: 24 bars over the day's schedule windows, hour labels
+ * every 6 hours on a phone and every 3 on a wider screen (CSS hides the
+ * others), a title and a description in words for screen readers, and the
+ * same numbers as a table below.  wday < 0 (several days): no bands.
+ */
+static void
+dash_chart(struct dash *d, const struct dash_range *r, int wday)
+{
 	int64_t		 ymax = 60, m;
-	char		 buf[256], lbl[96], dur[64];
+	char		 buf[256], lbl[96], dur[64], t1[32], t2[32];
 	const char	*args[2];
-	int		 busiest = -1, h, bh;
+	int		 busiest = -1, first = -1, last = -1, h, bh;
 
 	for (h = 0; h < 24; h++) {
 		if (r->hour_min[h] > ymax)
@@ -172,6 +263,11 @@ dash_chart(struct dash *d, const struct dash_range *r)
 		if (r->hour_min[h] > 0 && (busiest < 0 ||
 		    r->hour_min[h] > r->hour_min[busiest]))
 			busiest = h;
+		if (r->hour_min[h] > 0) {
+			if (first < 0)
+				first = h;
+			last = h;
+		}
 	}
 	ymax = (ymax + 59) / 60 * 60;
 	cgi_out_raw(d->out, "<section class=\"chart\"><h2 id=\"chart-title\">");
@@ -186,45 +282,70 @@ dash_chart(struct dash *d, const struct dash_range *r)
 		args[1] = dur;
 		i18n_fmt(d->lang, buf, sizeof(buf), "report.chart.busiest", 2, args);
 		cgi_out_html(d->out, buf);
+		/* The day at a glance in words too: from the first hour online to the end of the last. */
+		if (first != last) {
+			dash_time(d, first, 0, t1, sizeof(t1));
+			dash_time(d, (last + 1) % 24, 0, t2, sizeof(t2));
+			args[0] = t1;
+			args[1] = t2;
+			i18n_fmt(d->lang, buf, sizeof(buf), "report.chart.span", 2, args);
+			cgi_out_raw(d->out, " ");
+			cgi_out_html(d->out, buf);
+		}
 	}
-	cgi_out_raw(d->out, "</p><svg xmlns=\"http://www.w3.org/2000/svg\" "
-	    "viewBox=\"0 0 480 210\" role=\"img\" "
-	    "aria-labelledby=\"chart-title chart-desc\">");
-	/* Axis: 0, half and full scale. */
+	cgi_out_printf(d->out, "</p><svg xmlns=\"http://www.w3.org/2000/svg\" "
+	    "width=\"100%%\" height=\"%d\" role=\"img\" "
+	    "aria-labelledby=\"chart-title chart-desc\">", CHART_HEIGHT);
+	if (wday >= 0)
+		dash_chart_bands(d, r, wday);
+	/* Scale: half and full, labelled above their line at the left. */
 	for (int k = 0; k <= 2; k++) {
-		int	 y = top + plot_h - plot_h * k / 2;
+		int	 y = CHART_TOP + CHART_PLOT - CHART_PLOT * k / 2;
 
-		i18n_minutes(d->lang, ymax * k / 2, dur, sizeof(dur));
-		cgi_out_printf(d->out, "<line x1=\"%d\" y1=\"%d\" x2=\"476\" y2=\"%d\" "
-		    "stroke=\"#c4cad3\" stroke-width=\"1\"/>", left, y, y);
-		cgi_out_printf(d->out, "<text x=\"%d\" y=\"%d\" font-size=\"10\" "
-		    "text-anchor=\"end\" fill=\"#333\">", left - 3, y + 3);
-		cgi_out_html(d->out, dur);
-		cgi_out_raw(d->out, "</text>");
+		cgi_out_printf(d->out, "<line x1=\"0\" y1=\"%d\" x2=\"100%%\" y2=\"%d\" "
+		    "class=\"%s\"/>", y, y, k == 0 ? "base" : "grid");
 	}
 	for (h = 0; h < 24; h++) {
 		m = r->hour_min[h];
-		bh = (int)(m * plot_h / ymax);
+		bh = (int)(m * CHART_PLOT / ymax);
 		if (m > 0 && bh < 2)
 			bh = 2;
+		if (bh == 0)
+			continue;
 		dash_hour_label(d, h, lbl, sizeof(lbl));
 		i18n_minutes(d->lang, m, dur, sizeof(dur));
-		cgi_out_printf(d->out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-		    "fill=\"#0b3d91\"><title>", left + 4 + h * step, top + plot_h - bh,
-		    bar_w, bh);
+		cgi_out_printf(d->out, "<rect class=\"bar\" x=\"%.3f%%\" y=\"%d\" "
+		    "width=\"%.3f%%\" height=\"%d\"><title>", h * 100.0 / 24 + 0.5,
+		    CHART_TOP + CHART_PLOT - bh, 100.0 / 24 - 1.0, bh);
 		cgi_out_html(d->out, lbl);
 		cgi_out_raw(d->out, ": ");
 		cgi_out_html(d->out, dur);
 		cgi_out_raw(d->out, "</title></rect>");
-		if (h % 6 == 0) {
-			dash_time(d, h, 0, lbl, sizeof(lbl));
-			cgi_out_printf(d->out, "<text x=\"%d\" y=\"%d\" font-size=\"10\" "
-			    "fill=\"#333\">", left + 4 + h * step, top + plot_h + 16);
-			cgi_out_html(d->out, lbl);
-			cgi_out_raw(d->out, "</text>");
-		}
 	}
-	cgi_out_raw(d->out, "</svg><details><summary>");
+	for (int k = 1; k <= 2; k++) {
+		int	 y = CHART_TOP + CHART_PLOT - CHART_PLOT * k / 2;
+
+		i18n_minutes(d->lang, ymax * k / 2, dur, sizeof(dur));
+		cgi_out_printf(d->out, "<text x=\"2\" y=\"%d\" class=\"scale\">", y - 4);
+		cgi_out_html(d->out, dur);
+		cgi_out_raw(d->out, "</text>");
+	}
+	for (h = 0; h < 24; h += 3) {
+		dash_time_hour(d, h, lbl, sizeof(lbl));
+		cgi_out_printf(d->out, "<line x1=\"%.3f%%\" y1=\"%d\" x2=\"%.3f%%\" "
+		    "y2=\"%d\" class=\"tick%s\"/>", h * 100.0 / 24, CHART_TOP + CHART_PLOT,
+		    h * 100.0 / 24, CHART_TOP + CHART_PLOT + 5, h % 6 ? " h3" : "");
+		cgi_out_printf(d->out, "<text x=\"%.3f%%\" y=\"%d\" class=\"hour%s\" "
+		    "text-anchor=\"%s\">", h * 100.0 / 24, CHART_TOP + CHART_PLOT + 20,
+		    h % 6 ? " h3" : "", h == 0 ? "start" : "middle");
+		cgi_out_html(d->out, lbl);
+		cgi_out_raw(d->out, "</text>");
+	}
+	cgi_out_raw(d->out, "</svg>");
+	if (wday >= 0)
+		dash_chart_legend(d, r, wday);
+	cgi_out_raw(d->out, "<details><summary>");
+
 	cgi_out_html(d->out, dash_t(d, "report.chart.table"));
 	cgi_out_raw(d->out, "</summary><div class=\"tw\"><table><caption class=\"muted\">");
 	cgi_out_html(d->out, dash_t(d, "report.chart"));
@@ -359,7 +480,10 @@ dash_site_cb(const struct store_usage *u, void *arg)
 	/* Host names come from the network: escaped, and broken anywhere so a long one cannot widen the page. */
 	cgi_out_raw(d->out, "<tr><td class=\"host\">");
 	cgi_out_html(d->out, u->host);
-	cgi_out_raw(d->out, "</td><td>");
+	/* On a phone the category moves under the host, so the numbers keep their room (CSS picks one). */
+	cgi_out_raw(d->out, "<span class=\"cat-in\">");
+	cgi_out_html(d->out, dash_category(d, u->category, cb, sizeof(cb)));
+	cgi_out_raw(d->out, "</span></td><td class=\"cat\">");
 	cgi_out_html(d->out, dash_category(d, u->category, cb, sizeof(cb)));
 	cgi_out_raw(d->out, "</td>");
 	dash_td_num(d, u->visits);
@@ -383,17 +507,6 @@ dash_cat_row(struct dash *d, const struct dash_cat *c)
 	dash_td_min(d, c->seconds);
 	dash_td_num(d, c->blocked);
 	cgi_out_raw(d->out, "</tr>");
-}
-
-/* A schedule's name in the parent's language ("sched.bedtime"), else as IT wrote it. */
-static const char *
-dash_sched_name(const struct dash *d, const char *name, char *key, size_t len)
-{
-	const char	*v;
-
-	snprintf(key, len, "sched.%s", name);
-	v = dash_t(d, key);
-	return strcmp(v, key) == 0 ? name : v;
 }
 
 /*
@@ -426,41 +539,150 @@ dash_why(const struct dash *d, const struct store_event *e, char *buf, size_t le
 	return dash_t(d, "why.policy");
 }
 
+/*
+ * Blocked attempts, grouped: an app or a child retrying one site makes a
+ * run of identical blocks.  Attempts of one host, blocked for the same
+ * reason, each within DASH_BLOCKED_GAP_MS of the next and on the same local
+ * day, are one line: "www.instagram.com, 3 times, 6:29–6:31 AM".  Events
+ * come newest first; a run need not be contiguous (other hosts blocked in
+ * between still leave it one run).
+ */
+#define DASH_BLOCKED_FETCH	500
+#define DASH_BLOCKED_GAP_MS	(10 * 60 * 1000)
+
+struct dash_bgroup {
+	char		*host, *category, *reason;
+	int64_t		 first_ms, last_ms;	/* oldest and newest attempt */
+	int64_t		 n;
+	long		 day;			/* local day number of the attempts */
+};
+
 struct dash_blocked {
 	struct dash	*d;
 	int		 multi_day;
-	int		 n;
+	struct dash_bgroup g[DASH_BLOCKED_SHOWN];
+	int		 ng;
+	int64_t		 seen;		/* events read */
+	int64_t		 shown;		/* events in the lines shown */
+	int		 oom;
 };
+
+static int
+dash_streq(const char *a, const char *b)
+{
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+static long
+dash_local_dayno(const struct dash *d, int64_t ms)
+{
+	struct tz_tm	 t;
+
+	tz_localtime(d->tz, ms / 1000, &t);
+	return (long)dash_days_from_civil(t.year, t.mon, t.mday);
+}
+
+static char *
+dash_strdup_or_null(const char *s, int *oom)
+{
+	char	*p;
+
+	if (s == NULL)
+		return NULL;
+	if ((p = strdup(s)) == NULL)
+		*oom = 1;
+	return p;
+}
 
 static int
 dash_blocked_cb(const struct store_event *e, void *arg)
 {
 	struct dash_blocked	*b = arg;
-	struct dash		*d = b->d;
-	struct tz_tm		 t;
-	char			 when[128], day[96], tm[32], cb[128], what[256],
-				 why[160];
+	struct dash_bgroup	*g;
+	long			 day = dash_local_dayno(b->d, e->ts_ms);
+	const char		*host = e->host != NULL ? e->host : "";
+
+	b->seen++;
+	for (int i = 0; i < b->ng; i++) {
+		g = &b->g[i];
+		if (g->day == day && g->first_ms - e->ts_ms <= DASH_BLOCKED_GAP_MS &&
+		    strcmp(g->host, host) == 0 &&
+		    dash_streq(g->category, e->category) &&
+		    dash_streq(g->reason, e->reason)) {
+			g->first_ms = e->ts_ms;
+			g->n++;
+			b->shown++;
+			return 0;
+		}
+	}
+	/* The newest lines fill the list; an older attempt that starts a new line is only counted. */
+	if (b->ng == DASH_BLOCKED_SHOWN)
+		return 0;
+	g = &b->g[b->ng++];
+	memset(g, 0, sizeof(*g));
+	g->host = dash_strdup_or_null(host, &b->oom);
+	g->category = dash_strdup_or_null(e->category, &b->oom);
+	g->reason = dash_strdup_or_null(e->reason, &b->oom);
+	g->first_ms = g->last_ms = e->ts_ms;
+	g->n = 1;
+	g->day = day;
+	b->shown++;
+	return b->oom ? -1 : 0;
+}
+
+static void
+dash_blocked_free(struct dash_blocked *b)
+{
+	for (int i = 0; i < b->ng; i++) {
+		free(b->g[i].host);
+		free(b->g[i].category);
+		free(b->g[i].reason);
+	}
+	b->ng = 0;
+}
+
+/* One line: host, how many times, when; then why in plain words. */
+static void
+dash_blocked_line(struct dash *d, const struct dash_blocked *b,
+    const struct dash_bgroup *g)
+{
+	struct store_event	 e;
+	struct tz_tm		 t0, t1;
+	char			 when[256], day[96], tm[96], cb[128], what[256],
+				 why[160], n[32], times[64];
 	const char		*args[2];
 
-	tz_localtime(d->tz, e->ts_ms / 1000, &t);
-	dash_time(d, t.hour, t.min, tm, sizeof(tm));
+	tz_localtime(d->tz, g->first_ms / 1000, &t0);
+	tz_localtime(d->tz, g->last_ms / 1000, &t1);
+	dash_time_span(d, t0.hour, t0.min, t1.hour, t1.min, tm, sizeof(tm));
 	if (b->multi_day) {
-		i18n_date(d->lang, t.year, t.mon, t.mday, t.wday, 0, day, sizeof(day));
-		snprintf(when, sizeof(when), "%s %s", day, tm);
+		i18n_date(d->lang, t1.year, t1.mon, t1.mday, t1.wday, 0, day, sizeof(day));
+		snprintf(when, sizeof(when), "%s, %s", day, tm);
 	} else
 		snprintf(when, sizeof(when), "%s", tm);
-	args[0] = dash_category(d, e->category, cb, sizeof(cb));
-	args[1] = dash_why(d, e, why, sizeof(why));
+	memset(&e, 0, sizeof(e));
+	e.host = g->host;
+	e.category = g->category;
+	e.reason = g->reason;
+	args[0] = dash_category(d, g->category, cb, sizeof(cb));
+	args[1] = dash_why(d, &e, why, sizeof(why));
 	i18n_fmt(d->lang, what, sizeof(what), "blocked.why", 2, args);
-	cgi_out_raw(d->out, "<tr><td>");
+	cgi_out_raw(d->out, "<li><span class=\"host\">");
+	cgi_out_html(d->out, g->host);
+	cgi_out_raw(d->out, "</span>, ");
+	if (g->n > 1) {
+		dash_num(d, g->n, n, sizeof(n));
+		args[0] = n;
+		i18n_fmt(d->lang, times, sizeof(times), "blocked.times", 1, args);
+		cgi_out_raw(d->out, "<strong>");
+		cgi_out_html(d->out, times);
+		cgi_out_raw(d->out, "</strong>, ");
+	}
+	cgi_out_raw(d->out, "<span class=\"when\">");
 	cgi_out_html(d->out, when);
-	cgi_out_raw(d->out, "</td><td class=\"host\">");
-	cgi_out_html(d->out, e->host);
-	cgi_out_raw(d->out, "</td><td>");
+	cgi_out_raw(d->out, "</span><br><span class=\"muted\">");
 	cgi_out_html(d->out, what);
-	cgi_out_raw(d->out, "</td></tr>");
-	b->n++;
-	return 0;
+	cgi_out_raw(d->out, "</span></li>");
 }
 
 static void
@@ -634,7 +856,7 @@ dash_page_child(struct dash *d)
 	    "day");
 	cgi_out_raw(d->out, "</dl></section>");
 
-	dash_chart(d, &cur);
+	dash_chart(d, &cur, week ? -1 : end.wday);
 
 	if (week) {
 		cgi_out_raw(d->out, "<section><h2>");
@@ -669,7 +891,9 @@ dash_page_child(struct dash *d)
 	cgi_out_html(d->out, dash_t(d, "report.sites"));
 	cgi_out_raw(d->out, "</h2><div class=\"tw\"><table id=\"sites\"><thead><tr>");
 	dash_th(d, "report.col.site", 0);
-	dash_th(d, "report.col.category", 0);
+	cgi_out_raw(d->out, "<th scope=\"col\" class=\"cat\">");
+	cgi_out_html(d->out, dash_t(d, "report.col.category"));
+	cgi_out_raw(d->out, "</th>");
 	dash_th(d, "report.col.visits", 1);
 	dash_th(d, "report.col.time", 1);
 	dash_th(d, "report.col.blocked", 1);
@@ -709,26 +933,33 @@ dash_page_child(struct dash *d)
 	until = dash_day_start_ms(d, t0.y, t0.m, t0.d);
 	cgi_out_raw(d->out, "<section><h2>");
 	cgi_out_html(d->out, dash_t(d, "report.blocks"));
-	cgi_out_raw(d->out, "</h2><div class=\"tw\"><table id=\"blocked\"><thead><tr>");
-	dash_th(d, "report.col.when", 0);
-	dash_th(d, "report.col.site", 0);
-	dash_th(d, "report.col.why", 0);
-	cgi_out_raw(d->out, "</tr></thead><tbody>");
+	cgi_out_raw(d->out, "</h2>");
+	memset(&bl, 0, sizeof(bl));
 	bl.d = d;
 	bl.multi_day = week;
-	bl.n = 0;
-	if (store_blocked_events(d->st, id, since, until, DASH_BLOCKED_SHOWN,
-	    dash_blocked_cb, &bl, d->err, sizeof(d->err)) == -1) {
+	if (store_blocked_events(d->st, id, since, until, DASH_BLOCKED_FETCH,
+	    dash_blocked_cb, &bl, d->err, sizeof(d->err)) == -1 || bl.oom) {
+		/* A callback's -1 only stops the scan: running out of memory is checked here. */
+		if (bl.oom)
+			snprintf(d->err, sizeof(d->err), "out of memory");
+		dash_blocked_free(&bl);
 		dash_error(d, 500, "err.server");
 		return;
 	}
-	cgi_out_raw(d->out, "</tbody></table></div>");
-	if (bl.n == 0) {
-		cgi_out_raw(d->out, "<p class=\"muted\">");
+	if (bl.ng > 0) {
+		cgi_out_raw(d->out, "<ul id=\"blocked\" class=\"events\">");
+		for (int i = 0; i < bl.ng; i++)
+			dash_blocked_line(d, &bl, &bl.g[i]);
+		cgi_out_raw(d->out, "</ul>");
+	}
+	dash_blocked_free(&bl);
+	if (bl.seen == 0) {
+		cgi_out_raw(d->out, "<p class=\"muted\" id=\"blocked\">");
 		cgi_out_html(d->out, dash_t(d, "report.noblocks"));
 		cgi_out_raw(d->out, "</p>");
-	} else if (bl.n == DASH_BLOCKED_SHOWN && cur.blocked > bl.n) {
-		dash_num(d, bl.n, n1, sizeof(n1));
+	} else if (bl.shown < bl.seen || (bl.seen == DASH_BLOCKED_FETCH &&
+	    cur.blocked > bl.seen)) {
+		dash_num(d, bl.shown, n1, sizeof(n1));
 		args[0] = n1;
 		i18n_fmt(d->lang, buf, sizeof(buf), "report.blocks.more", 1, args);
 		cgi_out_raw(d->out, "<p class=\"muted\">");

@@ -12,11 +12,33 @@ struct aup_text {
 	char	*body;
 };
 
+/* A short text IT may give once for every language or once per language. */
+struct aup_word {
+	char	*lang;		/* NULL: the one text for every language */
+	char	*text;
+};
+
+/*
+ * Who parents ask (contact: in aup.yaml), shown at the foot of every
+ * dashboard page.  name is required, and at least one of phone, email, url.
+ */
+struct aup_contact {
+	struct aup_word	*names;
+	size_t		 nnames;
+	struct aup_word	*hours;		/* optional: "Monday to Friday, 8 AM to 4 PM" */
+	size_t		 nhours;
+	char		*phone;		/* as IT wrote it, for reading; NULL if none */
+	char		*tel;		/* the same as '+' and digits, for a tel: link */
+	char		*email;		/* NULL if none */
+	char		*url;		/* http(s) URL, NULL if none */
+};
+
 struct aup {
 	long		 version;
 	char		 effective[11];	/* YYYY-MM-DD */
 	struct aup_text	*texts;
 	size_t		 ntexts;
+	struct aup_contact *contact;	/* NULL when aup.yaml names none */
 };
 
 /*
@@ -34,5 +56,8 @@ char		*aup_render(const char *body, const long values[AUP_NVALUES]);
 void		 aup_free(struct aup *);
 /* The text in lang, else English, else the first one. */
 const struct aup_text *aup_text(const struct aup *, const char *lang);
+/* The contact's name and hours in lang, else English, else the first; hours may be NULL. */
+const char	*aup_contact_name(const struct aup_contact *, const char *lang);
+const char	*aup_contact_hours(const struct aup_contact *, const char *lang);
 
 #endif

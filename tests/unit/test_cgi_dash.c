@@ -605,6 +605,131 @@ test_scoping_injection(void **state)
 	world_close(&w);
 }
 
+/* One blocked attempt of s1001 today at local hh:mm:ss. */
+static void
+block_at(struct world *w, const char *host, const char *cat, const char *reason,
+    int hh, int mm, int ss)
+{
+	char			 today[11];
+	struct dash_day		 t;
+	struct store_event	 e;
+
+	dash_today(&w->d, today);
+	assert_int_equal(dash_day_parse(today, &t), 0);
+	memset(&e, 0, sizeof(e));
+	e.ts_ms = dash_day_start_ms(&w->d, t.y, t.m, t.d) +
+	    ((int64_t)hh * 3600 + mm * 60 + ss) * 1000;
+	e.day = today;
+	e.hour = hh;
+	e.student = "s1001";
+	e.client = "192.0.2.130";
+	e.proto = "tls";
+	e.host = host;
+	e.category = cat;
+	e.action = "block";
+	e.reason = reason;
+	assert_int_equal(store_events_insert(w->d.st, &e, 1, err, sizeof(err)), 0);
+}
+
+/*
+ * The phone issue: repeated blocks of one site are one line, the chart
+ * shows the day's schedule windows, the district's contact is on every page.
+ */
+static void
+test_phone_pages(void **state)
+{
+	struct world	 w;
+	const char	*b, *p;
+
+	(void)state;
+	world_open(&w, "phone.db");
+	/* Contact: on the login page already, in the visitor's language. */
+	assert_int_equal(req(&w, "GET", "/login", NULL, NULL, NULL), 200);
+	b = body(&w);
+	assert_non_null(p = strstr(b, "<footer><div id=\"contact\">"));
+	assert_non_null(strstr(p, "District help desk"));
+	assert_non_null(strstr(p, "Phone: <a href=\"tel:5550100100\">(555) 010-0100</a>"));
+	assert_non_null(strstr(p, "<a href=\"mailto:help@district.example.org\">"));
+	assert_non_null(strstr(p, "<a href=\"https://district.example.org/help\">"
+	    "district.example.org/help</a>"));
+	snprintf(w.cookie, sizeof(w.cookie), "hp_lang=es");
+	assert_int_equal(req(&w, "GET", "/terms", NULL, NULL, NULL), 200);
+	assert_non_null(strstr(body(&w), "Servicio de ayuda del distrito"));
+	assert_non_null(strstr(body(&w), "Teléfono: <a href=\"tel:5550100100\">"));
+
+	/* Three tries at one app within minutes, another site in between, a fourth later. */
+	block_at(&w, "www.instagram.com", "social", "schedule:bedtime", 6, 29, 5);
+	block_at(&w, "www.instagram.com", "social", "schedule:bedtime", 6, 30, 0);
+	block_at(&w, "cdn.example", "games", "category", 6, 30, 30);
+	block_at(&w, "www.instagram.com", "social", "schedule:bedtime", 6, 31, 40);
+	block_at(&w, "www.instagram.com", "social", "schedule:bedtime", 6, 50, 0);
+	/* Same host and minute, another reason: its own line. */
+	block_at(&w, "www.instagram.com", "social", "category", 6, 50, 10);
+	enrol(&w, "g1");
+	assert_int_equal(req(&w, "GET", "/child", "id=s1001", NULL, NULL), 200);
+	b = body(&w);
+	assert_non_null(strstr(b, "<li><span class=\"host\">www.instagram.com</span>, "
+	    "<strong>3 times</strong>, <span class=\"when\">6:29–6:31 AM</span>"));
+	assert_non_null(strstr(b, "<li><span class=\"host\">www.instagram.com</span>, "
+	    "<span class=\"when\">6:50 AM</span><br><span class=\"muted\">Blocked: "
+	    "Social media, not allowed during Bedtime"));
+	assert_non_null(strstr(b, "<li><span class=\"host\">www.instagram.com</span>, "
+	    "<span class=\"when\">6:50 AM</span><br><span class=\"muted\">Blocked: "
+	    "Social media, district policy"));
+	assert_non_null(strstr(b, "<li><span class=\"host\">cdn.example</span>, "
+	    "<span class=\"when\">6:30 AM</span>"));
+	/* world_open's two bet365.com blocks, 1 ms apart. */
+	assert_non_null(strstr(b, "bet365.com</span>, <strong>2 times</strong>"));
+	/* Newest first: the 6:50 lines before the 6:29 run. */
+	assert_true(strstr(b, "6:50 AM") < strstr(b, "6:29–6:31 AM"));
+	/* The chart: school hours (8:00-15:00) and bedtime's tail (to 6:30) behind the bars, on a Monday. */
+	assert_non_null(strstr(b, "<rect class=\"band b0\" x=\"33.333%\" y=\"20\" "
+	    "width=\"29.167%\""));
+	assert_non_null(strstr(b, "<rect class=\"band b1\" x=\"0.000%\" y=\"20\" "
+	    "width=\"27.083%\""));
+	assert_non_null(strstr(b, "<ul class=\"legend\"><li><span class=\"sw b0\"></span>"
+	    "School hours (8:00 AM–3:00 PM)</li>"));
+	assert_non_null(strstr(b, ">6 AM</text>"));
+	assert_non_null(strstr(b, "class=\"hour h3\" text-anchor=\"middle\">3 AM</text>"));
+	/* The sites table keeps its numbers on a phone: the category also sits under the host. */
+	assert_non_null(strstr(b, "www.khanacademy.org<span class=\"cat-in\">Uncategorized</span>"));
+	assert_non_null(strstr(b, "<footer><div id=\"contact\">"));
+	/* A week has no bands (each day has its own windows). */
+	assert_int_equal(req(&w, "GET", "/child", "id=s1001&range=week", NULL, NULL), 200);
+	assert_null(strstr(body(&w), "class=\"band"));
+	assert_non_null(strstr(body(&w), "<strong>3 times</strong>"));
+	/* Spanish: its own words and clock. */
+	strcat(w.cookie, "; hp_lang=es");
+	assert_int_equal(req(&w, "GET", "/child", "id=s1001", NULL, NULL), 200);
+	assert_non_null(strstr(body(&w), "<strong>3 veces</strong>, "
+	    "<span class=\"when\">06:29–06:31</span>"));
+	assert_non_null(strstr(body(&w), ">06:00</text>"));
+	world_close(&w);
+}
+
+/* A contact without hours, with one name for all languages, and the names' fallbacks. */
+static void
+test_contact_words(void **state)
+{
+	struct aup_word		 names[] = { { (char *)"es", (char *)"Ayuda" },
+				    { (char *)"en", (char *)"Help" } };
+	struct aup_word		 one[] = { { NULL, (char *)"Help desk" } };
+	struct aup_contact	 c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.names = names;
+	c.nnames = 2;
+	assert_string_equal(aup_contact_name(&c, "es"), "Ayuda");
+	assert_string_equal(aup_contact_name(&c, "ES"), "Ayuda");
+	assert_string_equal(aup_contact_name(&c, "pt-BR"), "Help");
+	assert_string_equal(aup_contact_name(&c, NULL), "Help");
+	assert_null(aup_contact_hours(&c, "es"));
+	c.names = one;
+	c.nnames = 1;
+	assert_string_equal(aup_contact_name(&c, "es"), "Help desk");
+}
+
 static void
 test_sessions_expire(void **state)
 {
@@ -732,6 +857,8 @@ main(void)
 		cmocka_unit_test(test_store_failures_acks),
 		cmocka_unit_test(test_flow),
 		cmocka_unit_test(test_scoping_injection),
+		cmocka_unit_test(test_phone_pages),
+		cmocka_unit_test(test_contact_words),
 		cmocka_unit_test(test_sessions_expire),
 		cmocka_unit_test(test_throttle),
 	};

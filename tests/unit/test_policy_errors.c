@@ -18,6 +18,7 @@ struct bad_case {
 	size_t		 nerrors;	/* how many errors in all */
 };
 
+#define AUP_HEAD "version: 1\neffective: 2026-02-03\nen: {title: T, body: B}\n"
 #define POLICY_HEAD "timezone: America/Chicago\ndefault_group: standard\ngroups:\n  standard:\n    block: [gambling]\n"
 
 static const struct bad_case cases[] = {
@@ -149,10 +150,28 @@ static const struct bad_case cases[] = {
 	  "aup.yaml:2:12: effective must be a date YYYY-MM-DD, not \"2026-02-30\"", 1 },
 	{ "aup: unknown key", "aup.yaml",
 	  "version: 1\neffective: 2026-02-03\nen: {title: T, body: B}\nEnglish: {title: T, body: B}\n",
-	  "aup.yaml:4:1: unknown key \"English\" (expected version, effective, or a language tag such as en or es)", 1 },
+	  "aup.yaml:4:1: unknown key \"English\" (expected version, effective, contact, or a language tag such as en or es)", 1 },
 	{ "aup: missing body", "aup.yaml",
 	  "version: 1\neffective: 2026-02-03\nes: {title: T}\n",
 	  "aup.yaml:3:5: the es terms is missing the required key \"body\"", 1 },
+	{ "aup contact: bad phone, e-mail and url", "aup.yaml",
+	  AUP_HEAD "contact:\n  name: Help desk\n  phone: call us\n"
+	  "  email: \"help at district\"\n  url: \"javascript:alert(1)\"\n",
+	  "aup.yaml:6:10: phone \"call us\" is not a phone number (3 to 15 digits; "
+	  "spaces, ( ) - . and a leading + allowed)", 3 },
+	{ "aup contact: no name, no way to reach", "aup.yaml",
+	  AUP_HEAD "contact:\n  hours: Mornings\n",
+	  "aup.yaml:5:3: contact is missing the required key \"name\"", 1 },
+	{ "aup contact: nothing but a name", "aup.yaml",
+	  AUP_HEAD "contact:\n  name: Help desk\n",
+	  "aup.yaml:5:3: contact needs at least one of phone, email or url", 1 },
+	{ "aup contact: names per language", "aup.yaml",
+	  AUP_HEAD "contact:\n  name: {en: Help, English: Help, es: \"\"}\n  phone: \"311\"\n",
+	  "aup.yaml:5:20: contact name: \"English\" is not a language tag such as en or es", 2 },
+	{ "aup contact: unknown key", "aup.yaml",
+	  AUP_HEAD "contact:\n  name: Help\n  fax: \"555 0100\"\n",
+	  "aup.yaml:6:3: unknown key \"fax\" in contact (expected one of: name, phone, "
+	  "email, url, hours)", 1 },
 	{ "config: bad fail mode", "hallpass.yaml",
 	  "fail: maybe\nqueues: [0, 70000]\n",
 	  "hallpass.yaml:2:13: a queue number must be a whole number from 0 to 65535, not \"70000\"", 2 },

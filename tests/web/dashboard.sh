@@ -24,7 +24,7 @@ fail_setup() {
 for need in lighttpd /usr/bin/chromium node curl; do
 	command -v "$need" >/dev/null || fail_setup "$need is not installed (make deps)"
 done
-[ -d tests/web/node_modules/playwright-core ] || fail_setup "playwright-core missing (make web-deps)"
+[ -d tests/web/node_modules/playwright-core ] && [ -d tests/web/node_modules/axe-core ] || fail_setup "playwright-core or axe-core missing (make web-deps)"
 [ -x "$build/hallpass.cgi" ] && [ -x "$build/tests/hp_seed" ] || fail_setup "build $build first (make unit)"
 
 # One pass of the e2e suite against a database (a SQLite path or a postgresql:// URI).

@@ -1,8 +1,12 @@
-// e2e.mjs: the dashboard through lighttpd — a parent's journey in Debian's chromium (playwright-core), then security checks over raw HTTP; prints TAP.
+// e2e.mjs: the dashboard through lighttpd — a parent's journey in Debian's chromium (playwright-core), every page at phone and desktop size in both languages with axe-core, then security checks over raw HTTP; prints TAP.
 import { chromium } from 'playwright-core';
 import http from 'node:http';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 const BASE = process.env.HP_BASE;           // http://127.0.0.1:PORT
 const CGI = `${BASE}/hallpass.cgi`;
@@ -180,6 +184,113 @@ async function browserJourney() {
   }
 }
 
+
+// What every page must show in each language: the district's contact (rules/aup.yaml) and a few words.
+const LANGS = {
+  en: { locale: 'en-US', contact: 'District help desk', time: 'Time', times: 'www.instagram.com, 3 times, 6:15–6:17 AM' },
+  es: { locale: 'es-ES', contact: 'Servicio de ayuda del distrito', time: 'Tiempo', times: 'www.instagram.com, 3 veces, 06:15–06:17' },
+};
+const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
+
+// axe-core in the page: WCAG 2.1 A and AA rules only; one TAP line, each violation with its failing selectors.
+async function axeCheck(page, what) {
+  await page.evaluate(AXE);
+  const res = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }), WCAG_AA);
+  const lines = res.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((nd) => nd.target.join(' ')).slice(0, 5).join(', ')}`);
+  ok(res.violations.length === 0, `axe WCAG 2.1 AA, 0 violations: ${what}`, lines.join('\n'));
+}
+
+// Nothing wider than the screen, no table cut inside its scroller, the contact in the footer.
+async function layoutCheck(page, what, lang, width) {
+  const r = await page.evaluate(() => {
+    const out = { scroll: document.documentElement.scrollWidth, inner: window.innerWidth, cut: [] };
+    for (const el of document.querySelectorAll('body *')) {
+      const b = el.getBoundingClientRect();
+      if (b.width > 0 && b.right > window.innerWidth + 0.5) out.cut.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className} right ${Math.round(b.right)}`);
+    }
+    for (const tw of document.querySelectorAll('.tw')) {
+      if (tw.scrollWidth > tw.clientWidth + 1) out.cut.push(`table scrolls sideways: ${tw.firstElementChild?.id || tw.firstElementChild?.tagName} ${tw.scrollWidth} > ${tw.clientWidth}`);
+    }
+    const c = document.querySelector('footer #contact');
+    out.contact = c ? c.innerText : '';
+    return out;
+  });
+  ok(r.scroll <= r.inner && r.cut.length === 0 && r.contact.includes(LANGS[lang].contact) && /tel:|mailto:/.test(await page.locator('#contact').innerHTML()),
+    `layout: ${what}: fits ${width} px, the district's contact in the footer`,
+    `scrollWidth ${r.scroll} innerWidth ${r.inner}; ${r.cut.slice(0, 5).join('; ')}; contact "${r.contact.slice(0, 80)}"`);
+}
+
+// Every page in both languages, logged out and in, at phone and desktop size: screenshots, layout, axe.
+async function everyPage(browser) {
+  // The check itself can fail: the login page with its lang and a label taken away must show both violations.
+  const bad = await browser.newContext({ bypassCSP: true, viewport: SIZES.phone });
+  const bp = await bad.newPage();
+  await bp.goto(`${CGI}/login`);
+  await bp.evaluate(() => { document.documentElement.removeAttribute('lang'); document.querySelector('label[for="user"]').remove(); });
+  await bp.evaluate(AXE);
+  const ids = (await bp.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), WCAG_AA)).violations.map((v) => v.id);
+  ok(ids.includes('html-has-lang') && ids.includes('label'), 'axe-core reports a page broken on purpose (no lang, a field without a label)', ids.join(' '));
+  // Keyboard: the first Tab lands on the skip link, on screen, with a focus ring.
+  await bp.goto(`${CGI}/login`);
+  await bp.keyboard.press('Tab');
+  const f = await bp.evaluate(() => {
+    const e = document.activeElement, cs = getComputedStyle(e), b = e.getBoundingClientRect();
+    return { cls: e.className, outline: cs.outlineStyle, w: parseFloat(cs.outlineWidth), left: b.left, top: b.top };
+  });
+  ok(f.cls === 'skip' && f.outline !== 'none' && f.w >= 2 && f.left >= 0 && f.top >= 0,
+    'keyboard: the first Tab shows the skip link with a visible focus ring', JSON.stringify(f));
+  await bad.close();
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    for (const [lang, L] of Object.entries(LANGS)) {
+      // bypassCSP only lets the test inject axe-core; the pages themselves run no script.
+      const ctx = await browser.newContext({ locale: L.locale, viewport, bypassCSP: true });
+      const page = await ctx.newPage();
+      const visit = async (name, url, authed, extra) => {
+        await page.goto(`${CGI}${url}`);
+        // Open the "show as a table" parts so they are checked too.
+        await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+        const what = `${name} (${lang}, ${size} ${viewport.width}x${viewport.height}, ${authed ? 'logged in' : 'logged out'})`;
+        await page.screenshot({ path: `${OUT}/${size}-${lang}-${authed ? 'in' : 'out'}-${name}.png`, fullPage: true });
+        await layoutCheck(page, what, lang, viewport.width);
+        if (extra) await extra(what);
+        await axeCheck(page, what);
+      };
+      await visit('login', '/login', false);
+      await visit('enrol', '/enrol', false);
+      await visit('terms', '/terms', false);
+      await visit('error', '/no-such-page', false);
+      await page.goto(`${CGI}/login`);
+      await page.locator('#user').fill(G1_EMAIL);
+      await page.locator('#password').fill(PW);
+      await page.locator('form[action$="/login"] button[type="submit"]').click();
+      ok(await page.locator('#contact').count() === 1 && /\/hallpass\.cgi\/$/.test(page.url()), `logged in (${lang}, ${size})`, page.url());
+      await visit('home', '/', true);
+      await visit('child-day', '/child?id=s1001', true, async (what) => {
+        // The Time column of the sites table: every cell on screen, none cut by its scroller.
+        const t = await page.evaluate((name) => {
+          const tbl = document.querySelector('#sites');
+          const i = [...tbl.tHead.rows[0].cells].findIndex((th) => th.textContent.trim() === name);
+          const box = tbl.parentElement.getBoundingClientRect();
+          const cells = [...tbl.rows].map((r) => r.cells[i]);
+          return { i, n: cells.length, bad: cells.filter((c) => { const b = c.getBoundingClientRect(); return !(b.width > 0 && b.left >= box.left - 0.5 && b.right <= Math.min(box.right, window.innerWidth) + 0.5 && c.innerText.trim() !== ''); }).length };
+        }, L.time);
+        ok(t.i >= 0 && t.n > 2 && t.bad === 0, `the sites table's ${L.time} column is visible whole: ${what}`, JSON.stringify(t));
+        const lines = await page.locator('#blocked li').allInnerTexts();
+        const grouped = lines.filter((l) => l.startsWith(L.times));
+        ok(grouped.length === 1 && lines.filter((l) => l.startsWith('www.instagram.com')).length === 1,
+          `three blocks of one site minutes apart are one line "${L.times}": ${what}`, lines.join(' | '));
+        const hours = await page.locator('.chart svg text.hour').evaluateAll((ts) => ts.filter((t) => t.getBBox().width > 0).map((t) => [t.textContent, parseFloat(getComputedStyle(t).fontSize)]));
+        ok(hours.length === (size === 'phone' ? 4 : 8) && hours.every(([, f]) => f >= 13),
+          `the chart's hour labels: ${size === 'phone' ? 4 : 8} of them, 13 px or more: ${what}`, JSON.stringify(hours));
+      });
+      await visit('child-week', '/child?id=s1001&range=week', true);
+      await visit('terms', '/terms', true);
+      await visit('error', '/child?id=s1004', true);
+      await ctx.close();
+    }
+  }
+}
+
 async function security() {
   const a = await rawEnrol('g1');
   const b = await rawEnrol('g2');
@@ -274,6 +385,18 @@ try {
   await browserJourney();
 } catch (e) {
   ok(false, 'browser journey ran to the end', e.stack);
+}
+try {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox'],
+  });
+  try {
+    await everyPage(browser);
+  } finally {
+    await browser.close();
+  }
+} catch (e) {
+  ok(false, 'every page, both languages, both sizes, ran to the end', e.stack);
 }
 try {
   await security();

@@ -27,23 +27,26 @@ struct seed {
 	const char	*reason;
 	int		 count;
 	int		 seconds;	/* per event, added as usage */
+	int		 step_s;	/* between events; 0: one second */
 };
 
 static const struct seed seeds[] = {
-	{ 0, 8, "s1001", "www.khanacademy.org", NULL, "allow", NULL, 12, 300 },
-	{ 0, 9, "s1001", "www.khanacademy.org", NULL, "allow", NULL, 6, 300 },
-	{ 0, 16, "s1001", "scratch.mit.edu", NULL, "allow", NULL, 5, 240 },
-	{ 0, 19, "s1001", "bet365.com", "gambling", "block", "category", 3, 0 },
-	{ 0, 10, "s1001", "roblox.com", "games", "block", "schedule", 2, 0 },
-	{ 0, 22, "s1001", "www.youtube.com", "streaming", "block", "schedule:bedtime", 1, 0 },
-	{ 0, 20, "s1001", "<script>alert('xss')</script>.example", NULL, "allow", NULL, 1, 60 },
-	{ 0, 21, "s1001", "a'); DROP TABLE events;--.example", NULL, "allow", NULL, 1, 60 },
-	{ 0, 23, "s1001", "\"><img src=x onerror=alert(1)>.example", "games", "block", "category", 1, 0 },
-	{ 1, 18, "s1001", "www.khanacademy.org", NULL, "allow", NULL, 4, 600 },
-	{ 3, 17, "s1001", "www.wikipedia.org", NULL, "allow", NULL, 7, 120 },
-	{ 0, 11, "s1002", "www.wikipedia.org", NULL, "allow", NULL, 9, 200 },
-	{ 0, 12, "s1004", "secret-child-of-g2.example", NULL, "allow", NULL, 8, 100 },
-	{ 0, 13, "s1004", "blocked-for-g2-only.example", "gambling", "block", "category", 2, 0 },
+	{ 0, 8, "s1001", "www.khanacademy.org", NULL, "allow", NULL, 12, 300, 0 },
+	{ 0, 9, "s1001", "www.khanacademy.org", NULL, "allow", NULL, 6, 300, 0 },
+	{ 0, 16, "s1001", "scratch.mit.edu", NULL, "allow", NULL, 5, 240, 0 },
+	{ 0, 19, "s1001", "bet365.com", "gambling", "block", "category", 3, 0, 0 },
+	{ 0, 10, "s1001", "roblox.com", "games", "block", "schedule", 2, 0, 0 },
+	{ 0, 22, "s1001", "www.youtube.com", "streaming", "block", "schedule:bedtime", 1, 0, 0 },
+	/* A phone retrying one app at dawn: one grouped line, "3 times, 6:15–6:17 AM". */
+	{ 0, 6, "s1001", "www.instagram.com", "social", "block", "schedule:bedtime", 3, 0, 60 },
+	{ 0, 20, "s1001", "<script>alert('xss')</script>.example", NULL, "allow", NULL, 1, 60, 0 },
+	{ 0, 21, "s1001", "a'); DROP TABLE events;--.example", NULL, "allow", NULL, 1, 60, 0 },
+	{ 0, 23, "s1001", "\"><img src=x onerror=alert(1)>.example", "games", "block", "category", 1, 0, 0 },
+	{ 1, 18, "s1001", "www.khanacademy.org", NULL, "allow", NULL, 4, 600, 0 },
+	{ 3, 17, "s1001", "www.wikipedia.org", NULL, "allow", NULL, 7, 120, 0 },
+	{ 0, 11, "s1002", "www.wikipedia.org", NULL, "allow", NULL, 9, 200, 0 },
+	{ 0, 12, "s1004", "secret-child-of-g2.example", NULL, "allow", NULL, 8, 100, 0 },
+	{ 0, 13, "s1004", "blocked-for-g2-only.example", "gambling", "block", "category", 2, 0, 0 },
 };
 
 /*
@@ -151,7 +154,7 @@ main(int argc, char **argv)
 		}
 		for (int k = 0; k < sd->count; k++) {
 			memset(&ev, 0, sizeof(ev));
-			ev.ts_ms = sec * 1000 + k * 1000;
+			ev.ts_ms = (sec + (int64_t)k * (sd->step_s ? sd->step_s : 1)) * 1000;
 			ev.day = day.s;
 			ev.hour = sd->hour;
 			ev.student = sd->student;
