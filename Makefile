@@ -218,13 +218,18 @@ install: all
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	# The units name /usr/sbin/hallpassd; another PREFIX gets its own path.
 	sed 's|/usr/sbin/hallpassd|$(SBINDIR)/hallpassd|g' systemd/hallpassd.service >$(DESTDIR)$(UNITDIR)/hallpassd.service
-	install -m 0644 systemd/hallpass-dashboard.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/hallpass-dashboard.service systemd/hallpass-purge.timer $(DESTDIR)$(UNITDIR)/
+	for u in hallpass-ship.service hallpass-purge.service; do \
+	    sed 's|/usr/bin/hallpass|$(BINDIR)/hallpass|g' systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u; \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
 	chmod 0644 $(DESTDIR)$(UNITDIR)/hallpassd.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hallpass $(DESTDIR)$(SBINDIR)/hallpassd $(DESTDIR)$(WWWDIR)/hallpass.cgi
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
-	rm -f $(DESTDIR)$(UNITDIR)/hallpassd.service $(DESTDIR)$(UNITDIR)/hallpass-dashboard.service
+	rm -f $(DESTDIR)$(UNITDIR)/hallpassd.service $(DESTDIR)$(UNITDIR)/hallpass-dashboard.service \
+	    $(DESTDIR)$(UNITDIR)/hallpass-ship.service $(DESTDIR)$(UNITDIR)/hallpass-purge.service \
+	    $(DESTDIR)$(UNITDIR)/hallpass-purge.timer
 	rm -rf $(DESTDIR)$(DATADIR)
 	-rmdir $(DESTDIR)$(WWWDIR) $(DESTDIR)$(PREFIX)/lib/hallpass
 

@@ -178,7 +178,9 @@ priv_sigsys(int sig, siginfo_t *si, void *ctx)
 	p = priv_str(p, end, " is not on the allow-list (name it with `scmp_sys_resolver ");
 	p = priv_num(p, (unsigned long)(unsigned)si->si_syscall, 1);
 	p = priv_str(p, end, "`): stopping; the queues' fail mode takes over\n");
-	(void)write(STDERR_FILENO, line, (size_t)(p - line));
+	/* Nothing to do if the log is gone: the process dies either way. */
+	if (write(STDERR_FILENO, line, (size_t)(p - line)) < 0)
+		p = line;
 	/* Die of SIGSYS itself, so a supervisor sees why. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
