@@ -1,6 +1,8 @@
 /* auth: every secret comes from libsodium and is stored only as a hash; comparisons are constant-time. */
 #include "auth.h"
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -145,36 +147,89 @@ auth_csrf_ok(const struct store_session *s, const char *submitted)
 	return sodium_memcmp(got, s->csrf, sizeof(got)) == 0;
 }
 
-int
-auth_throttled(struct store *st, const char *acct, const char *addr,
-    int64_t now_ms, char *err, size_t errlen)
-{
-	int64_t	 n;
 
-	if (acct != NULL) {
-		if ((n = store_failure_count(st, acct, now_ms - AUTH_THROTTLE_MS, err,
-		    errlen)) < 0)
-			return -1;
-		if (n >= AUTH_THROTTLE_ACCT)
-			return 1;
+
+/* Made once with auth_pw_hash's parameters; test_cgi_dash checks they still match. */
+_Static_assert(crypto_pwhash_STRBYTES == 128, "auth.h declares auth_pw_dummy[128]");
+const char auth_pw_dummy[128] =
+    "$argon2id$v=19$m=65536,t=2,p=1$KhL3+QknNJPismlNykOzkg$"
+    "92/fdsh01FpoDPVEK/Qx3+4OuWWmykPTcw/v3t/MAHQ";
+
+int
+auth_pw_check(const char *hash, const char *pw)
+{
+	if (hash == NULL) {
+		(void)auth_pw_verify(auth_pw_dummy, pw != NULL ? pw : "");
+		return -1;
 	}
-	if (addr != NULL) {
-		if ((n = store_failure_count(st, addr, now_ms - AUTH_THROTTLE_MS, err,
-		    errlen)) < 0)
-			return -1;
-		if (n >= AUTH_THROTTLE_ADDR)
-			return 1;
+	return auth_pw_verify(hash, pw);
+}
+
+void
+auth_client_net(const char *addr, char *out, size_t outlen)
+{
+	struct in6_addr	a6;
+	char		buf[INET6_ADDRSTRLEN];
+
+	if (addr != NULL && strchr(addr, ':') != NULL && inet_pton(AF_INET6, addr, &a6) == 1) {
+		/* One household or phone gets a whole /64: the host half says nothing. */
+		memset(a6.s6_addr + 8, 0, 8);
+		if (inet_ntop(AF_INET6, &a6, buf, sizeof(buf)) != NULL) {
+			snprintf(out, outlen, "%s/64", buf);
+			return;
+		}
 	}
-	return 0;
+	snprintf(out, outlen, "%s", addr != NULL ? addr : "-");
+}
+
+/* The three keys and their limits: free attempts, first delay, longest delay, over an hour. */
+#define AUTH_DELAY_BASE_MS	1000LL
+#define AUTH_DELAY_MAX_MS	(15LL * 60 * 1000)
+
+int
+auth_attempt(struct store *st, const char *acct, const char *addr, int64_t now_ms,
+    int64_t *retry_ms, char *err, size_t errlen)
+{
+	char	net[80], key[200];
+	int	rc;
+
+	/* The network's count is of failures only (a library's many parents sign in fine). */
+	auth_client_net(addr, net, sizeof(net));
+	snprintf(key, sizeof(key), "net:%s", net);
+	if ((rc = store_attempt(st, key, now_ms, now_ms - AUTH_WINDOW_MS, AUTH_THROTTLE_ADDR,
+	    AUTH_DELAY_BASE_MS, AUTH_DELAY_MAX_MS, 0, retry_ms, err, errlen)) != 0 ||
+	    acct == NULL)
+		return rc;
+	snprintf(key, sizeof(key), "acct:%.100s|net:%s", acct, net);
+	if ((rc = store_attempt(st, key, now_ms, now_ms - AUTH_WINDOW_MS, AUTH_THROTTLE_ACCT,
+	    AUTH_DELAY_BASE_MS, AUTH_DELAY_MAX_MS, 1, retry_ms, err, errlen)) != 0)
+		return rc;
+	snprintf(key, sizeof(key), "acct:%.100s", acct);
+	return store_attempt(st, key, now_ms, now_ms - AUTH_WINDOW_MS, AUTH_THROTTLE_ACCT_ALL,
+	    AUTH_DELAY_BASE_MS, AUTH_DELAY_MAX_MS, 1, retry_ms, err, errlen);
 }
 
 int
-auth_fail(struct store *st, const char *acct, const char *addr, int64_t now_ms,
-    char *err, size_t errlen)
+auth_attempt_ok(struct store *st, const char *acct, const char *addr, char *err,
+    size_t errlen)
 {
-	if (acct != NULL && store_failure_add(st, acct, now_ms, err, errlen) == -1)
+	char	net[80], key[200];
+
+	auth_client_net(addr, net, sizeof(net));
+	snprintf(key, sizeof(key), "acct:%.100s|net:%s", acct, net);
+	if (store_failure_clear(st, key, err, errlen) == -1)
 		return -1;
-	if (addr != NULL && store_failure_add(st, addr, now_ms, err, errlen) == -1)
-		return -1;
-	return 0;
+	snprintf(key, sizeof(key), "acct:%.100s", acct);
+	return store_failure_clear(st, key, err, errlen);
+}
+
+int
+auth_attempt_failed(struct store *st, const char *addr, int64_t now_ms, char *err,
+    size_t errlen)
+{
+	char	net[80], key[100];
+
+	auth_client_net(addr, net, sizeof(net));
+	snprintf(key, sizeof(key), "net:%s", net);
+	return store_failure_add(st, key, now_ms, err, errlen);
 }

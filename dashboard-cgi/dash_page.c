@@ -392,21 +392,36 @@ dash_start_session(struct dash *d, const char *guardian_id)
 	return 0;
 }
 
+/* 429 with Retry-After in whole seconds (at least one). */
+static void
+dash_throttled(struct dash *d, int64_t retry_ms, void (*form)(struct dash *, const char *,
+    const char *), const char *user)
+{
+	char secs[24];
+
+	d->out->status = 429;
+	snprintf(secs, sizeof(secs), "%lld", (long long)((retry_ms + 999) / 1000));
+	cgi_out_header(d->out, "Retry-After", secs);
+	form(d, "login.throttled", user);
+}
+
 static void
 dash_login_post(struct dash *d)
 {
 	const struct policy_guardian	*g;
 	const char			*user = dash_field(d, "user");
 	const char			*pw = dash_field(d, "password");
-	char				 acct[96], addr[96], hash[STORE_PWHASH_MAX];
+	char				 hash[STORE_PWHASH_MAX];
+	const char			*acct;
+	int64_t				 retry;
 	int				 rc;
 
 	if (strlen(user) > 254 || strlen(pw) > AUTH_PW_MAX) {
 		dash_error(d, 400, "err.badrequest");
 		return;
 	}
-	/* Housekeeping rides on logins: old failures and dead sessions are of no use to anyone. */
-	if (store_failure_purge(d->st, d->now_ms - AUTH_THROTTLE_MS, d->err,
+	/* Housekeeping rides on logins: old attempts and dead sessions are of no use to anyone. */
+	if (store_failure_purge(d->st, d->now_ms - AUTH_WINDOW_MS, d->err,
 	    sizeof(d->err)) == -1 || store_sessions_purge(d->st, d->now_ms,
 	    AUTH_IDLE_MS, d->err, sizeof(d->err)) == -1) {
 		dash_error_500(d);
@@ -414,17 +429,15 @@ dash_login_post(struct dash *d)
 	}
 	g = dash_guardian_lookup(d, user);
 	/* An unknown name is throttled under what was typed, so probing it costs the same. */
-	snprintf(acct, sizeof(acct), "acct:%.80s", g ? policy_guardian_id(g) : user);
-	snprintf(addr, sizeof(addr), "addr:%.80s", d->req->remote_addr);
-	if ((rc = auth_throttled(d->st, acct, addr, d->now_ms, d->err,
+	acct = g != NULL ? policy_guardian_id(g) : user;
+	/* Counted and recorded before any password work: parallel guesses cannot all pass. */
+	if ((rc = auth_attempt(d->st, acct, d->req->remote_addr, d->now_ms, &retry, d->err,
 	    sizeof(d->err))) == -1) {
 		dash_error_500(d);
 		return;
 	}
 	if (rc == 1) {
-		d->out->status = 429;
-		cgi_out_header(d->out, "Retry-After", "900");
-		dash_login_form(d, "login.throttled", user);
+		dash_throttled(d, retry, dash_login_form, user);
 		return;
 	}
 	rc = g == NULL ? 1 : store_account_get(d->st, policy_guardian_id(g), hash,
@@ -433,8 +446,10 @@ dash_login_post(struct dash *d)
 		dash_error_500(d);
 		return;
 	}
-	if (rc == 1 || auth_pw_verify(hash, pw) != 0) {
-		if (auth_fail(d->st, acct, addr, d->now_ms, d->err, sizeof(d->err)) == -1) {
+	/* No account costs the same argon2 work as a wrong password. */
+	if (auth_pw_check(rc == 0 ? hash : NULL, pw) != 0) {
+		if (auth_attempt_failed(d->st, d->req->remote_addr, d->now_ms, d->err,
+		    sizeof(d->err)) == -1) {
 			dash_error_500(d);
 			return;
 		}
@@ -442,7 +457,7 @@ dash_login_post(struct dash *d)
 		dash_login_form(d, "login.failed", user);
 		return;
 	}
-	if (store_failure_clear(d->st, acct, d->err, sizeof(d->err)) == -1 ||
+	if (auth_attempt_ok(d->st, acct, d->req->remote_addr, d->err, sizeof(d->err)) == -1 ||
 	    dash_start_session(d, policy_guardian_id(g)) == -1) {
 		dash_error_500(d);
 		return;
@@ -495,25 +510,30 @@ dash_enrol_form(struct dash *d, const char *msg_key)
 }
 
 static void
+dash_enrol_form_user(struct dash *d, const char *msg_key, const char *user)
+{
+	(void)user;
+	dash_enrol_form(d, msg_key);
+}
+
+static void
 dash_enrol_post(struct dash *d)
 {
 	const char	*code = dash_field(d, "code");
 	const char	*pw = dash_field(d, "password");
 	const char	*pw2 = dash_field(d, "password2");
 	uint8_t		 ch[STORE_HASH_LEN];
-	char		 addr[96], gid[80], hash[STORE_PWHASH_MAX];
+	char		 gid[80], hash[STORE_PWHASH_MAX];
+	int64_t		 retry;
 	int		 rc;
 
-	snprintf(addr, sizeof(addr), "addr:%.80s", d->req->remote_addr);
-	if ((rc = auth_throttled(d->st, NULL, addr, d->now_ms, d->err,
+	if ((rc = auth_attempt(d->st, NULL, d->req->remote_addr, d->now_ms, &retry, d->err,
 	    sizeof(d->err))) != 0) {
 		if (rc == -1) {
 			dash_error_500(d);
 			return;
 		}
-		d->out->status = 429;
-		cgi_out_header(d->out, "Retry-After", "900");
-		dash_enrol_form(d, "login.throttled");
+		dash_throttled(d, retry, dash_enrol_form_user, NULL);
 		return;
 	}
 	/* Checked before the code is spent: a typo must not burn the invitation. */
@@ -527,10 +547,16 @@ dash_enrol_post(struct dash *d)
 		dash_enrol_form(d, "enrol.pwmismatch");
 		return;
 	}
-	if (auth_invite_hash(code, ch) == -1) {
-		(void)auth_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
+	/* The code is checked before any password work: a guesser costs us a lookup, not argon2. */
+	if (auth_invite_hash(code, ch) == -1 ||
+	    (rc = store_invite_usable(d->st, ch, d->now_ms, d->err, sizeof(d->err))) == 1) {
+		(void)auth_attempt_failed(d->st, d->req->remote_addr, d->now_ms, NULL, 0);
 		d->out->status = 403;
 		dash_enrol_form(d, "enrol.badcode");
+		return;
+	}
+	if (rc == -1) {
+		dash_error_500(d);
 		return;
 	}
 	if (auth_pw_hash(pw, hash, sizeof(hash)) == -1) {
@@ -545,7 +571,7 @@ dash_enrol_post(struct dash *d)
 		return;
 	}
 	if (rc == 1 || policy_guardian_find(d->pol, gid) == NULL) {
-		(void)auth_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
+		(void)auth_attempt_failed(d->st, d->req->remote_addr, d->now_ms, NULL, 0);
 		d->out->status = 403;
 		dash_enrol_form(d, "enrol.badcode");
 		return;

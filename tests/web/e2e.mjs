@@ -267,6 +267,16 @@ async function security() {
   r = await req('POST', '/login', { cookie: `hp_pre=${pre}`, body: form({ csrf: pre, user: G1_EMAIL, password: PW }) });
   ok(codes.every((c) => c === 403 || c === 429) && r.status === 429 && !cookieFrom(r, 'hp_session'),
     'after repeated failures even the right password is refused (429)', `${codes} then ${r.status}`);
+
+  // 32 wrong passwords for one account at once (another account, so the above does not count):
+  // each attempt is counted before its password is checked, so at most the free ones reach argon2.
+  const burst = await Promise.all(Array.from({ length: 32 }, (_, i) =>
+    req('POST', '/login', { cookie: `hp_pre=${pre}`, body: form({ csrf: pre, user: 'g2', password: `guess${i}` }) })));
+  const checked = burst.filter((x) => x.status === 403).length;
+  const waited = burst.filter((x) => x.status === 429 && /^\d+$/.test(x.headers['retry-after'] || '')).length;
+  ok(checked <= 6 && checked + waited === 32,
+    '32 parallel wrong passwords: at most the free attempts were checked, the rest told when to retry',
+    `${checked} checked, ${waited} told to wait`);
 }
 
 mkdirSync(OUT, { recursive: true });
