@@ -1,12 +1,19 @@
 /* auth: every secret comes from libsodium and is stored only as a hash; comparisons are constant-time. */
 #include "auth.h"
 
+#include <sys/file.h>
+
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "hp_err.h"
 
 /* Unambiguous on paper and on a phone: no 0/O, 1/I. 32 symbols, 5 bits each: 80 bits per code. */
 static const char dash_code_alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -182,9 +189,6 @@ auth_client_net(const char *addr, char *out, size_t outlen)
 	snprintf(out, outlen, "%s", addr != NULL ? addr : "-");
 }
 
-/* The three keys and their limits: free attempts, first delay, longest delay, over an hour. */
-#define AUTH_DELAY_BASE_MS	1000LL
-#define AUTH_DELAY_MAX_MS	(15LL * 60 * 1000)
 
 int
 auth_attempt(struct store *st, const char *acct, const char *addr, int64_t now_ms,
@@ -232,4 +236,69 @@ auth_attempt_failed(struct store *st, const char *addr, int64_t now_ms, char *er
 	auth_client_net(addr, net, sizeof(net));
 	snprintf(key, sizeof(key), "net:%s", net);
 	return store_failure_add(st, key, now_ms, err, errlen);
+}
+
+static int
+auth_slot_open(const char *dir, int i, char *err, size_t errlen)
+{
+	char	path[4096];
+	int	fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/argon2-%d.lock", dir, i) >= sizeof(path)) {
+		hp_errf(err, errlen, "%s: path too long for a lock file", dir);
+		return -1;
+	}
+	/* Read-only is enough for flock: a web server that may not create it can still use it. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1 &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		hp_errf(err, errlen, "%s: %s (the argon2 slots)", path, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+int
+auth_slot_take(const char *dir, int nslots, int wait, int *fd, char *err, size_t errlen)
+{
+	int	i, f;
+
+	*fd = -1;
+	if (dir == NULL || *dir == '\0' || nslots < 1) {
+		hp_errf(err, errlen, "auth_slot_take: no directory or no slots");
+		return -1;
+	}
+	for (i = 0; i < nslots; i++) {
+		if ((f = auth_slot_open(dir, i, err, errlen)) == -1)
+			return -1;
+		if (flock(f, LOCK_EX | LOCK_NB) == 0) {
+			*fd = f;
+			return 0;
+		}
+		close(f);
+		if (errno != EWOULDBLOCK) {
+			hp_errf(err, errlen, "%s: flock: %s (the argon2 slots)", dir, strerror(errno));
+			return -1;
+		}
+	}
+	if (!wait)
+		return 1;
+	/* All busy: queue on one, spread by pid so waiters do not all pile on the first. */
+	if ((f = auth_slot_open(dir, (int)(getpid() % nslots), err, errlen)) == -1)
+		return -1;
+	while (flock(f, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			hp_errf(err, errlen, "%s: flock: %s (the argon2 slots)", dir, strerror(errno));
+			close(f);
+			return -1;
+		}
+	}
+	*fd = f;
+	return 0;
+}
+
+void
+auth_slot_give(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* closing the only descriptor drops the flock */
 }

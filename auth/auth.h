@@ -12,6 +12,14 @@
 #define AUTH_THROTTLE_ACCT	5	/* per account: guessing one parent's password */
 #define AUTH_THROTTLE_ADDR	20	/* per network: spraying many accounts or codes */
 #define AUTH_THROTTLE_ACCT_ALL	50	/* per account from anywhere: distributed guessing */
+/*
+ * After the free attempts: 30 s, then twice as long each time, at most 15 min.
+ * Long enough that a burst of parallel guesses meets the delay, not its end.
+ */
+#define AUTH_DELAY_BASE_MS	(30LL * 1000)
+#define AUTH_DELAY_MAX_MS	(15LL * 60 * 1000)
+/* argon2id computations at once on one host (64 MiB each): the rest wait their turn. */
+#define AUTH_ARGON2_MAX		2
 #define AUTH_PW_MIN		10	/* characters; long beats clever */
 #define AUTH_PW_MAX		256
 #define AUTH_TOKEN_HEX		(2 * 32 + 1)
@@ -80,6 +88,16 @@ void	auth_client_net(const char *remote_addr, char *out, size_t outlen);
  * whether an account exists.  0 right, -1 wrong or no account.
  */
 int	auth_pw_check(const char *hash, const char *pw);
+/*
+ * Takes one of nslots argon2 slots: lock files DIR/argon2-N.lock held with
+ * flock, so a process that dies frees its slot.  When all are held, waits for
+ * one (wait 1) or returns 1 (wait 0).  *fd is the slot to give back.
+ * 0 taken, 1 busy, -1 error (the directory or a lock file cannot be opened).
+ */
+int	auth_slot_take(const char *dir, int nslots, int wait, int *fd, char *err,
+	    size_t errlen);
+/* Gives back a slot auth_slot_take took (fd -1: nothing). */
+void	auth_slot_give(int fd);
 /* The fixed hash auth_pw_check uses for "no account" (the tests check its cost). */
 extern const char auth_pw_dummy[128];
 

@@ -1,4 +1,4 @@
-/* cmd_guardian: makes dashboard enrolment codes — random (libsodium), stored only as a hash, single use, expiring. */
+/* cmd_guardian: makes dashboard enrolment codes — random (libsodium), stored only as a hash, single use, expiring — and revokes them. */
 #include "cmd_guardian.h"
 
 #include <getopt.h>
@@ -17,13 +17,18 @@
 static int
 guardian_usage(void)
 {
-	fputs("usage: hallpass [-c DIR] guardian invite GUARDIAN_ID [--days N]\n",
-	    stderr);
+	fputs("usage: hallpass [-c DIR] guardian invite GUARDIAN_ID [--days N]\n"
+	    "       hallpass [-c DIR] guardian revoke GUARDIAN_ID\n", stderr);
 	return 2;
 }
 
+/*
+ * invite: a new code, and the guardian's earlier unused codes stop working (a
+ * code sent to an old address, or twice, must not stay good).  revoke (days
+ * 0): only that.
+ */
 static int
-guardian_invite(const char *dir, const char *gid, long days)
+guardian_run(const char *dir, const char *gid, long days)
 {
 	struct config	 c;
 	struct diag	 d;
@@ -33,7 +38,7 @@ guardian_invite(const char *dir, const char *gid, long days)
 	struct tm	 tm;
 	char		 code[AUTH_INVITE_BUF], err[512], when[64];
 	uint8_t		 hash[STORE_HASH_LEN];
-	int64_t		 now, exp;
+	int64_t		 now, exp, nrev;
 	time_t		 et;
 	int		 rc = 1;
 
@@ -43,8 +48,11 @@ guardian_invite(const char *dir, const char *gid, long days)
 			fprintf(stderr, "%s\n", d.msgs[i]);
 		goto out;
 	}
-	/* Only a guardian IT has linked to students can be invited: the code grants their view. */
-	if (policy_guardian_find(p, gid) == NULL) {
+	/*
+	 * Only a guardian IT has linked to students can be invited: the code grants
+	 * their view.  Revoking is allowed for anyone (one removed from the roster).
+	 */
+	if (days != 0 && policy_guardian_find(p, gid) == NULL) {
 		fprintf(stderr, "hallpass: unknown guardian \"%s\" (not in %s/policy.yaml)\n",
 		    gid, dir);
 		goto out;
@@ -59,6 +67,15 @@ guardian_invite(const char *dir, const char *gid, long days)
 	}
 	gettimeofday(&tv, NULL);
 	now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	if ((nrev = store_invite_revoke(s, gid, now, err, sizeof(err))) < 0) {
+		fprintf(stderr, "hallpass: %s\n", err);
+		goto out;
+	}
+	if (days == 0) {
+		printf("guardian %s\nrevoked %lld\n", gid, (long long)nrev);
+		rc = 0;
+		goto out;
+	}
 	exp = now + (int64_t)days * 24 * 3600 * 1000;
 	auth_invite_new(code, hash);
 	if (store_invite_create(s, gid, hash, now, exp, err, sizeof(err)) == -1) {
@@ -68,7 +85,8 @@ guardian_invite(const char *dir, const char *gid, long days)
 	et = (time_t)(exp / 1000);
 	gmtime_r(&et, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("code %s\nguardian %s\nexpires %s\n", code, gid, when);
+	printf("code %s\nguardian %s\nexpires %s\nrevoked %lld\n", code, gid, when,
+	    (long long)nrev);
 	rc = 0;
 out:
 	sodium_memzero(code, sizeof(code));
@@ -86,6 +104,7 @@ cmd_guardian(const char *dir, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	long	 days = AUTH_INVITE_DAYS;
+	int	 days_given = 0;
 	char	*end;
 	int	 ch;
 
@@ -94,6 +113,7 @@ cmd_guardian(const char *dir, int argc, char **argv)
 		switch (ch) {
 		case 'd':
 			days = strtol(optarg, &end, 10);
+			days_given = 1;
 			if (*end != '\0' || days < 1 || days > 90) {
 				fputs("hallpass: --days must be 1-90\n", stderr);
 				return 2;
@@ -105,7 +125,11 @@ cmd_guardian(const char *dir, int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 2 || strcmp(argv[0], "invite") != 0)
+	if (argc != 2)
 		return guardian_usage();
-	return guardian_invite(dir, argv[1], days);
+	if (strcmp(argv[0], "invite") == 0)
+		return guardian_run(dir, argv[1], days);
+	if (strcmp(argv[0], "revoke") == 0 && !days_given)
+		return guardian_run(dir, argv[1], 0);
+	return guardian_usage();
 }

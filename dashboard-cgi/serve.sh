@@ -26,7 +26,7 @@ conf=$(abs "$conf") build=$(abs "$build")
 [ -x "$build/hallpass.cgi" ] || { echo "serve.sh: no $build/hallpass.cgi (make)" >&2; exit 1; }
 [ -n "$state" ] || state=$(mktemp -d /tmp/hallpass-www.XXXXXX)
 state=$(abs "$state")
-mkdir -p "$state/www"
+mkdir -p "$state/www" "$state/run"
 # The document root holds the CGI and nothing else.
 ln -sf "$build/hallpass.cgi" "$state/www/hallpass.cgi"
 cat >"$state/lighttpd.conf" <<EOC
@@ -36,6 +36,7 @@ var.hallpass_port   = $port
 var.hallpass_config = "$conf"
 var.hallpass_lang   = "$top/dashboard-cgi/lang"
 var.hallpass_state  = "$state"
+var.hallpass_run    = "$state/run"
 include "$top/dashboard-cgi/lighttpd.conf"
 EOC
 if [ -n "$extra" ]; then

@@ -118,13 +118,6 @@ int	store_invite_create(struct store *, const char *guardian_id,
 	    const uint8_t code_hash[32], int64_t now_ms, int64_t expires_ms,
 	    char *err, size_t errlen);
 
-/*
- * 0 when the invite with code_hash is unused and expires after now_ms, 1 when
- * not (unknown, used, expired), -1 error.  Enrolment asks before it spends
- * any work on the password; store_invite_consume still decides.
- */
-int	store_invite_usable(struct store *, const uint8_t code_hash[32], int64_t now_ms,
-	    char *err, size_t errlen);
 /* Marks every unused invite of guardian_id used (revoked): how many, or -1. */
 int64_t	store_invite_revoke(struct store *, const char *guardian_id, int64_t now_ms,
 	    char *err, size_t errlen);

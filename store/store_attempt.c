@@ -1,10 +1,10 @@
-/* store_attempt: the dashboard's sign-in throttle (counted and recorded in one locked transaction) and invite checks, on either backend. */
+/* store_attempt: the dashboard's sign-in throttle (counted and recorded in one locked transaction) and invite revocation, on either backend. */
 #include <string.h>
 
 #include "hp_err.h"
 #include "store_impl.h"
 
-enum { PGA_LOCK = STORE_PG_ATTEMPT_BASE, PGA_STATE, PGA_ADD, PGA_USABLE, PGA_REVOKE, PGA__MAX };
+enum { PGA_LOCK = STORE_PG_ATTEMPT_BASE, PGA_STATE, PGA_ADD, PGA_REVOKE, PGA__MAX };
 _Static_assert(PGA__MAX <= STORE_PG_ST_MAX, "raise STORE_PG_ST_MAX in store_impl.h");
 
 /* The wait after n attempts (0 when the next is free now). */
@@ -125,50 +125,6 @@ store_attempt(struct store *s, const char *key, int64_t now_ms, int64_t since_ms
 	return s->pg != NULL ? attempt_pg(s, key, now_ms, since_ms, free, base_ms, max_ms,
 	    record, retry_ms, err, errlen) : attempt_sqlite(s, key, now_ms, since_ms, free,
 	    base_ms, max_ms, record, retry_ms, err, errlen);
-}
-
-int
-store_invite_usable(struct store *s, const uint8_t code_hash[32], int64_t now_ms, char *err,
-    size_t errlen)
-{
-	int rc;
-
-	if (s == NULL || code_hash == NULL)
-		return store_bad(s, "store_invite_usable", err, errlen);
-	if (s->pg != NULL) {
-		struct store_pgp	 p;
-		PGresult		*r;
-
-		memset(&p, 0, sizeof(p));
-		store_pgp_bytes(&p, code_hash, 32);
-		store_pgp_int(&p, now_ms);
-		if ((r = store_pg_exec(s, PGA_USABLE, "SELECT count(*) FROM guardian_invites"
-		    " WHERE code_hash = $1 AND used_ms IS NULL AND expires_ms > $2", &p,
-		    "check an invite", err, errlen)) == NULL)
-			return -1;
-		rc = store_pg_int(r, 0) > 0 ? 0 : 1;
-		PQclear(r);
-		return rc;
-	} else {
-		sqlite3_stmt *st = NULL;
-
-		if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM guardian_invites WHERE"
-		    " code_hash = ?1 AND used_ms IS NULL AND expires_ms > ?2", -1, &st,
-		    NULL) != SQLITE_OK) {
-			store_dberr(s, err, errlen, "prepare the invite check");
-			return -1;
-		}
-		sqlite3_bind_blob(st, 1, code_hash, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, now_ms);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			store_dberr(s, err, errlen, "check an invite");
-			sqlite3_finalize(st);
-			return -1;
-		}
-		rc = sqlite3_column_int64(st, 0) > 0 ? 0 : 1;
-		sqlite3_finalize(st);
-		return rc;
-	}
 }
 
 int64_t
