@@ -194,48 +194,54 @@ int
 auth_attempt(struct store *st, const char *acct, const char *addr, int64_t now_ms,
     int64_t *retry_ms, char *err, size_t errlen)
 {
-	char	net[80], key[200];
+	char	net[80], knet[100], kpair[200], kacct[120];
 	int	rc;
 
-	/* The network's count is of failures only (a library's many parents sign in fine). */
+	/*
+	 * Each key's attempt is recorded as it is allowed, so parallel requests see
+	 * each other; one a later key refuses is taken back from the earlier keys
+	 * (a refused request costs nothing and must not lengthen the delays).
+	 */
 	auth_client_net(addr, net, sizeof(net));
-	snprintf(key, sizeof(key), "net:%s", net);
-	if ((rc = store_attempt(st, key, now_ms, now_ms - AUTH_WINDOW_MS, AUTH_THROTTLE_ADDR,
-	    AUTH_DELAY_BASE_MS, AUTH_DELAY_MAX_MS, 0, retry_ms, err, errlen)) != 0 ||
+	snprintf(knet, sizeof(knet), "net:%s", net);
+	if ((rc = store_attempt(st, knet, now_ms, now_ms - AUTH_WINDOW_MS, AUTH_THROTTLE_ADDR,
+	    AUTH_DELAY_BASE_MS, AUTH_DELAY_MAX_MS, 1, retry_ms, err, errlen)) != 0 ||
 	    acct == NULL)
 		return rc;
-	snprintf(key, sizeof(key), "acct:%.100s|net:%s", acct, net);
-	if ((rc = store_attempt(st, key, now_ms, now_ms - AUTH_WINDOW_MS, AUTH_THROTTLE_ACCT,
+	snprintf(kpair, sizeof(kpair), "acct:%.100s|net:%s", acct, net);
+	if ((rc = store_attempt(st, kpair, now_ms, now_ms - AUTH_WINDOW_MS, AUTH_THROTTLE_ACCT,
 	    AUTH_DELAY_BASE_MS, AUTH_DELAY_MAX_MS, 1, retry_ms, err, errlen)) != 0)
-		return rc;
-	snprintf(key, sizeof(key), "acct:%.100s", acct);
-	return store_attempt(st, key, now_ms, now_ms - AUTH_WINDOW_MS, AUTH_THROTTLE_ACCT_ALL,
-	    AUTH_DELAY_BASE_MS, AUTH_DELAY_MAX_MS, 1, retry_ms, err, errlen);
+		goto undo_net;
+	snprintf(kacct, sizeof(kacct), "acct:%.100s", acct);
+	if ((rc = store_attempt(st, kacct, now_ms, now_ms - AUTH_WINDOW_MS,
+	    AUTH_THROTTLE_ACCT_ALL, AUTH_DELAY_BASE_MS, AUTH_DELAY_MAX_MS, 1, retry_ms, err,
+	    errlen)) == 0)
+		return 0;
+	if (store_attempt_undo(st, kpair, now_ms, NULL, 0) == -1)
+		rc = -1;
+undo_net:
+	if (store_attempt_undo(st, knet, now_ms, NULL, 0) == -1)
+		rc = -1;
+	return rc;
 }
 
 int
-auth_attempt_ok(struct store *st, const char *acct, const char *addr, char *err,
-    size_t errlen)
+auth_attempt_ok(struct store *st, const char *acct, const char *addr, int64_t now_ms,
+    char *err, size_t errlen)
 {
 	char	net[80], key[200];
 
 	auth_client_net(addr, net, sizeof(net));
+	snprintf(key, sizeof(key), "net:%s", net);
+	if (store_attempt_undo(st, key, now_ms, err, errlen) == -1)
+		return -1;
+	if (acct == NULL)
+		return 0;
 	snprintf(key, sizeof(key), "acct:%.100s|net:%s", acct, net);
 	if (store_failure_clear(st, key, err, errlen) == -1)
 		return -1;
 	snprintf(key, sizeof(key), "acct:%.100s", acct);
 	return store_failure_clear(st, key, err, errlen);
-}
-
-int
-auth_attempt_failed(struct store *st, const char *addr, int64_t now_ms, char *err,
-    size_t errlen)
-{
-	char	net[80], key[100];
-
-	auth_client_net(addr, net, sizeof(net));
-	snprintf(key, sizeof(key), "net:%s", net);
-	return store_failure_add(st, key, now_ms, err, errlen);
 }
 
 static int

@@ -66,20 +66,22 @@ int	auth_csrf_ok(const struct store_session *, const char *submitted);
  * network (an IPv4 address, an IPv6 /64) spraying many accounts; the account
  * from that network (a guesser elsewhere cannot delay a parent at home); the
  * account from anywhere (a loose bound on distributed guessing).  Each is
- * counted and recorded atomically before any password is checked.  acct may
+ * counted and recorded atomically before any password is checked, so an
+ * attempt counts as a failure until auth_attempt_ok says otherwise.  acct may
  * be NULL (enrolment: only the network is limited).  0 go on, 1 wait
- * (*retry_ms), -1 error.
+ * (*retry_ms; nothing recorded), -1 error.
  */
 int	auth_attempt(struct store *, const char *acct, const char *remote_addr,
 	    int64_t now_ms, int64_t *retry_ms, char *err, size_t errlen);
-/* A wrong password or code: counted against the client's network. */
-int	auth_attempt_failed(struct store *, const char *remote_addr, int64_t now_ms,
-	    char *err, size_t errlen);
 /* How far back the throttle counts; older records are of no use and are purged. */
 #define AUTH_WINDOW_MS		(3600LL * 1000)
-/* A right password: the account's own counts start over (the network's do not). */
+/*
+ * The attempt auth_attempt allowed at now_ms was no failure (a right password,
+ * or a form refused before any guess): it leaves the network's count, and
+ * with acct, the account's counts start over.
+ */
 int	auth_attempt_ok(struct store *, const char *acct, const char *remote_addr,
-	    char *err, size_t errlen);
+	    int64_t now_ms, char *err, size_t errlen);
 /* "a.b.c.d", or the /64 of an IPv6 address ("2001:db8:1:2::/64"); the input as is otherwise. */
 void	auth_client_net(const char *remote_addr, char *out, size_t outlen);
 /*

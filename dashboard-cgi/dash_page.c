@@ -490,16 +490,12 @@ dash_login_post(struct dash *d)
 		dash_log_name(acct, name, sizeof(name));
 		log_info("sign-in from %s: password checked for \"%s\": wrong", d->req->remote_addr,
 		    name);
-		if (auth_attempt_failed(d->st, d->req->remote_addr, d->now_ms, d->err,
-		    sizeof(d->err)) == -1) {
-			dash_error_500(d);
-			return;
-		}
 		d->out->status = 403;
 		dash_login_form(d, "login.failed", user);
 		return;
 	}
-	if (auth_attempt_ok(d->st, acct, d->req->remote_addr, d->err, sizeof(d->err)) == -1 ||
+	if (auth_attempt_ok(d->st, acct, d->req->remote_addr, d->now_ms, d->err,
+	    sizeof(d->err)) == -1 ||
 	    dash_start_session(d, policy_guardian_id(g)) == -1) {
 		dash_error_500(d);
 		return;
@@ -569,16 +565,10 @@ dash_enrol_post(struct dash *d)
 	int64_t		 retry;
 	int		 rc, slot;
 
-	if ((rc = auth_attempt(d->st, NULL, d->req->remote_addr, d->now_ms, &retry, d->err,
-	    sizeof(d->err))) != 0) {
-		if (rc == -1) {
-			dash_error_500(d);
-			return;
-		}
-		dash_throttled(d, retry, dash_enrol_form_user, NULL);
-		return;
-	}
-	/* Checked before the code is spent: a typo must not burn the invitation. */
+	/*
+	 * Checked before the code is spent (a typo must not burn the invitation),
+	 * and before the throttle: a form refused here guessed nothing.
+	 */
 	if (auth_pw_acceptable(pw) == -1) {
 		d->out->status = 400;
 		dash_enrol_form(d, "enrol.pwshort");
@@ -587,6 +577,15 @@ dash_enrol_post(struct dash *d)
 	if (strcmp(pw, pw2) != 0) {
 		d->out->status = 400;
 		dash_enrol_form(d, "enrol.pwmismatch");
+		return;
+	}
+	if ((rc = auth_attempt(d->st, NULL, d->req->remote_addr, d->now_ms, &retry, d->err,
+	    sizeof(d->err))) != 0) {
+		if (rc == -1) {
+			dash_error_500(d);
+			return;
+		}
+		dash_throttled(d, retry, dash_enrol_form_user, NULL);
 		return;
 	}
 	/*
@@ -600,7 +599,6 @@ dash_enrol_post(struct dash *d)
 		return;
 	}
 	if (rc == 1 || policy_guardian_find(d->pol, gid) == NULL) {
-		(void)auth_attempt_failed(d->st, d->req->remote_addr, d->now_ms, NULL, 0);
 		d->out->status = 403;
 		dash_enrol_form(d, "enrol.badcode");
 		return;
@@ -615,7 +613,9 @@ dash_enrol_post(struct dash *d)
 		return;
 	}
 	/* A new password ends every earlier session (an invite doubles as a reset). */
-	if (store_account_set(d->st, gid, hash, d->now_ms, d->err,
+	if (auth_attempt_ok(d->st, NULL, d->req->remote_addr, d->now_ms, d->err,
+	    sizeof(d->err)) == -1 ||
+	    store_account_set(d->st, gid, hash, d->now_ms, d->err,
 	    sizeof(d->err)) == -1 ||
 	    store_sessions_delete_guardian(d->st, gid, d->err, sizeof(d->err)) == -1 ||
 	    dash_start_session(d, gid) == -1) {

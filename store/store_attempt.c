@@ -4,7 +4,7 @@
 #include "hp_err.h"
 #include "store_impl.h"
 
-enum { PGA_LOCK = STORE_PG_ATTEMPT_BASE, PGA_STATE, PGA_ADD, PGA_REVOKE, PGA__MAX };
+enum { PGA_LOCK = STORE_PG_ATTEMPT_BASE, PGA_STATE, PGA_ADD, PGA_REVOKE, PGA_UNDO, PGA__MAX };
 _Static_assert(PGA__MAX <= STORE_PG_ST_MAX, "raise STORE_PG_ST_MAX in store_impl.h");
 
 /* The wait after n attempts (0 when the next is free now). */
@@ -125,6 +125,41 @@ store_attempt(struct store *s, const char *key, int64_t now_ms, int64_t since_ms
 	return s->pg != NULL ? attempt_pg(s, key, now_ms, since_ms, free, base_ms, max_ms,
 	    record, retry_ms, err, errlen) : attempt_sqlite(s, key, now_ms, since_ms, free,
 	    base_ms, max_ms, record, retry_ms, err, errlen);
+}
+
+int
+store_attempt_undo(struct store *s, const char *key, int64_t ts_ms, char *err, size_t errlen)
+{
+	if (s == NULL || key == NULL)
+		return store_bad(s, "store_attempt_undo", err, errlen);
+	if (store_writable(s, "store_attempt_undo", err, errlen) == -1)
+		return -1;
+	/* One row: the same key may hold other attempts made in the same millisecond. */
+	if (s->pg != NULL) {
+		struct store_pgp p;
+
+		memset(&p, 0, sizeof(p));
+		store_pgp_text(&p, key);
+		store_pgp_int(&p, ts_ms);
+		return store_pg_run(s, PGA_UNDO, "DELETE FROM login_failures WHERE ctid = (SELECT"
+		    " ctid FROM login_failures WHERE key = $1 AND ts_ms = $2 LIMIT 1)", &p, NULL,
+		    "undo a sign-in attempt", err, errlen) == -1 ? -1 : 0;
+	} else {
+		sqlite3_stmt	*st = NULL;
+		int		 rc;
+
+		if (sqlite3_prepare_v2(s->db, "DELETE FROM login_failures WHERE rowid = (SELECT"
+		    " rowid FROM login_failures WHERE key = ?1 AND ts_ms = ?2 LIMIT 1)", -1, &st,
+		    NULL) != SQLITE_OK) {
+			store_dberr(s, err, errlen, "prepare undoing a sign-in attempt");
+			return -1;
+		}
+		store_bind_text(st, 1, key);
+		sqlite3_bind_int64(st, 2, ts_ms);
+		rc = store_run(s, st, "undo a sign-in attempt", err, errlen);
+		sqlite3_finalize(st);
+		return rc == -1 ? -1 : 0;
+	}
 }
 
 int64_t

@@ -76,6 +76,9 @@ int	store_failure_clear(struct store *, const char *key, char *err, size_t errle
 int	store_attempt(struct store *, const char *key, int64_t now_ms,
 	    int64_t since_ms, int free, int64_t base_ms, int64_t max_ms, int record,
 	    int64_t *retry_ms, char *err, size_t errlen);
+/* Removes one attempt store_attempt recorded under key at ts_ms (it did not count after all). */
+int	store_attempt_undo(struct store *, const char *key, int64_t ts_ms, char *err,
+	    size_t errlen);
 /* Forgets failures older than before_ms (every key). */
 int	store_failure_purge(struct store *, int64_t before_ms, char *err, size_t errlen);
 

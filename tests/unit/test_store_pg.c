@@ -1045,6 +1045,13 @@ attempt_battery(const char *uri)
 	    errbuf, sizeof(errbuf)), 0);
 	CHECK(store_attempt(s, "other", T0 + 10, T0 - 1, 0, 30000, 90000, 1, &retry,
 	    errbuf, sizeof(errbuf)), 0);
+	/* Undo takes back one attempt: the one recorded at that instant. */
+	CHECK(store_attempt(s, "other", T0 + 10, T0 - 1, 5, 30000, 90000, 1, &retry,
+	    errbuf, sizeof(errbuf)), 0);
+	CHECK(store_attempt_undo(s, "other", T0 + 10, errbuf, sizeof(errbuf)), 0);
+	CHECK(store_failure_count(s, "other", 0, errbuf, sizeof(errbuf)), 1);
+	CHECK(store_attempt_undo(s, "other", T0 + 11, errbuf, sizeof(errbuf)), 0);
+	CHECK(store_failure_count(s, "other", 0, errbuf, sizeof(errbuf)), 1);
 	/* The delay is capped: many attempts wait at most max after the last. */
 	for (int i = 0; i < 40; i++)
 		CHECK(store_failure_add(s, "many", T0, errbuf, sizeof(errbuf)), 0);

@@ -304,6 +304,15 @@ async function throttle() {
     '32 parallel wrong passwords: at most 5 password checks (counted in the log), the other requests 429 with Retry-After',
     `${checked} answered 403, ${waited} told to wait, ${lines.length} password checks logged`);
 
+  // Spraying: 32 different names at once from one network.  The network's attempts are
+  // counted before any password is checked too, so at most its 20 free ones reach argon2.
+  const spray = await Promise.all(Array.from({ length: 32 }, (_, i) => login(`spray${i}@example.org`, 'x', '127.0.0.26')));
+  const sprayChecked = spray.filter((x) => x.status === 403).length;
+  lines = await logLines(checks('127.0.0.26'), sprayChecked);
+  ok(sprayChecked <= 20 && sprayChecked + spray.filter((x) => x.status === 429).length === 32 && lines.length === sprayChecked,
+    '32 parallel guesses at 32 names from one network: at most 20 password checks, the rest 429',
+    `${sprayChecked} answered 403, ${lines.length} password checks logged`);
+
   // An unknown account: the same answer as a wrong password, after the same argon2 work.
   const known = await login('g2', 'not-the-password', '127.0.0.24');
   const unknown = await login('nobody@example.org', 'not-the-password', '127.0.0.24');
