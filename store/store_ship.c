@@ -158,9 +158,9 @@ store_ship_pending_events(struct store *s, int64_t after, size_t limit,
 {
 	struct ship_ev_arg a = { cb, arg };
 
-	return store_sqlite_rows(s, "store_ship_pending_events", NULL,
+	return store_sqlite_rows(s, "store_ship_pending_events",
 	    "SELECT seq, ts_ms, day, hour, student, client, proto, host, category, action,"
-	    " rule, reason FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	    " rule, reason FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2", NULL,
 	    after, limit, ship_ev_row, &a, err, errlen);
 }
 
@@ -189,9 +189,9 @@ store_ship_pending_daily(struct store *s, int64_t after, size_t limit,
 {
 	struct store_daily_arg a = { cb, arg };
 
-	return store_sqlite_rows(s, "store_ship_pending_daily", NULL,
+	return store_sqlite_rows(s, "store_ship_pending_daily",
 	    "SELECT seq, day, student, host, category, visits, blocked, bytes, seconds"
-	    " FROM usage_daily WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	    " FROM usage_daily WHERE seq > ?1 ORDER BY seq LIMIT ?2", NULL,
 	    after, limit, store_sqlite_daily_row, &a, err, errlen);
 }
 
@@ -219,9 +219,9 @@ store_ship_pending_hourly(struct store *s, int64_t after, size_t limit,
 {
 	struct store_hourly_arg a = { cb, arg };
 
-	return store_sqlite_rows(s, "store_ship_pending_hourly", NULL,
+	return store_sqlite_rows(s, "store_ship_pending_hourly",
 	    "SELECT seq, day, student, hour, visits, blocked, bytes, seconds"
-	    " FROM usage_hourly WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	    " FROM usage_hourly WHERE seq > ?1 ORDER BY seq LIMIT ?2", NULL,
 	    after, limit, store_sqlite_hourly_row, &a, err, errlen);
 }
 
