@@ -29,6 +29,7 @@ struct dash {
 	struct store		*st;
 	const struct i18n	*i18n;
 	int64_t			 now_ms;
+	const char		*rundir;	/* the argon2 slots' lock files; NULL: no cap */
 	long			 periods[AUP_NVALUES];	/* hallpass.yaml's retention, quoted by the terms */
 
 	/* Per request. */

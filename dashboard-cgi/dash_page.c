@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "hp_err.h"
+#include "log.h"
 #include "dash_date.h"
 
 /*
@@ -500,21 +501,70 @@ dash_start_session(struct dash *d, const char *guardian_id)
 	return 0;
 }
 
+/*
+ * Takes an argon2 slot, waiting for one: at most AUTH_ARGON2_MAX of these
+ * 64 MiB computations run at once, however many requests arrive.  -1 when
+ * there is no cap (no run directory: the unit tests; or it is broken, said
+ * in the log): the work is done anyway, a sign-in must not fail for this.
+ */
+static int
+dash_argon2_take(struct dash *d)
+{
+	char	err[300];
+	int	fd;
+
+	if (d->rundir == NULL)
+		return -1;
+	if (auth_slot_take(d->rundir, AUTH_ARGON2_MAX, 1, &fd, err, sizeof(err)) == -1) {
+		log_warnx("%s: argon2 runs uncapped", err);
+		return -1;
+	}
+	return fd;
+}
+
+/* What was typed as a user name, fit for one log line. */
+static void
+dash_log_name(const char *in, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < outlen && i < 64; i++)
+		out[i] = (unsigned char)in[i] < 0x20 || in[i] == 0x7f || in[i] == '"' ||
+		    in[i] == '\\' ? '?' : in[i];
+	out[i] = '\0';
+}
+
+/* 429 with Retry-After in whole seconds (at least one). */
+static void
+dash_throttled(struct dash *d, int64_t retry_ms, void (*form)(struct dash *, const char *,
+    const char *), const char *user)
+{
+	char secs[24];
+
+	d->out->status = 429;
+	snprintf(secs, sizeof(secs), "%lld", (long long)((retry_ms + 999) / 1000));
+	log_info("sign-in from %s delayed %s s (no password checked)", d->req->remote_addr, secs);
+	cgi_out_header(d->out, "Retry-After", secs);
+	form(d, "login.throttled", user);
+}
+
 static void
 dash_login_post(struct dash *d)
 {
 	const struct policy_guardian	*g;
 	const char			*user = dash_field(d, "user");
 	const char			*pw = dash_field(d, "password");
-	char				 acct[96], addr[96], hash[STORE_PWHASH_MAX];
-	int				 rc;
+	char				 hash[STORE_PWHASH_MAX], name[80];
+	const char			*acct;
+	int64_t				 retry;
+	int				 rc, slot, wrong;
 
 	if (strlen(user) > 254 || strlen(pw) > AUTH_PW_MAX) {
 		dash_error(d, 400, "err.badrequest");
 		return;
 	}
-	/* Housekeeping rides on logins: old failures and dead sessions are of no use to anyone. */
-	if (store_failure_purge(d->st, d->now_ms - AUTH_THROTTLE_MS, d->err,
+	/* Housekeeping rides on logins: old attempts and dead sessions are of no use to anyone. */
+	if (store_failure_purge(d->st, d->now_ms - AUTH_WINDOW_MS, d->err,
 	    sizeof(d->err)) == -1 || store_sessions_purge(d->st, d->now_ms,
 	    AUTH_IDLE_MS, d->err, sizeof(d->err)) == -1) {
 		dash_error_500(d);
@@ -522,17 +572,15 @@ dash_login_post(struct dash *d)
 	}
 	g = dash_guardian_lookup(d, user);
 	/* An unknown name is throttled under what was typed, so probing it costs the same. */
-	snprintf(acct, sizeof(acct), "acct:%.80s", g ? policy_guardian_id(g) : user);
-	snprintf(addr, sizeof(addr), "addr:%.80s", d->req->remote_addr);
-	if ((rc = auth_throttled(d->st, acct, addr, d->now_ms, d->err,
+	acct = g != NULL ? policy_guardian_id(g) : user;
+	/* Counted and recorded before any password work: parallel guesses cannot all pass. */
+	if ((rc = auth_attempt(d->st, acct, d->req->remote_addr, d->now_ms, &retry, d->err,
 	    sizeof(d->err))) == -1) {
 		dash_error_500(d);
 		return;
 	}
 	if (rc == 1) {
-		d->out->status = 429;
-		cgi_out_header(d->out, "Retry-After", "900");
-		dash_login_form(d, "login.throttled", user);
+		dash_throttled(d, retry, dash_login_form, user);
 		return;
 	}
 	rc = g == NULL ? 1 : store_account_get(d->st, policy_guardian_id(g), hash,
@@ -541,16 +589,21 @@ dash_login_post(struct dash *d)
 		dash_error_500(d);
 		return;
 	}
-	if (rc == 1 || auth_pw_verify(hash, pw) != 0) {
-		if (auth_fail(d->st, acct, addr, d->now_ms, d->err, sizeof(d->err)) == -1) {
-			dash_error_500(d);
-			return;
-		}
+	/* No account costs the same argon2 work as a wrong password. */
+	slot = dash_argon2_take(d);
+	wrong = auth_pw_check(rc == 0 ? hash : NULL, pw);
+	auth_slot_give(slot);
+	if (wrong != 0) {
+		/* One line per password checked: what fail2ban reads, and what the tests count. */
+		dash_log_name(acct, name, sizeof(name));
+		log_info("sign-in from %s: password checked for \"%s\": wrong", d->req->remote_addr,
+		    name);
 		d->out->status = 403;
 		dash_login_form(d, "login.failed", user);
 		return;
 	}
-	if (store_failure_clear(d->st, acct, d->err, sizeof(d->err)) == -1 ||
+	if (auth_attempt_ok(d->st, acct, d->req->remote_addr, d->now_ms, d->err,
+	    sizeof(d->err)) == -1 ||
 	    dash_start_session(d, policy_guardian_id(g)) == -1) {
 		dash_error_500(d);
 		return;
@@ -603,28 +656,27 @@ dash_enrol_form(struct dash *d, const char *msg_key)
 }
 
 static void
+dash_enrol_form_user(struct dash *d, const char *msg_key, const char *user)
+{
+	(void)user;
+	dash_enrol_form(d, msg_key);
+}
+
+static void
 dash_enrol_post(struct dash *d)
 {
 	const char	*code = dash_field(d, "code");
 	const char	*pw = dash_field(d, "password");
 	const char	*pw2 = dash_field(d, "password2");
 	uint8_t		 ch[STORE_HASH_LEN];
-	char		 addr[96], gid[80], hash[STORE_PWHASH_MAX];
-	int		 rc;
+	char		 gid[80], hash[STORE_PWHASH_MAX];
+	int64_t		 retry;
+	int		 rc, slot;
 
-	snprintf(addr, sizeof(addr), "addr:%.80s", d->req->remote_addr);
-	if ((rc = auth_throttled(d->st, NULL, addr, d->now_ms, d->err,
-	    sizeof(d->err))) != 0) {
-		if (rc == -1) {
-			dash_error_500(d);
-			return;
-		}
-		d->out->status = 429;
-		cgi_out_header(d->out, "Retry-After", "900");
-		dash_enrol_form(d, "login.throttled");
-		return;
-	}
-	/* Checked before the code is spent: a typo must not burn the invitation. */
+	/*
+	 * Checked before the code is spent (a typo must not burn the invitation),
+	 * and before the throttle: a form refused here guessed nothing.
+	 */
 	if (auth_pw_acceptable(pw) == -1) {
 		d->out->status = 400;
 		dash_enrol_form(d, "enrol.pwshort");
@@ -635,31 +687,43 @@ dash_enrol_post(struct dash *d)
 		dash_enrol_form(d, "enrol.pwmismatch");
 		return;
 	}
-	if (auth_invite_hash(code, ch) == -1) {
-		(void)auth_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
-		d->out->status = 403;
-		dash_enrol_form(d, "enrol.badcode");
+	if ((rc = auth_attempt(d->st, NULL, d->req->remote_addr, d->now_ms, &retry, d->err,
+	    sizeof(d->err))) != 0) {
+		if (rc == -1) {
+			dash_error_500(d);
+			return;
+		}
+		dash_throttled(d, retry, dash_enrol_form_user, NULL);
 		return;
 	}
-	if (auth_pw_hash(pw, hash, sizeof(hash)) == -1) {
-		snprintf(d->err, sizeof(d->err), "crypto_pwhash_str failed (memory?)");
-		dash_error_500(d);
-		return;
-	}
-	rc = store_invite_consume(d->st, ch, d->now_ms, gid, sizeof(gid), d->err,
-	    sizeof(d->err));
+	/*
+	 * The code is spent before any password work: a guesser costs us one
+	 * lookup, not argon2, and parallel requests with one good code hash once.
+	 */
+	rc = auth_invite_hash(code, ch) == -1 ? 1 : store_invite_consume(d->st, ch, d->now_ms,
+	    gid, sizeof(gid), d->err, sizeof(d->err));
 	if (rc == -1) {
 		dash_error_500(d);
 		return;
 	}
 	if (rc == 1 || policy_guardian_find(d->pol, gid) == NULL) {
-		(void)auth_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
 		d->out->status = 403;
 		dash_enrol_form(d, "enrol.badcode");
 		return;
 	}
+	slot = dash_argon2_take(d);
+	rc = auth_pw_hash(pw, hash, sizeof(hash));
+	auth_slot_give(slot);
+	if (rc == -1) {
+		/* Only out of memory: the code is spent, IT makes a new one. */
+		snprintf(d->err, sizeof(d->err), "crypto_pwhash_str failed (memory?)");
+		dash_error_500(d);
+		return;
+	}
 	/* A new password ends every earlier session (an invite doubles as a reset). */
-	if (store_account_set(d->st, gid, hash, d->now_ms, d->err,
+	if (auth_attempt_ok(d->st, NULL, d->req->remote_addr, d->now_ms, d->err,
+	    sizeof(d->err)) == -1 ||
+	    store_account_set(d->st, gid, hash, d->now_ms, d->err,
 	    sizeof(d->err)) == -1 ||
 	    store_sessions_delete_guardian(d->st, gid, d->err, sizeof(d->err)) == -1 ||
 	    dash_start_session(d, gid) == -1) {

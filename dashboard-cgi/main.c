@@ -10,6 +10,7 @@
 #include "config.h"
 #include "dash.h"
 #include "auth.h"
+#include "log.h"
 #include "i18n.h"
 #include "policy.h"
 #include "store.h"
@@ -21,6 +22,8 @@
 #define HALLPASS_LANG_DIR	"/usr/local/share/hallpass/lang"
 #endif
 #define DEFAULT_LANG	HALLPASS_LANG_DIR
+/* Where the argon2 slots' lock files live (HALLPASS_RUNDIR): writable by the web server's user. */
+#define DEFAULT_RUNDIR	"/run/hallpass"
 
 static const char *
 main_getenv(void *arg, const char *name)
@@ -69,6 +72,7 @@ main(void)
 	memset(&d, 0, sizeof(d));
 	memset(&req, 0, sizeof(req));
 	diag_init(&dg);
+	log_set_name("hallpass.cgi");
 	if ((confdir = getenv("HALLPASS_CONFIG")) == NULL || *confdir == '\0')
 		confdir = DEFAULT_CONFIG;
 	if ((langdir = getenv("HALLPASS_LANG")) == NULL || *langdir == '\0')
@@ -103,6 +107,8 @@ main(void)
 	}
 	gettimeofday(&tv, NULL);
 	d.now_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	if ((d.rundir = getenv("HALLPASS_RUNDIR")) == NULL || *d.rundir == '\0')
+		d.rundir = DEFAULT_RUNDIR;
 	d.i18n = &i18n;
 	d.periods[AUP_RETENTION_DAYS] = (long)cfg.retention_days;
 	d.periods[AUP_ROLLUP_RETENTION_DAYS] = (long)cfg.rollup_retention_days;

@@ -32,10 +32,10 @@ conf=$(abs "$conf") build=$(abs "$build")
 [ -x "$build/hallpass.cgi" ] || { echo "serve.sh: no $build/hallpass.cgi (make)" >&2; exit 1; }
 [ -n "$state" ] || state=$(mktemp -d /tmp/hallpass-www.XXXXXX)
 state=$(abs "$state")
-mkdir -p "$state/www"
+mkdir -p "$state/www" "$state/run"
 # lighttpd opens its error log after becoming the user: the state folder is theirs.
 if [ -n "$user" ] && [ "$(id -u)" = 0 ]; then
-	chown "$user:$group" "$state"
+	chown "$user:$group" "$state" "$state/run"
 fi
 # The document root holds the CGI and nothing else.
 ln -sf "$build/hallpass.cgi" "$state/www/hallpass.cgi"
@@ -48,6 +48,7 @@ var.hallpass_lang   = "$top/dashboard-cgi/lang"
 var.hallpass_state  = "$state"
 var.hallpass_user   = "$user"
 var.hallpass_group  = "$group"
+var.hallpass_run    = "$state/run"
 include "$top/dashboard-cgi/lighttpd.conf"
 EOC
 if [ -n "$extra" ]; then

@@ -118,6 +118,10 @@ int	store_invite_create(struct store *, const char *guardian_id,
 	    const uint8_t code_hash[32], int64_t now_ms, int64_t expires_ms,
 	    char *err, size_t errlen);
 
+/* Marks every unused invite of guardian_id used (revoked): how many, or -1. */
+int64_t	store_invite_revoke(struct store *, const char *guardian_id, int64_t now_ms,
+	    char *err, size_t errlen);
+
 /*
  * Marks the invite with code_hash used, atomically, if it is unused and
  * expires after now_ms, and copies its guardian id into guardian_out.

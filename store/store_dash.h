@@ -63,6 +63,22 @@ int	store_failure_add(struct store *, const char *key, int64_t now_ms,
 int64_t	store_failure_count(struct store *, const char *key, int64_t since_ms,
 	    char *err, size_t errlen);
 int	store_failure_clear(struct store *, const char *key, char *err, size_t errlen);
+/*
+ * One attempt to be allowed under key, atomically (the check and the record
+ * in one locked transaction, so 32 parallel requests cannot all pass a check
+ * made before any of them was counted).  With n attempts recorded since
+ * since_ms, the attempt is allowed when n < free, or when the last one is at
+ * least base_ms << (n - free) ago (capped at max_ms): a growing delay, never
+ * a lockout.  record 0: only checked (the caller records failures itself).
+ * Returns 0 allowed (and recorded), 1 not yet (*retry_ms: how
+ * long to wait), -1 error.  A success is cleared with store_failure_clear.
+ */
+int	store_attempt(struct store *, const char *key, int64_t now_ms,
+	    int64_t since_ms, int free, int64_t base_ms, int64_t max_ms, int record,
+	    int64_t *retry_ms, char *err, size_t errlen);
+/* Removes one attempt store_attempt recorded under key at ts_ms (it did not count after all). */
+int	store_attempt_undo(struct store *, const char *key, int64_t ts_ms, char *err,
+	    size_t errlen);
 /* Forgets failures older than before_ms (every key). */
 int	store_failure_purge(struct store *, int64_t before_ms, char *err, size_t errlen);
 

@@ -7,7 +7,7 @@
 
 enum { PGST_DAILY = STORE_PG_STUDENT_BASE, PGST_HOURLY, PGST_DEL_EVENTS, PGST_DEL_DAILY,
 	PGST_DEL_HOURLY, PGST__MAX };
-_Static_assert(PGST__MAX <= STORE_PG_ST_MAX, "raise STORE_PG_ST_MAX in store_impl.h");
+_Static_assert(PGST__MAX <= STORE_PG_ATTEMPT_BASE, "raise STORE_PG_ATTEMPT_BASE in store_impl.h");
 
 static const char *const student_sql_daily =
 	"SELECT seq, day, student, host, category, visits, blocked, bytes, seconds"

@@ -1,10 +1,11 @@
 #!/bin/sh
-# CLI tests for "hallpass guardian invite": codes are random, well-formed, stored only hashed, and refused for unknown guardians; TAP.
+# CLI tests for "hallpass guardian invite" and "revoke": codes are random, well-formed, stored only hashed, refused for unknown guardians; a new one revokes the unused earlier ones (SQLite and PostgreSQL); TAP.
 set -u
 : "${HALLPASS:?HALLPASS must name the hallpass binary}"
 : "${HALLPASS_TOP:?HALLPASS_TOP must name the project root}"
 tmp=$(mktemp -d /tmp/hallpass-guardian.XXXXXX) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+pgdir=
+trap '[ -n "$pgdir" ] && "$HALLPASS_TOP/tests/pg/pgcluster.sh" stop "$pgdir" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 cd "$HALLPASS_TOP" || exit 1
 n=0
 
@@ -54,10 +55,57 @@ run 1 -c "$tmp/conf" guardian invite nobody && grep -q 'unknown guardian "nobody
 ok $? "an unknown guardian is refused (exit 1)"
 run 2 -c "$tmp/conf" guardian invite
 ok $? "a missing guardian id is a usage error"
-run 2 -c "$tmp/conf" guardian revoke g1
+run 2 -c "$tmp/conf" guardian frobnicate g1
 ok $? "an unknown subcommand is a usage error"
+run 2 -c "$tmp/conf" guardian revoke g1 --days 3
+ok $? "revoke takes no --days"
+run 2 -c "$tmp/conf" guardian revoke
+ok $? "revoke without a guardian id is a usage error"
 run 2 -c "$tmp/conf" guardian invite g1 --days 0
 ok $? "--days 0 is a usage error"
 run 2 -c "$tmp/conf" guardian invite g1 --days 5x
 ok $? "--days 5x is a usage error"
+
+# A new invite revokes the guardian's earlier unused ones; revoke does that alone.  $1 names
+# the backend, $2 runs one SQL query on its database and prints the answer.
+revocation() { # $1 backend, $2 query function
+	be=$1 q=$2
+	run 0 -c "$tmp/conf" guardian invite g1 && run 0 -c "$tmp/conf" guardian invite g2 &&
+	    run 0 -c "$tmp/conf" guardian invite g1 && grep -q '^revoked 1$' "$tmp/out" &&
+	    [ "$($q "SELECT count(*) FROM guardian_invites WHERE guardian_id = 'g1' AND used_ms IS NULL")" = 1 ]
+	ok $? "[$be] a second invite revokes the first: one usable code for g1, and it says so"
+	[ "$($q "SELECT count(*) FROM guardian_invites WHERE guardian_id = 'g2' AND used_ms IS NULL")" = 1 ]
+	ok $? "[$be] another guardian's invite is untouched"
+	run 0 -c "$tmp/conf" guardian revoke g1 && grep -q '^revoked 1$' "$tmp/out" &&
+	    [ "$($q "SELECT count(*) FROM guardian_invites WHERE guardian_id = 'g1' AND used_ms IS NULL")" = 0 ] &&
+	    [ "$($q "SELECT count(*) FROM guardian_invites WHERE guardian_id = 'g2' AND used_ms IS NULL")" = 1 ]
+	ok $? "[$be] revoke leaves g1 no usable code and g2 its own"
+	run 0 -c "$tmp/conf" guardian revoke g1 && grep -q '^revoked 0$' "$tmp/out"
+	ok $? "[$be] revoking again revokes nothing and is not an error"
+	run 0 -c "$tmp/conf" guardian revoke gone-from-roster && grep -q '^revoked 0$' "$tmp/out"
+	ok $? "[$be] a guardian no longer in policy.yaml can be revoked"
+}
+sed -i "s|^database:.*|database: $tmp/r.db|" "$tmp/conf/hallpass.yaml"
+sq() { sqlite3 "$tmp/r.db" "$1"; }
+revocation sqlite sq
+
+# PostgreSQL: the run's cluster (tests/run-tests.sh sets HALLPASS_TEST_PG), else one of our own.
+pgbin=${HP_PG_BIN:-/usr/lib/postgresql/15/bin}
+uri=${HALLPASS_TEST_PG:-}
+if [ -z "$uri" ] && [ -x "$pgbin/initdb" ]; then
+	# Its own directory: the cluster's user cannot enter $tmp (0700, ours).
+	pgdir=$(mktemp -d /tmp/hp-pg.XXXXXX)
+	uri=$("$HALLPASS_TOP/tests/pg/pgcluster.sh" start "$pgdir" 2>"$tmp/err") || uri=
+fi
+if [ -n "$uri" ] && "$pgbin/psql" -X -q "$uri" -c 'DROP DATABASE IF EXISTS hp_guardian WITH (FORCE)' \
+    -c 'CREATE DATABASE hp_guardian' >"$tmp/err" 2>&1; then
+	uri=$(printf '%s' "$uri" | sed 's|^postgresql:///[^?]*|postgresql:///hp_guardian|')
+	esc=$(printf '%s' "$uri" | sed 's/[&|\\]/\\&/g')
+	sed -i "s|^database:.*|database: \"$esc\"|" "$tmp/conf/hallpass.yaml"
+	pq() { "$pgbin/psql" -X -qAt "$uri" -c "$1"; }
+	revocation postgresql pq
+else
+	n=$((n + 1)); echo "not ok $n - [postgresql] a cluster to test on"
+	sed 's/^/#   /' "$tmp/err" | head -n 5
+fi
 echo "1..$n"

@@ -124,7 +124,7 @@ err_is 2 "hallpass: firewall: --mode must be gateway or hotspot, not \"bridge\";
 ok $? "firewall --mode with a bad value"
 err_is 2 "hallpass: activity: unexpected argument \"s1\"; see 'hallpass activity --help'" activity s1
 ok $? "activity with a stray argument"
-err_is 2 "hallpass: guardian: needs an action (invite); see 'hallpass guardian --help'" guardian
+err_is 2 "hallpass: guardian: needs an action (invite or revoke); see 'hallpass guardian --help'" guardian
 ok $? "guardian without an action"
 err_is 2 "hallpass: guardian: invite needs a GUARDIAN_ID; see 'hallpass guardian --help'" guardian invite
 ok $? "guardian invite without an id"

@@ -6,10 +6,12 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dash.h"
 #include "auth.h"
@@ -30,6 +32,7 @@ struct world {
 	struct diag	 dg;
 	char		 cookie[256];	/* what the "browser" sends */
 	struct cgi_out	 out;
+	const char	*addr;		/* REMOTE_ADDR; NULL: 192.0.2.50 */
 };
 
 static void
@@ -370,7 +373,7 @@ req(struct world *w, const char *method, const char *path, const char *query,
 	ENV("QUERY_STRING=%s", query ? query : "");
 	ENV("HTTP_COOKIE=%s", w->cookie);
 	ENV("SCRIPT_NAME=/hallpass.cgi");
-	ENV("REMOTE_ADDR=192.0.2.50");
+	ENV("REMOTE_ADDR=%s", w->addr != NULL ? w->addr : "192.0.2.50");
 	ENV("HTTP_HOST=dash.example");
 	if (origin != NULL)
 		ENV("HTTP_ORIGIN=%s", origin);
@@ -772,7 +775,7 @@ static void
 test_throttle(void **state)
 {
 	struct world	 w;
-	char		 pre[80], form[300];
+	char		 pre[80], form[300], right[300], after[64];
 
 	(void)state;
 	world_open(&w, "throttle.db");
@@ -784,32 +787,84 @@ test_throttle(void **state)
 	snprintf(w.cookie, sizeof(w.cookie), "hp_pre=%s", pre);
 	/* No token: refused before the password is looked at. */
 	assert_int_equal(req(&w, "POST", "/login", NULL, "user=g3&password=x", NULL), 403);
-	snprintf(form, sizeof(form), "csrf=%s&user=luis.ramirez%%40example.org"
+	snprintf(right, sizeof(right), "csrf=%s&user=luis.ramirez%%40example.org"
 	    "&password=%s", pre, "correct+horse+battery");
-	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 303);
+	assert_int_equal(req(&w, "POST", "/login", NULL, right, NULL), 303);
 	snprintf(form, sizeof(form), "csrf=%s&user=g3&password=wrong", pre);
 	for (int i = 0; i < AUTH_THROTTLE_ACCT; i++)
 		assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 403);
-	snprintf(form, sizeof(form), "csrf=%s&user=g3&password=%s", pre,
-	    "correct+horse+battery");
-	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 429);
+	/* The free attempts are used: now a delay, even for the right password, and it says how long. */
+	snprintf(after, sizeof(after), "Retry-After: %lld\r\n", AUTH_DELAY_BASE_MS / 1000);
+	assert_int_equal(req(&w, "POST", "/login", NULL, right, NULL), 429);
 	assert_non_null(strstr(body(&w), "Too many attempts"));
+	assert_non_null(strstr(w.out.hdr.s, after));
+	/* A growing delay, not a lockout: after the first delay one more try, then twice as long. */
+	w.d.now_ms = now0 + AUTH_DELAY_BASE_MS;
+	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 403);
+	w.d.now_ms = now0 + 2 * AUTH_DELAY_BASE_MS;
+	assert_int_equal(req(&w, "POST", "/login", NULL, right, NULL), 429);
+	assert_non_null(strstr(w.out.hdr.s, after));
+	/* Someone guessing from another network does not delay the parent at home. */
+	w.addr = "2001:db8:77:1::99";
+	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 403);
+	w.addr = "2001:db8:77:1::1234";	/* the same /64: the same household */
+	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 403);
+	w.addr = NULL;
+	w.d.now_ms = now0 + 3 * AUTH_DELAY_BASE_MS;
+	assert_int_equal(req(&w, "POST", "/login", NULL, right, NULL), 303);
+	/* The right password starts the account's count over. */
+	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 403);
 	/* The e-mail address is the same account. */
 	snprintf(form, sizeof(form), "csrf=%s&user=LUIS.RAMIREZ%%40example.org"
 	    "&password=%s", pre, "correct+horse+battery");
-	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 429);
-	/* After the window, the right password works again. */
-	w.d.now_ms = now0 + AUTH_THROTTLE_MS + 1000;
 	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 303);
-	/* Per address: many accounts from one address. */
+	/* Per network: many accounts from one network, counted by failures; later, so alone. */
+	w.d.now_ms = now0 + AUTH_WINDOW_MS + 4 * AUTH_DELAY_BASE_MS;
+	/* A school library: many right passwords from one network never delay anyone. */
+	w.addr = "198.51.100.7";
+	for (int i = 0; i < AUTH_THROTTLE_ADDR + 2; i++)
+		assert_int_equal(req(&w, "POST", "/login", NULL, right, NULL), 303);
+	w.addr = NULL;
 	for (int i = 0; i < AUTH_THROTTLE_ADDR; i++) {
 		snprintf(form, sizeof(form), "csrf=%s&user=nobody%d&password=x", pre, i);
 		assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 403);
 	}
-	snprintf(form, sizeof(form), "csrf=%s&user=g3&password=%s", pre,
-	    "correct+horse+battery");
-	assert_int_equal(req(&w, "POST", "/login", NULL, form, NULL), 429);
+	assert_int_equal(req(&w, "POST", "/login", NULL, right, NULL), 429);
+	/* An unknown account costs the same argon2 work: the fixed hash has the real cost. */
+	assert_int_equal(crypto_pwhash_str_needs_rehash(auth_pw_dummy,
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE), 0);
 	world_close(&w);
+}
+
+/* The argon2 cap: lock files held with flock, so a third taker waits or is told "busy". */
+static void
+test_argon2_slots(void **state)
+{
+	char	dir[] = "/tmp/hp-slots.XXXXXX", serr[300];
+	int	a, b, c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(auth_slot_take(dir, 2, 0, &a, serr, sizeof(serr)), 0);
+	assert_int_equal(auth_slot_take(dir, 2, 0, &b, serr, sizeof(serr)), 0);
+	assert_int_not_equal(a, b);
+	assert_int_equal(auth_slot_take(dir, 2, 0, &c, serr, sizeof(serr)), 1);
+	assert_int_equal(c, -1);
+	auth_slot_give(a);
+	/* A freed slot is free again; waiting for one that is free does not block. */
+	assert_int_equal(auth_slot_take(dir, 2, 1, &c, serr, sizeof(serr)), 0);
+	auth_slot_give(b);
+	auth_slot_give(c);
+	/* A directory that is not there: an error that names it, never a crash. */
+	assert_int_equal(auth_slot_take("/nonexistent/hp", 2, 1, &c, serr, sizeof(serr)), -1);
+	assert_non_null(strstr(serr, "/nonexistent/hp/argon2-0.lock"));
+	for (int i = 0; i < 2; i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "%s/argon2-%d.lock", dir, i);
+		assert_int_equal(unlink(p), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* ---- */
@@ -861,6 +916,7 @@ main(void)
 		cmocka_unit_test(test_contact_words),
 		cmocka_unit_test(test_sessions_expire),
 		cmocka_unit_test(test_throttle),
+		cmocka_unit_test(test_argon2_slots),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

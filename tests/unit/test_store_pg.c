@@ -1,4 +1,4 @@
-/* test_store_pg: the store on a real PostgreSQL 15 cluster (HALLPASS_TEST_PG) — migrations and their race, partitions, purge, ingest, cross-gateway merge, the dashboard's functions. */
+/* test_store_pg: the store on a real PostgreSQL 15 cluster (HALLPASS_TEST_PG) — migrations and their race, partitions, purge, ingest, cross-gateway merge, the dashboard's functions, the sign-in throttle under concurrency (and on SQLite). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -987,6 +987,143 @@ test_sqlite_no_ingest(void **state)
 	rmdir(path);
 }
 
+/* ---- the sign-in throttle and invite revocation, on both backends ---- */
+
+/* Threads that each open their own connection and try one attempt under one key at once. */
+struct attempter {
+	char			 uri[512];
+	pthread_barrier_t	*go;
+	int			 rc;
+	char			 err[512];
+};
+
+static void *
+attempter_main(void *arg)
+{
+	struct attempter	*a = arg;
+	struct store		*s = store_open(a->uri, 0, a->err, sizeof(a->err));
+	int64_t			 retry;
+
+	pthread_barrier_wait(a->go);
+	a->rc = s == NULL ? -2 : store_attempt(s, "acct:g2|net:192.0.2.9", T0, T0 - 3600000,
+	    5, 30000, 900000, 1, &retry, a->err, sizeof(a->err));
+	store_close(s);
+	return NULL;
+}
+
+static void
+attempt_battery(const char *uri)
+{
+	enum { NT = 16 };
+	struct attempter	 a[NT];
+	pthread_t		 t[NT];
+	pthread_barrier_t	 go;
+	struct store		*s;
+	uint8_t			 h1[32], h2[32], h3[32];
+	char			 g[64];
+	int64_t			 retry;
+	int			 allowed = 0, waited = 0;
+
+	assert_non_null(s = store_open(uri, STORE_CREATE, errbuf, sizeof(errbuf)));
+	/* Free attempts, then 30 s after the last, then 60 s: growing, never a lockout. */
+	for (int i = 0; i < 3; i++)
+		CHECK(store_attempt(s, "k", T0 + i, T0 - 1, 3, 30000, 90000, 1, &retry,
+		    errbuf, sizeof(errbuf)), 0);
+	CHECK(store_attempt(s, "k", T0 + 10, T0 - 1, 3, 30000, 90000, 1, &retry, errbuf,
+	    sizeof(errbuf)), 1);
+	assert_int_equal(retry, 30000 - 8);
+	CHECK(store_attempt(s, "k", T0 + 2 + 30000, T0 - 1, 3, 30000, 90000, 1, &retry,
+	    errbuf, sizeof(errbuf)), 0);
+	CHECK(store_attempt(s, "k", T0 + 2 + 30000 + 59999, T0 - 1, 3, 30000, 90000, 1,
+	    &retry, errbuf, sizeof(errbuf)), 1);
+	assert_int_equal(retry, 1);
+	/* record 0 only looks; records older than since do not count; other keys are apart. */
+	CHECK(store_attempt(s, "k", T0 + 2 + 90000, T0 - 1, 3, 30000, 90000, 0, &retry,
+	    errbuf, sizeof(errbuf)), 0);
+	CHECK(store_failure_count(s, "k", 0, errbuf, sizeof(errbuf)), 4);
+	CHECK(store_attempt(s, "k", T0 + 40000, T0 + 30003, 3, 30000, 90000, 1, &retry,
+	    errbuf, sizeof(errbuf)), 0);
+	CHECK(store_attempt(s, "other", T0 + 10, T0 - 1, 0, 30000, 90000, 1, &retry,
+	    errbuf, sizeof(errbuf)), 0);
+	/* Undo takes back one attempt: the one recorded at that instant. */
+	CHECK(store_attempt(s, "other", T0 + 10, T0 - 1, 5, 30000, 90000, 1, &retry,
+	    errbuf, sizeof(errbuf)), 0);
+	CHECK(store_attempt_undo(s, "other", T0 + 10, errbuf, sizeof(errbuf)), 0);
+	CHECK(store_failure_count(s, "other", 0, errbuf, sizeof(errbuf)), 1);
+	CHECK(store_attempt_undo(s, "other", T0 + 11, errbuf, sizeof(errbuf)), 0);
+	CHECK(store_failure_count(s, "other", 0, errbuf, sizeof(errbuf)), 1);
+	/* The delay is capped: many attempts wait at most max after the last. */
+	for (int i = 0; i < 40; i++)
+		CHECK(store_failure_add(s, "many", T0, errbuf, sizeof(errbuf)), 0);
+	CHECK(store_attempt(s, "many", T0 + 1000, T0 - 1, 3, 30000, 90000, 1, &retry,
+	    errbuf, sizeof(errbuf)), 1);
+	assert_int_equal(retry, 89000);
+	CHECK(store_attempt(s, "k", T0, T0, 3, 0, 90000, 1, &retry, errbuf,
+	    sizeof(errbuf)), -1);	/* no base delay: refused, not a division of zero */
+
+	/* 16 connections at once: exactly the 5 free attempts pass, the rest are told to wait. */
+	assert_int_equal(pthread_barrier_init(&go, NULL, NT), 0);
+	for (int i = 0; i < NT; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		snprintf(a[i].uri, sizeof(a[i].uri), "%s", uri);
+		a[i].go = &go;
+		assert_int_equal(pthread_create(&t[i], NULL, attempter_main, &a[i]), 0);
+	}
+	for (int i = 0; i < NT; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		if (a[i].rc < 0)
+			fail_msg("attempter %d: %s", i, a[i].err);
+		allowed += a[i].rc == 0;
+		waited += a[i].rc == 1;
+	}
+	pthread_barrier_destroy(&go);
+	assert_int_equal(allowed, 5);
+	assert_int_equal(waited, NT - 5);
+	CHECK(store_failure_count(s, "acct:g2|net:192.0.2.9", 0, errbuf, sizeof(errbuf)), 5);
+
+	/* Revocation: every unused invite of one guardian, no other's, not the used ones. */
+	memset(h1, 1, sizeof(h1));
+	memset(h2, 2, sizeof(h2));
+	memset(h3, 3, sizeof(h3));
+	CHECK(store_invite_create(s, "g1", h1, 1000, 9000, errbuf, sizeof(errbuf)), 0);
+	CHECK(store_invite_create(s, "g1", h2, 1000, 9000, errbuf, sizeof(errbuf)), 0);
+	CHECK(store_invite_create(s, "g2", h3, 1000, 9000, errbuf, sizeof(errbuf)), 0);
+	CHECK(store_invite_consume(s, h1, 1500, g, sizeof(g), errbuf, sizeof(errbuf)), 0);
+	CHECK(store_invite_revoke(s, "g1", 2000, errbuf, sizeof(errbuf)), 1);
+	CHECK(store_invite_consume(s, h2, 2500, g, sizeof(g), errbuf, sizeof(errbuf)), 1);
+	CHECK(store_invite_revoke(s, "g1", 3000, errbuf, sizeof(errbuf)), 0);
+	CHECK(store_invite_consume(s, h3, 2500, g, sizeof(g), errbuf, sizeof(errbuf)), 0);
+	assert_string_equal(g, "g2");
+	CHECK(store_invite_revoke(s, "", 3000, errbuf, sizeof(errbuf)), -1);
+	store_close(s);
+}
+
+static void
+test_pg_attempt(void **state)
+{
+	(void)state;
+	NEED_PG();
+	newdb("hp_attempt");
+	attempt_battery(uri_of("hp_attempt"));
+}
+
+static void
+test_sqlite_attempt(void **state)
+{
+	char	path[] = "/tmp/hallpass-pgtest.XXXXXX", db[64];
+
+	(void)state;
+	assert_non_null(mkdtemp(path));
+	snprintf(db, sizeof(db), "%s/a.db", path);
+	attempt_battery(db);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s/a.db-wal", path);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s/a.db-shm", path);
+	unlink(db);
+	rmdir(path);
+}
+
 /* docs/schema.md is the readable copy of the PostgreSQL migrations: every table, index, sequence and function is in it. */
 static void
 test_pg_schema_documented(void **state)
@@ -1097,6 +1234,8 @@ main(void)
 		cmocka_unit_test(test_pg_ingest),
 		cmocka_unit_test(test_pg_merge),
 		cmocka_unit_test(test_pg_dash),
+		cmocka_unit_test(test_pg_attempt),
+		cmocka_unit_test(test_sqlite_attempt),
 		cmocka_unit_test(test_pg_schema_documented),
 		cmocka_unit_test(test_pg_reconnect),
 		cmocka_unit_test(test_sqlite_no_ingest),

@@ -63,7 +63,7 @@ run_e2e() { # $1 backend name, $2 database
 	fi
 	pid=$(echo "$started" | sed -n 's/^pid \([0-9]*\) .*/\1/p')
 	HP_BASE="http://127.0.0.1:$port" HP_OUT="$out/$be" HP_CODE_G1="$code" HP_CONF="$w/conf" \
-	    HP_SEED="$top/$build/tests/hp_seed" HALLPASS="$top/$build/hallpass" \
+	    HP_ERRLOG="$w/www/cgi.log" HP_SEED="$top/$build/tests/hp_seed" HALLPASS="$top/$build/hallpass" \
 	    node tests/web/e2e.mjs >"$w/e2e.tap" 2>&1 || rc=1
 	kill "$pid" 2>/dev/null
 	pid=
@@ -86,6 +86,7 @@ run_e2e() { # $1 backend name, $2 database
 		echo "ok $n - [$be] hallpass.cgi ran without sanitizer reports"
 	fi
 	cp "$w/www/error.log" "$out/$be/lighttpd-error.log" 2>/dev/null
+	cp "$w/www/cgi.log" "$out/$be/cgi.log" 2>/dev/null
 }
 
 run_e2e sqlite "$tmp/hallpass.db"

@@ -26,7 +26,8 @@ function ok(cond, what, detail) {
 }
 
 // One raw request: no cookie jar, no redirects followed, every header visible.
-function req(method, path, { cookie = '', body = null, headers = {} } = {}) {
+// from: a loopback source address (127.0.0.N), so one test can act as several client networks.
+function req(method, path, { cookie = '', body = null, headers = {}, from } = {}) {
   return new Promise((resolve, reject) => {
     const u = new URL(path.startsWith('http') ? path : `${CGI}${path}`);
     const h = { ...headers };
@@ -35,7 +36,7 @@ function req(method, path, { cookie = '', body = null, headers = {} } = {}) {
       h['Content-Type'] ??= 'application/x-www-form-urlencoded';
       h['Content-Length'] = Buffer.byteLength(body);
     }
-    const r = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h }, (res) => {
+    const r = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h, localAddress: from, agent: false }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -367,17 +368,85 @@ async function security() {
   r = await req('GET', '/child?id=s1001&day=2026-02-30', { cookie: a.cookie });
   ok(r.status === 400, 'an impossible day gets 400', r.status);
 
-  // Throttling (last: it blocks this address for a while).
+  await throttle();
+}
+
+// The CGI's log lines (its stderr: server.breakagelog, cgi.log) that match re; lighttpd copies
+// them asynchronously, so wait (briefly) until at least `atLeast` are there.
+async function logLines(re, atLeast = 0) {
+  let lines = [];
+  for (let i = 0; i < 30; i++) {
+    lines = readFileSync(process.env.HP_ERRLOG, 'utf8').split('\n').filter((l) => re.test(l));
+    if (lines.length >= atLeast) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return lines;
+}
+
+// Sign-in throttling, each part from its own source address (its own client "network").
+async function throttle() {
   const g = await req('GET', '/login');
   const pre = cookieFrom(g, 'hp_pre');
+  const login = (user, password, from) => req('POST', '/login', { cookie: `hp_pre=${pre}`, body: form({ csrf: pre, user, password }), from });
+  const checks = (addr) => new RegExp(`sign-in from ${addr.replace(/\./g, '\\.')}: password checked`);
+
+  // A guesser at 127.0.0.21: five free attempts, each one password check; then a delay that
+  // holds even for the right password and says how long.
   const codes = [];
-  for (let i = 0; i < 5; i++) {
-    r = await req('POST', '/login', { cookie: `hp_pre=${pre}`, body: form({ csrf: pre, user: 'g1', password: `wrong${i}` }) });
-    codes.push(r.status);
+  for (let i = 0; i < 5; i++) codes.push((await login('g1', `wrong${i}`, '127.0.0.21')).status);
+  let r = await login(G1_EMAIL, PW, '127.0.0.21');
+  const retry = Number(r.headers['retry-after']);
+  ok(codes.every((c) => c === 403) && r.status === 429 && retry >= 1 && !cookieFrom(r, 'hp_session'),
+    'after 5 wrong passwords even the right one is delayed from that network (429, Retry-After)', `${codes} then ${r.status} ${retry}`);
+  let lines = await logLines(checks('127.0.0.21'), 5);
+  ok(lines.length === 5, 'the delayed attempt was refused before any password check (5 checks logged)', lines.join('\n'));
+
+  // The parent at home (another network) is not locked out by someone who knows the address.
+  r = await login(G1_EMAIL, PW, '127.0.0.22');
+  ok(r.status === 303 && cookieFrom(r, 'hp_session'), "a guesser elsewhere does not lock the parent out: the right password works from the parent's network", r.status);
+
+  // 32 wrong passwords for one account at once: each attempt is counted before its password is
+  // checked, so at most the 5 free ones reach argon2; the rest are told when to retry.
+  const burst = await Promise.all(Array.from({ length: 32 }, (_, i) => login('g2', `guess${i}`, '127.0.0.23')));
+  const checked = burst.filter((x) => x.status === 403).length;
+  const waited = burst.filter((x) => x.status === 429 && Number(x.headers['retry-after']) >= 1).length;
+  lines = await logLines(checks('127.0.0.23'), checked);
+  ok(checked >= 1 && checked <= 5 && checked + waited === 32 && lines.length === checked,
+    '32 parallel wrong passwords: at most 5 password checks (counted in the log), the other requests 429 with Retry-After',
+    `${checked} answered 403, ${waited} told to wait, ${lines.length} password checks logged`);
+
+  // Spraying: 32 different names at once from one network.  The network's attempts are
+  // counted before any password is checked too, so at most its 20 free ones reach argon2.
+  const spray = await Promise.all(Array.from({ length: 32 }, (_, i) => login(`spray${i}@example.org`, 'x', '127.0.0.26')));
+  const sprayChecked = spray.filter((x) => x.status === 403).length;
+  lines = await logLines(checks('127.0.0.26'), sprayChecked);
+  ok(sprayChecked <= 20 && sprayChecked + spray.filter((x) => x.status === 429).length === 32 && lines.length === sprayChecked,
+    '32 parallel guesses at 32 names from one network: at most 20 password checks, the rest 429',
+    `${sprayChecked} answered 403, ${lines.length} password checks logged`);
+
+  // An unknown account: the same answer as a wrong password, after the same argon2 work.
+  const known = await login('g2', 'not-the-password', '127.0.0.24');
+  const unknown = await login('nobody@example.org', 'not-the-password', '127.0.0.24');
+  lines = await logLines(checks('127.0.0.24'), 2);
+  const msg = (x) => (x.body.match(/<p class="error"[^>]*>([^<]*)</) || x.body.match(/not correct[^<]*/) || [''])[0];
+  ok(known.status === 403 && unknown.status === 403 && msg(known) === msg(unknown) && msg(known) !== '' && lines.length === 2,
+    'an unknown account gets the same answer as a wrong password, after a password check of its own',
+    `${known.status} ${unknown.status} "${msg(known)}" "${msg(unknown)}" ${lines.length} checks`);
+  // And about the same time: argon2 (64 MiB) dominates; without the dummy check an unknown
+  // name would answer several times faster.  Medians of interleaved pairs, loose bounds.
+  const tk = [], tu = [];
+  for (let i = 0; i < 3; i++) {
+    let t0 = performance.now();
+    await login('g2', `wrong${i}`, '127.0.0.25');
+    tk.push(performance.now() - t0);
+    t0 = performance.now();
+    await login(`nobody${i}@example.org`, `wrong${i}`, '127.0.0.25');
+    tu.push(performance.now() - t0);
   }
-  r = await req('POST', '/login', { cookie: `hp_pre=${pre}`, body: form({ csrf: pre, user: G1_EMAIL, password: PW }) });
-  ok(codes.every((c) => c === 403 || c === 429) && r.status === 429 && !cookieFrom(r, 'hp_session'),
-    'after repeated failures even the right password is refused (429)', `${codes} then ${r.status}`);
+  const med = (a) => a.sort((x, y) => x - y)[1];
+  ok(med(tu) > 0.5 * med(tk) && med(tk) > 0.5 * med(tu),
+    'response time does not tell whether an account exists (medians within a factor of 2)',
+    `known ${tk.map(Math.round)} ms, unknown ${tu.map(Math.round)} ms`);
 }
 
 mkdirSync(OUT, { recursive: true });
