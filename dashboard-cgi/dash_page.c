@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "hp_err.h"
 #include "dash_date.h"
+#include "store_login.h"
 
 /*
  * Inline so the page is one request.  Phone first (390 px is the test's
@@ -468,21 +469,59 @@ dash_login_form(struct dash *d, const char *msg_key, const char *user)
 	dash_page_foot(d);
 }
 
-/* A guardian by id or by e-mail address (case-insensitive), as parents know either. */
-static const struct policy_guardian *
-dash_guardian_lookup(const struct dash *d, const char *user)
+/*
+ * A guardian by id, by the roster's e-mail address (case-insensitive), or by
+ * the username or phone number they chose at enrolment (families without
+ * e-mail).  0 with *out set (NULL: nobody), -1 on a store error.
+ */
+static int
+dash_guardian_lookup(struct dash *d, const char *user,
+    const struct policy_guardian **out)
 {
 	const struct policy_guardian	*g;
 	const char			*email;
+	char				 norm[AUTH_LOGIN_MAX], gid[80];
+	int				 rc;
 
-	if ((g = policy_guardian_find(d->pol, user)) != NULL)
-		return g;
+	*out = NULL;
+	if ((g = policy_guardian_find(d->pol, user)) != NULL) {
+		*out = g;
+		return 0;
+	}
 	for (size_t i = 0; i < policy_guardian_count(d->pol); i++) {
 		g = policy_guardian_at(d->pol, i);
 		email = policy_guardian_email(g);
-		if (email != NULL && strcasecmp(email, user) == 0)
-			return g;
+		if (email != NULL && strcasecmp(email, user) == 0) {
+			*out = g;
+			return 0;
+		}
 	}
+	if (auth_login_norm(user, norm) == -1)
+		return 0;
+	if ((rc = store_login_find(d->st, norm, gid, sizeof(gid), d->err,
+	    sizeof(d->err))) == -1)
+		return -1;
+	if (rc == 0)
+		*out = policy_guardian_find(d->pol, gid);
+	return 0;
+}
+
+/*
+ * The language a guardian reads: the roster's (the district's record) when
+ * there is a file for it, else the one they chose (at enrolment or in the
+ * language menu), else NULL.  Letters use the same rule (cli/cmd_letters.c).
+ */
+static const struct i18n_lang *
+dash_guardian_lang(struct dash *d, const struct policy_guardian *g)
+{
+	const struct i18n_lang	*l;
+	char			 lang[36];
+
+	if ((l = i18n_match(d->i18n, policy_guardian_language(g))) != NULL)
+		return l;
+	if (store_login_get(d->st, policy_guardian_id(g), NULL, 0, lang,
+	    sizeof(lang), NULL, 0) == 0 && *lang != '\0')
+		return i18n_match(d->i18n, lang);
 	return NULL;
 }
 
@@ -520,7 +559,10 @@ dash_login_post(struct dash *d)
 		dash_error_500(d);
 		return;
 	}
-	g = dash_guardian_lookup(d, user);
+	if (dash_guardian_lookup(d, user, &g) == -1) {
+		dash_error_500(d);
+		return;
+	}
 	/* An unknown name is throttled under what was typed, so probing it costs the same. */
 	snprintf(acct, sizeof(acct), "acct:%.80s", g ? policy_guardian_id(g) : user);
 	snprintf(addr, sizeof(addr), "addr:%.80s", d->req->remote_addr);
@@ -550,6 +592,13 @@ dash_login_post(struct dash *d)
 		dash_login_form(d, "login.failed", user);
 		return;
 	}
+	/* The session remembers the guardian's language for a device that never chose one. */
+	if (cgi_kv_get(&d->req->cookies, DASH_COOKIE_LANG) == NULL) {
+		const struct i18n_lang	*l = dash_guardian_lang(d, g);
+
+		if (l != NULL)
+			d->lang = l;
+	}
 	if (store_failure_clear(d->st, acct, d->err, sizeof(d->err)) == -1 ||
 	    dash_start_session(d, policy_guardian_id(g)) == -1) {
 		dash_error_500(d);
@@ -563,7 +612,7 @@ dash_login_post(struct dash *d)
 /* ---- enrolment */
 
 static void
-dash_enrol_form(struct dash *d, const char *msg_key)
+dash_enrol_form(struct dash *d, const char *msg_key, const char *login)
 {
 	dash_page_head(d, dash_t(d, "enrol.title"));
 	cgi_out_raw(d->out, "<h1>");
@@ -584,7 +633,30 @@ dash_enrol_form(struct dash *d, const char *msg_key)
 	cgi_out_html(d->out, dash_t(d, "enrol.code"));
 	cgi_out_raw(d->out, "</label><input id=\"code\" name=\"code\" type=\"text\" "
 	    "autocomplete=\"one-time-code\" autocapitalize=\"characters\" required "
-	    "maxlength=\"40\"><label for=\"password\">");
+	    "maxlength=\"40\"><label for=\"login\">");
+	/* Families without e-mail sign in with a name or phone number of their own. */
+	cgi_out_html(d->out, dash_t(d, "enrol.login"));
+	cgi_out_raw(d->out, "</label><input id=\"login\" name=\"login\" type=\"text\" "
+	    "autocomplete=\"username\" autocapitalize=\"none\" maxlength=\"64\" "
+	    "aria-describedby=\"loginhelp\" value=\"");
+	cgi_out_html(d->out, login);
+	cgi_out_raw(d->out, "\"><p id=\"loginhelp\" class=\"muted\">");
+	cgi_out_html(d->out, dash_t(d, "enrol.loginhelp"));
+	cgi_out_raw(d->out, "</p><label for=\"lang\">");
+	cgi_out_html(d->out, dash_t(d, "enrol.lang"));
+	cgi_out_raw(d->out, "</label><select id=\"lang\" name=\"lang\">");
+	for (size_t i = 0; i < d->i18n->n; i++) {
+		const struct i18n_lang *l = &d->i18n->langs[i];
+
+		cgi_out_raw(d->out, "<option value=\"");
+		cgi_out_html(d->out, l->tag);
+		cgi_out_raw(d->out, "\" lang=\"");
+		cgi_out_html(d->out, l->tag);
+		cgi_out_raw(d->out, l == d->lang ? "\" selected>" : "\">");
+		cgi_out_html(d->out, l->name);
+		cgi_out_raw(d->out, "</option>");
+	}
+	cgi_out_raw(d->out, "</select><label for=\"password\">");
 	cgi_out_html(d->out, dash_t(d, "enrol.password"));
 	cgi_out_raw(d->out, "</label><input id=\"password\" name=\"password\" "
 	    "type=\"password\" autocomplete=\"new-password\" required ");
@@ -608,9 +680,24 @@ dash_enrol_post(struct dash *d)
 	const char	*code = dash_field(d, "code");
 	const char	*pw = dash_field(d, "password");
 	const char	*pw2 = dash_field(d, "password2");
+	const char	*login = dash_field(d, "login");
+	const char	*langf = dash_field(d, "lang");
+	const struct i18n_lang		*chosen = i18n_find(d->i18n, langf);
+	const struct policy_guardian	*g, *other;
 	uint8_t		 ch[STORE_HASH_LEN];
 	char		 addr[96], gid[80], hash[STORE_PWHASH_MAX];
+	char		 norm[AUTH_LOGIN_MAX], had[AUTH_LOGIN_MAX];
+	const char	*canon = NULL;
 	int		 rc;
+
+	if (strlen(login) > 254 || (*langf != '\0' && chosen == NULL)) {
+		dash_error(d, 400, "err.badrequest");
+		return;
+	}
+	if (chosen == NULL)
+		chosen = d->lang;
+	/* The form comes back in the language just chosen. */
+	d->lang = chosen;
 
 	snprintf(addr, sizeof(addr), "addr:%.80s", d->req->remote_addr);
 	if ((rc = auth_throttled(d->st, NULL, addr, d->now_ms, d->err,
@@ -621,29 +708,79 @@ dash_enrol_post(struct dash *d)
 		}
 		d->out->status = 429;
 		cgi_out_header(d->out, "Retry-After", "900");
-		dash_enrol_form(d, "login.throttled");
+		dash_enrol_form(d, "login.throttled", login);
 		return;
 	}
 	/* Checked before the code is spent: a typo must not burn the invitation. */
 	if (auth_pw_acceptable(pw) == -1) {
 		d->out->status = 400;
-		dash_enrol_form(d, "enrol.pwshort");
+		dash_enrol_form(d, "enrol.pwshort", login);
 		return;
 	}
 	if (strcmp(pw, pw2) != 0) {
 		d->out->status = 400;
-		dash_enrol_form(d, "enrol.pwmismatch");
+		dash_enrol_form(d, "enrol.pwmismatch", login);
 		return;
+	}
+	if (*login != '\0') {
+		if (auth_login_norm(login, norm) == -1) {
+			d->out->status = 400;
+			dash_enrol_form(d, "enrol.badname", login);
+			return;
+		}
+		canon = norm;
 	}
 	if (auth_invite_hash(code, ch) == -1) {
 		(void)auth_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
 		d->out->status = 403;
-		dash_enrol_form(d, "enrol.badcode");
+		dash_enrol_form(d, "enrol.badcode", login);
+		return;
+	}
+	/* Whose code it is, without spending it: the sign-in name is checked against them first. */
+	if ((rc = store_invite_peek(d->st, ch, d->now_ms, gid, sizeof(gid), d->err,
+	    sizeof(d->err))) == -1) {
+		dash_error_500(d);
+		return;
+	}
+	if (rc == 1 || (g = policy_guardian_find(d->pol, gid)) == NULL) {
+		(void)auth_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
+		d->out->status = 403;
+		dash_enrol_form(d, "enrol.badcode", login);
+		return;
+	}
+	/* Without an e-mail in the roster a guardian needs a name of their own to sign in with. */
+	if (canon == NULL && policy_guardian_email(g) == NULL) {
+		if ((rc = store_login_get(d->st, gid, had, sizeof(had), NULL, 0, d->err,
+		    sizeof(d->err))) == -1) {
+			dash_error_500(d);
+			return;
+		}
+		if (rc == 1 || *had == '\0') {
+			d->out->status = 400;
+			dash_enrol_form(d, "enrol.needname", login);
+			return;
+		}
+	}
+	/* Another guardian's id would win the lookup at sign-in: not a name anyone can take. */
+	if (canon != NULL && (other = policy_guardian_find(d->pol, canon)) != NULL &&
+	    other != g) {
+		d->out->status = 409;
+		dash_enrol_form(d, "enrol.nametaken", login);
 		return;
 	}
 	if (auth_pw_hash(pw, hash, sizeof(hash)) == -1) {
 		snprintf(d->err, sizeof(d->err), "crypto_pwhash_str failed (memory?)");
 		dash_error_500(d);
+		return;
+	}
+	if ((rc = store_login_set(d->st, gid, canon, chosen->tag, d->now_ms, d->err,
+	    sizeof(d->err))) == -1) {
+		dash_error_500(d);
+		return;
+	}
+	if (rc == 1) {
+		d->out->status = 409;
+		dash_enrol_form(d, "enrol.nametaken", login);
 		return;
 	}
 	rc = store_invite_consume(d->st, ch, d->now_ms, gid, sizeof(gid), d->err,
@@ -655,9 +792,10 @@ dash_enrol_post(struct dash *d)
 	if (rc == 1 || policy_guardian_find(d->pol, gid) == NULL) {
 		(void)auth_fail(d->st, NULL, addr, d->now_ms, NULL, 0);
 		d->out->status = 403;
-		dash_enrol_form(d, "enrol.badcode");
+		dash_enrol_form(d, "enrol.badcode", login);
 		return;
 	}
+	dash_set_cookie(d, DASH_COOKIE_LANG, chosen->tag, 365L * 24 * 3600);
 	/* A new password ends every earlier session (an invite doubles as a reset). */
 	if (store_account_set(d->st, gid, hash, d->now_ms, d->err,
 	    sizeof(d->err)) == -1 ||
@@ -865,6 +1003,12 @@ dash_lang(struct dash *d)
 	}
 	dash_set_cookie(d, DASH_COOKIE_LANG, l->tag, 365L * 24 * 3600);
 	d->lang = l;
+	/* A logged-in guardian's choice is theirs on every device (and on their next letter). */
+	if (d->authed && store_login_set(d->st, d->sess.guardian_id, NULL, l->tag,
+	    d->now_ms, d->err, sizeof(d->err)) == -1) {
+		dash_error_500(d);
+		return;
+	}
 	for (i = 0; back != NULL && pages[i] != NULL && strcmp(back, pages[i]) != 0; i++)
 		;
 	if (back == NULL || pages[i] == NULL)
@@ -1013,6 +1157,10 @@ dash_auth(struct dash *d)
 		return 0;
 	d->authed = 1;
 	auth_hex(d->sess.csrf, sizeof(d->sess.csrf), d->csrf_hex);
+	/* A device that never chose a language reads the one the session began with. */
+	if (i18n_find(d->i18n, cgi_kv_get(&d->req->cookies, DASH_COOKIE_LANG)) == NULL &&
+	    i18n_find(d->i18n, d->sess.lang) != NULL)
+		d->lang = i18n_find(d->i18n, d->sess.lang);
 	return 0;
 }
 
@@ -1048,7 +1196,7 @@ dash_login_get(struct dash *d)
 static void
 dash_enrol_get(struct dash *d)
 {
-	dash_enrol_form(d, NULL);
+	dash_enrol_form(d, NULL, "");
 }
 
 static void
