@@ -155,15 +155,14 @@ letters_qr_svg(const char *text, char *err, size_t errlen)
 /* The letter's language: the roster's, else the guardian's own choice, else English. */
 static const struct i18n_lang *
 letters_lang(struct letters_ctx *c, const struct policy_guardian *g,
-    const char **missing)
+    char chosen[36], const char **missing)
 {
 	const struct i18n_lang	*l;
 	const char		*want = policy_guardian_language(g);
-	static char		 chosen[36];
 
 	*missing = NULL;
 	if (want == NULL && store_login_get(c->st, policy_guardian_id(g), NULL, 0,
-	    chosen, sizeof(chosen), NULL, 0) == 0 && *chosen != '\0')
+	    chosen, 36, NULL, 0) == 0 && *chosen != '\0')
 		want = chosen;
 	if (want == NULL)
 		return c->i18n.def;
@@ -551,6 +550,7 @@ letters_run(const char *dir, const struct letters_opts *o)
 	struct letters_count	 cnt[I18N_MAX_LANGS];
 	struct cgi_out		 out;
 	char			 err[1024], tmp[4200], code[AUTH_INVITE_BUF], when[32];
+	char			 chosen[36];
 	const char		*missing;
 	uint8_t			 hash[STORE_HASH_LEN];
 	size_t			 nletters = 0, nmissing = 0, ncnt = 0;
@@ -597,7 +597,7 @@ letters_run(const char *dir, const struct letters_opts *o)
 				goto fail;
 			continue;
 		}
-		l = letters_lang(&c, g, &missing);
+		l = letters_lang(&c, g, chosen, &missing);
 		if (only != NULL && l != only)
 			continue;
 		if (missing != NULL) {
