@@ -13,7 +13,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 MAN5	 = man/hallpass.yaml.5 man/hallpass-rules.5
 MAN8	 = man/hallpass.8 man/hallpassd.8
 CC	?= cc
-PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libpcap libsodium libcares libzip libcurl libseccomp libcap
+PKGS	 = yaml-0.1 libpcre2-8 sqlite3 libpq libcrypto libpcap libsodium libcares libzip libcurl libseccomp libcap libqrencode
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -61,7 +61,7 @@ INC_ship     = $(INC_store) -Iship
 INC_classify = $(INC_policy) -Iconfig -Iclassify
 INC_bundle   = $(INC_policy) -Iconfig -Iterms -Ibundle
 INC_proxy    = $(INC_classify) -Istore -Ibundle -Iproxy
-INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Iship -Ibundle -Iproxy -Icli
+INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Iship -Ibundle -Iproxy -Idashboard-cgi -Icli
 INC_dashboard-cgi = $(INC_policy) -Iconfig -Iterms -Istore -Iauth -Idashboard-cgi
 # Tests, benches and test tools may reach any header.
 INC_ALL	   = $(INC_cli) -Idashboard-cgi -Itests
@@ -89,7 +89,7 @@ $(B)/%.o: %.c
 policy/policy_ss_builtin.c: rules/safesearch.yaml policy/mkbuiltin.sh
 	sh policy/mkbuiltin.sh rules/safesearch.yaml >$@.tmp && mv $@.tmp $@
 
-$(B)/dashboard-cgi/main.o: CPPFLAGS += -DHALLPASS_LANG_DIR='"$(DATADIR)/lang"'
+$(B)/dashboard-cgi/main.o $(B)/cli/cmd_letters.o: CPPFLAGS += -DHALLPASS_LANG_DIR='"$(DATADIR)/lang"'
 $(B)/cli/main.o $(B)/proxy/main.o: VERSION
 $(B)/cli/main.o $(B)/proxy/main.o: CPPFLAGS += -DHALLPASS_VERSION='"$(VERSION)"'
 
@@ -247,11 +247,12 @@ deb:
 # Every build and test dependency on a fresh Debian 12.
 DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpcre2-dev libsqlite3-dev \
 	   libc-ares-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libsodium-dev \
-	   libpcap-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev libzip-dev zip libcurl4-openssl-dev libseccomp-dev libcap-dev tzdata
+	   libpcap-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev libzip-dev zip libcurl4-openssl-dev libseccomp-dev libcap-dev libqrencode-dev tzdata
 # make deb and its test (tests/pkg/deb.sh), the man pages' lint, promtool for the metrics.
 PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps prometheus systemd
-# The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).
-WEB_PKGS = lighttpd chromium
+# The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps);
+# the family letters' test prints to PDF and reads it back (pdftotext) and decodes the QR code (zbarimg).
+WEB_PKGS = lighttpd chromium poppler-utils zbar-tools
 # The district store's tests start their own PostgreSQL 15 cluster (tests/pg/pgcluster.sh).
 PG_PKGS	 = postgresql-15
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).

@@ -109,6 +109,51 @@ auth_invite_hash(const char *typed, uint8_t hash[STORE_HASH_LEN])
 }
 
 int
+auth_login_norm(const char *typed, char out[AUTH_LOGIN_MAX])
+{
+	size_t	 n, o = 0, nd = 0;
+	int	 letters = 0, phone = 1, user = 1;
+
+	if (typed == NULL)
+		return -1;
+	/* Surrounding spaces are what a phone keyboard adds; they never count. */
+	while (*typed == ' ' || *typed == '\t')
+		typed++;
+	n = strlen(typed);
+	while (n > 0 && (typed[n - 1] == ' ' || typed[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= 64 + 1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char	 c = (unsigned char)typed[i];
+
+		if (c >= '0' && c <= '9')
+			nd++;
+		else if (isalpha(c) && c < 0x80)
+			letters++;
+		if (!(isdigit(c) || c == ' ' || c == '-' || c == '(' || c == ')' ||
+		    c == '.' || (c == '+' && i == 0)))
+			phone = 0;
+		if (!(isalnum(c) && c < 0x80) && c != '.' && c != '_' && c != '-')
+			user = 0;
+	}
+	if (phone && nd >= 7 && nd <= 15) {
+		for (size_t i = 0; i < n; i++)
+			if (isdigit((unsigned char)typed[i]))
+				out[o++] = typed[i];
+		out[o] = '\0';
+		return AUTH_LOGIN_PHONE;
+	}
+	if (!user || letters == 0 || n < 3 || n > 64 ||
+	    !isalnum((unsigned char)typed[0]))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[o++] = (char)tolower((unsigned char)typed[i]);
+	out[o] = '\0';
+	return AUTH_LOGIN_USER;
+}
+
+int
 auth_session_new(struct store *st, const char *guardian_id, const char *lang,
     int64_t now_ms, char token_hex[AUTH_TOKEN_HEX], char *err, size_t errlen)
 {

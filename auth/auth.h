@@ -46,6 +46,19 @@ void	auth_invite_new(char code[AUTH_INVITE_BUF], uint8_t hash[STORE_HASH_LEN]);
 int	auth_invite_hash(const char *typed, uint8_t hash[STORE_HASH_LEN]);
 
 /*
+ * A sign-in name a guardian chose at enrolment, as typed, made canonical in
+ * out (AUTH_LOGIN_MAX): a phone number ("+1 (555) 010-0100": 7-15 digits and
+ * + - ( ) . or spaces) becomes its digits only, so any way of writing it
+ * matches; a username (3-64 letters, digits, '.', '_' or '-', at least one
+ * letter) becomes lower case.  Returns AUTH_LOGIN_PHONE or AUTH_LOGIN_USER,
+ * or -1 when it is neither (an e-mail address included: those come from the
+ * roster).
+ */
+#define AUTH_LOGIN_MAX		65
+enum { AUTH_LOGIN_USER = 1, AUTH_LOGIN_PHONE = 2 };
+int	auth_login_norm(const char *typed, char out[AUTH_LOGIN_MAX]);
+
+/*
  * Creates a session for guardian: a random token (returned as hex for the
  * cookie; only its hash is stored) and a random CSRF token.
  */

@@ -11,6 +11,7 @@
 #include "cmd_bundle.h"
 #include "cmd_firewall.h"
 #include "cmd_guardian.h"
+#include "cmd_letters.h"
 #include "cmd_import.h"
 #include "cmd_inspect.h"
 #include "cmd_purge.h"
@@ -276,6 +277,8 @@ static const struct cli_cmd {
 	    "the district's roster from the SIS: students, guardians, devices" },
 	{ "guardian", cmd_guardian, "invite GUARDIAN_ID [--days N]",
 	    "make a single-use dashboard enrolment code" },
+	{ "letters", cmd_letters, "[--school S] [--group G] [--not-enrolled] [--lang L] [--days N] -o OUT.html",
+	    "print-ready family letters: a fresh enrolment code, a QR code, the terms in short" },
 	{ "bundle", cmd_bundle, "keygen -o KEY | build -k KEY -V VERSION -o FILE [DIR] | verify -p PUB FILE",
 	    "the district's signed rule bundle: make the key, build one, check one" },
 	{ "ship", cmd_ship, "[--once] [--batch N]",

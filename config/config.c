@@ -96,6 +96,8 @@ static const struct config_setting config_settings[] = {
 	    NULL, 1 },
 	{ "bundle_allow_downgrade", CT_ENUM, CF(bundle_allow_downgrade), config_bools,
 	    0, 0, 0, NULL, 1 },
+	/* Where families reach the dashboard: printed, and in the QR code, on their letters. */
+	{ "dashboard_url", CT_URL, CF(dashboard_url), NULL, 0, 0, 0, "", 1 },
 	/* Privileges are given up once, at start: a reload cannot take them back. */
 	{ "user", CT_USER, CF(user), NULL, 0, 0, 0, "hallpass", 0 },
 	{ "seccomp", CT_ENUM, CF(seccomp), config_bools, 0, 0, 1, NULL, 0 },

@@ -47,6 +47,7 @@ struct config {
 	char			bundle_dir[1024];	/* where bundles are unpacked */
 	unsigned		bundle_interval;	/* seconds between fetches; 0: only on HUP */
 	int			bundle_allow_downgrade;
+	char			dashboard_url[1024];	/* the dashboard's public address; "": none */
 	char			user[33];	/* hallpassd runs as it after opening; "root" keeps all */
 	int			seccomp;	/* hallpassd's system call allow-list (off for debugging) */
 };

@@ -11,6 +11,7 @@
 #include "hp_err.h"
 #include "log.h"
 #include "dash_date.h"
+#include "store_login.h"
 
 /*
  * Inline so the page is one request.  Phone first (390 px is the test's
@@ -469,21 +470,59 @@ dash_login_form(struct dash *d, const char *msg_key, const char *user)
 	dash_page_foot(d);
 }
 
-/* A guardian by id or by e-mail address (case-insensitive), as parents know either. */
-static const struct policy_guardian *
-dash_guardian_lookup(const struct dash *d, const char *user)
+/*
+ * A guardian by id, by the roster's e-mail address (case-insensitive), or by
+ * the username or phone number they chose at enrolment (families without
+ * e-mail).  0 with *out set (NULL: nobody), -1 on a store error.
+ */
+static int
+dash_guardian_lookup(struct dash *d, const char *user,
+    const struct policy_guardian **out)
 {
 	const struct policy_guardian	*g;
 	const char			*email;
+	char				 norm[AUTH_LOGIN_MAX], gid[80];
+	int				 rc;
 
-	if ((g = policy_guardian_find(d->pol, user)) != NULL)
-		return g;
+	*out = NULL;
+	if ((g = policy_guardian_find(d->pol, user)) != NULL) {
+		*out = g;
+		return 0;
+	}
 	for (size_t i = 0; i < policy_guardian_count(d->pol); i++) {
 		g = policy_guardian_at(d->pol, i);
 		email = policy_guardian_email(g);
-		if (email != NULL && strcasecmp(email, user) == 0)
-			return g;
+		if (email != NULL && strcasecmp(email, user) == 0) {
+			*out = g;
+			return 0;
+		}
 	}
+	if (auth_login_norm(user, norm) == -1)
+		return 0;
+	if ((rc = store_login_find(d->st, norm, gid, sizeof(gid), d->err,
+	    sizeof(d->err))) == -1)
+		return -1;
+	if (rc == 0)
+		*out = policy_guardian_find(d->pol, gid);
+	return 0;
+}
+
+/*
+ * The language a guardian reads: the roster's (the district's record) when
+ * there is a file for it, else the one they chose (at enrolment or in the
+ * language menu), else NULL.  Letters use the same rule (cli/cmd_letters.c).
+ */
+static const struct i18n_lang *
+dash_guardian_lang(struct dash *d, const struct policy_guardian *g)
+{
+	const struct i18n_lang	*l;
+	char			 lang[36];
+
+	if ((l = i18n_match(d->i18n, policy_guardian_language(g))) != NULL)
+		return l;
+	if (store_login_get(d->st, policy_guardian_id(g), NULL, 0, lang,
+	    sizeof(lang), NULL, 0) == 0 && *lang != '\0')
+		return i18n_match(d->i18n, lang);
 	return NULL;
 }
 
@@ -570,7 +609,10 @@ dash_login_post(struct dash *d)
 		dash_error_500(d);
 		return;
 	}
-	g = dash_guardian_lookup(d, user);
+	if (dash_guardian_lookup(d, user, &g) == -1) {
+		dash_error_500(d);
+		return;
+	}
 	/* An unknown name is throttled under what was typed, so probing it costs the same. */
 	acct = g != NULL ? policy_guardian_id(g) : user;
 	/* Counted and recorded before any password work: parallel guesses cannot all pass. */
@@ -602,6 +644,13 @@ dash_login_post(struct dash *d)
 		dash_login_form(d, "login.failed", user);
 		return;
 	}
+	/* The session remembers the guardian's language for a device that never chose one. */
+	if (cgi_kv_get(&d->req->cookies, DASH_COOKIE_LANG) == NULL) {
+		const struct i18n_lang	*l = dash_guardian_lang(d, g);
+
+		if (l != NULL)
+			d->lang = l;
+	}
 	if (auth_attempt_ok(d->st, acct, d->req->remote_addr, d->now_ms, d->err,
 	    sizeof(d->err)) == -1 ||
 	    dash_start_session(d, policy_guardian_id(g)) == -1) {
@@ -616,7 +665,7 @@ dash_login_post(struct dash *d)
 /* ---- enrolment */
 
 static void
-dash_enrol_form(struct dash *d, const char *msg_key)
+dash_enrol_form(struct dash *d, const char *msg_key, const char *login)
 {
 	dash_page_head(d, dash_t(d, "enrol.title"));
 	cgi_out_raw(d->out, "<h1>");
@@ -637,7 +686,30 @@ dash_enrol_form(struct dash *d, const char *msg_key)
 	cgi_out_html(d->out, dash_t(d, "enrol.code"));
 	cgi_out_raw(d->out, "</label><input id=\"code\" name=\"code\" type=\"text\" "
 	    "autocomplete=\"one-time-code\" autocapitalize=\"characters\" required "
-	    "maxlength=\"40\"><label for=\"password\">");
+	    "maxlength=\"40\"><label for=\"login\">");
+	/* Families without e-mail sign in with a name or phone number of their own. */
+	cgi_out_html(d->out, dash_t(d, "enrol.login"));
+	cgi_out_raw(d->out, "</label><input id=\"login\" name=\"login\" type=\"text\" "
+	    "autocomplete=\"username\" autocapitalize=\"none\" maxlength=\"64\" "
+	    "aria-describedby=\"loginhelp\" value=\"");
+	cgi_out_html(d->out, login);
+	cgi_out_raw(d->out, "\"><p id=\"loginhelp\" class=\"muted\">");
+	cgi_out_html(d->out, dash_t(d, "enrol.loginhelp"));
+	cgi_out_raw(d->out, "</p><label for=\"lang\">");
+	cgi_out_html(d->out, dash_t(d, "enrol.lang"));
+	cgi_out_raw(d->out, "</label><select id=\"lang\" name=\"lang\">");
+	for (size_t i = 0; i < d->i18n->n; i++) {
+		const struct i18n_lang *l = &d->i18n->langs[i];
+
+		cgi_out_raw(d->out, "<option value=\"");
+		cgi_out_html(d->out, l->tag);
+		cgi_out_raw(d->out, "\" lang=\"");
+		cgi_out_html(d->out, l->tag);
+		cgi_out_raw(d->out, l == d->lang ? "\" selected>" : "\">");
+		cgi_out_html(d->out, l->name);
+		cgi_out_raw(d->out, "</option>");
+	}
+	cgi_out_raw(d->out, "</select><label for=\"password\">");
 	cgi_out_html(d->out, dash_t(d, "enrol.password"));
 	cgi_out_raw(d->out, "</label><input id=\"password\" name=\"password\" "
 	    "type=\"password\" autocomplete=\"new-password\" required ");
@@ -656,36 +728,51 @@ dash_enrol_form(struct dash *d, const char *msg_key)
 }
 
 static void
-dash_enrol_form_user(struct dash *d, const char *msg_key, const char *user)
-{
-	(void)user;
-	dash_enrol_form(d, msg_key);
-}
-
-static void
 dash_enrol_post(struct dash *d)
 {
 	const char	*code = dash_field(d, "code");
 	const char	*pw = dash_field(d, "password");
 	const char	*pw2 = dash_field(d, "password2");
+	const char	*login = dash_field(d, "login");
+	const char	*langf = dash_field(d, "lang");
+	const struct i18n_lang		*chosen = i18n_find(d->i18n, langf);
+	const struct policy_guardian	*g, *other;
 	uint8_t		 ch[STORE_HASH_LEN];
 	char		 gid[80], hash[STORE_PWHASH_MAX];
+	char		 norm[AUTH_LOGIN_MAX], had[AUTH_LOGIN_MAX];
+	const char	*canon = NULL;
 	int64_t		 retry;
 	int		 rc, slot;
 
+	if (strlen(login) > 254 || (*langf != '\0' && chosen == NULL)) {
+		dash_error(d, 400, "err.badrequest");
+		return;
+	}
+	if (chosen == NULL)
+		chosen = d->lang;
+	/* The form comes back in the language just chosen. */
+	d->lang = chosen;
 	/*
 	 * Checked before the code is spent (a typo must not burn the invitation),
 	 * and before the throttle: a form refused here guessed nothing.
 	 */
 	if (auth_pw_acceptable(pw) == -1) {
 		d->out->status = 400;
-		dash_enrol_form(d, "enrol.pwshort");
+		dash_enrol_form(d, "enrol.pwshort", login);
 		return;
 	}
 	if (strcmp(pw, pw2) != 0) {
 		d->out->status = 400;
-		dash_enrol_form(d, "enrol.pwmismatch");
+		dash_enrol_form(d, "enrol.pwmismatch", login);
 		return;
+	}
+	if (*login != '\0') {
+		if (auth_login_norm(login, norm) == -1) {
+			d->out->status = 400;
+			dash_enrol_form(d, "enrol.badname", login);
+			return;
+		}
+		canon = norm;
 	}
 	if ((rc = auth_attempt(d->st, NULL, d->req->remote_addr, d->now_ms, &retry, d->err,
 	    sizeof(d->err))) != 0) {
@@ -693,22 +780,65 @@ dash_enrol_post(struct dash *d)
 			dash_error_500(d);
 			return;
 		}
-		dash_throttled(d, retry, dash_enrol_form_user, NULL);
+		dash_throttled(d, retry, dash_enrol_form, login);
+		return;
+	}
+	/* Whose code it is, without spending it: the sign-in name is checked against them first. */
+	rc = auth_invite_hash(code, ch) == -1 ? 1 : store_invite_peek(d->st, ch, d->now_ms,
+	    gid, sizeof(gid), d->err, sizeof(d->err));
+	if (rc == -1) {
+		dash_error_500(d);
+		return;
+	}
+	if (rc == 1 || (g = policy_guardian_find(d->pol, gid)) == NULL) {
+		d->out->status = 403;
+		dash_enrol_form(d, "enrol.badcode", login);
+		return;
+	}
+	/* Without an e-mail in the roster a guardian needs a name of their own to sign in with. */
+	if (canon == NULL && policy_guardian_email(g) == NULL) {
+		if ((rc = store_login_get(d->st, gid, had, sizeof(had), NULL, 0, d->err,
+		    sizeof(d->err))) == -1) {
+			dash_error_500(d);
+			return;
+		}
+		if (rc == 1 || *had == '\0') {
+			d->out->status = 400;
+			dash_enrol_form(d, "enrol.needname", login);
+			return;
+		}
+	}
+	/* Another guardian's id would win the lookup at sign-in: not a name anyone can take. */
+	if (canon != NULL && (other = policy_guardian_find(d->pol, canon)) != NULL &&
+	    other != g) {
+		d->out->status = 409;
+		dash_enrol_form(d, "enrol.nametaken", login);
+		return;
+	}
+	/* The name is the code's guardian's: claiming it spends nothing, a taken one burns no code. */
+	if ((rc = store_login_set(d->st, gid, canon, chosen->tag, d->now_ms, d->err,
+	    sizeof(d->err))) == -1) {
+		dash_error_500(d);
+		return;
+	}
+	if (rc == 1) {
+		d->out->status = 409;
+		dash_enrol_form(d, "enrol.nametaken", login);
 		return;
 	}
 	/*
 	 * The code is spent before any password work: a guesser costs us one
 	 * lookup, not argon2, and parallel requests with one good code hash once.
 	 */
-	rc = auth_invite_hash(code, ch) == -1 ? 1 : store_invite_consume(d->st, ch, d->now_ms,
-	    gid, sizeof(gid), d->err, sizeof(d->err));
+	rc = store_invite_consume(d->st, ch, d->now_ms, gid, sizeof(gid), d->err,
+	    sizeof(d->err));
 	if (rc == -1) {
 		dash_error_500(d);
 		return;
 	}
 	if (rc == 1 || policy_guardian_find(d->pol, gid) == NULL) {
 		d->out->status = 403;
-		dash_enrol_form(d, "enrol.badcode");
+		dash_enrol_form(d, "enrol.badcode", login);
 		return;
 	}
 	slot = dash_argon2_take(d);
@@ -720,6 +850,7 @@ dash_enrol_post(struct dash *d)
 		dash_error_500(d);
 		return;
 	}
+	dash_set_cookie(d, DASH_COOKIE_LANG, chosen->tag, 365L * 24 * 3600);
 	/* A new password ends every earlier session (an invite doubles as a reset). */
 	if (auth_attempt_ok(d->st, NULL, d->req->remote_addr, d->now_ms, d->err,
 	    sizeof(d->err)) == -1 ||
@@ -929,6 +1060,12 @@ dash_lang(struct dash *d)
 	}
 	dash_set_cookie(d, DASH_COOKIE_LANG, l->tag, 365L * 24 * 3600);
 	d->lang = l;
+	/* A logged-in guardian's choice is theirs on every device (and on their next letter). */
+	if (d->authed && store_login_set(d->st, d->sess.guardian_id, NULL, l->tag,
+	    d->now_ms, d->err, sizeof(d->err)) == -1) {
+		dash_error_500(d);
+		return;
+	}
 	for (i = 0; back != NULL && pages[i] != NULL && strcmp(back, pages[i]) != 0; i++)
 		;
 	if (back == NULL || pages[i] == NULL)
@@ -1077,6 +1214,10 @@ dash_auth(struct dash *d)
 		return 0;
 	d->authed = 1;
 	auth_hex(d->sess.csrf, sizeof(d->sess.csrf), d->csrf_hex);
+	/* A device that never chose a language reads the one the session began with. */
+	if (i18n_find(d->i18n, cgi_kv_get(&d->req->cookies, DASH_COOKIE_LANG)) == NULL &&
+	    i18n_find(d->i18n, d->sess.lang) != NULL)
+		d->lang = i18n_find(d->i18n, d->sess.lang);
 	return 0;
 }
 
@@ -1112,7 +1253,7 @@ dash_login_get(struct dash *d)
 static void
 dash_enrol_get(struct dash *d)
 {
-	dash_enrol_form(d, NULL);
+	dash_enrol_form(d, NULL, "");
 }
 
 static void

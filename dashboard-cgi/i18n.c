@@ -381,13 +381,15 @@ i18n_find(const struct i18n *t, const char *tag)
 }
 
 /* "es-MX" -> "es" when only the primary language is loaded. */
-static const struct i18n_lang *
+const struct i18n_lang *
 i18n_match(const struct i18n *t, const char *range)
 {
 	const struct i18n_lang	*l;
 	char			 prim[36];
 	size_t			 n;
 
+	if (range == NULL)
+		return NULL;
 	if ((l = i18n_find(t, range)) != NULL)
 		return l;
 	n = strcspn(range, "-");

@@ -41,6 +41,8 @@ struct i18n {
 int	i18n_load(struct i18n *, const char *dir, char *err, size_t errlen);
 void	i18n_free(struct i18n *);
 const struct i18n_lang *i18n_find(const struct i18n *, const char *tag);
+/* The same, else the primary language ("es-MX" -> "es"); NULL when neither is loaded. */
+const struct i18n_lang *i18n_match(const struct i18n *, const char *tag);
 /*
  * The language to use: a remembered choice (cookie) when it names a loaded
  * language, else the best Accept-Language match (q-values honoured, "es-MX"

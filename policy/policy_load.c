@@ -762,7 +762,8 @@ policy_guardians(struct policy *p, struct ycfg *y, yaml_node_t *n, struct roster
 		const struct policy_student **ns;
 		const char		*id, *str;
 		struct ycfg_key		 k[] = {
-			{ "name", 1, NULL, NULL }, { "email", 1, NULL, NULL },
+			/* No e-mail is fine: such a family signs in with a name or phone it chose. */
+			{ "name", 1, NULL, NULL }, { "email", 0, NULL, NULL },
 			{ "students", 1, NULL, NULL }, { "phone", 0, NULL, NULL },
 			{ "language", 0, NULL, NULL },
 		};
@@ -786,7 +787,7 @@ policy_guardians(struct policy *p, struct ycfg *y, yaml_node_t *n, struct roster
 		if (imp != NULL) {
 			/* An imported guardian: what is written here wins, students are added. */
 			g = &p->guardians[imp - p->guardians];
-			k[0].required = k[1].required = k[2].required = 0;
+			k[0].required = k[2].required = 0;
 		} else {
 			g->id = strdup(id);
 			p->nguardians++;

@@ -198,6 +198,13 @@ static const char *const pg_migrations[] = {
 	 */
 	"CREATE INDEX usage_daily_gateway_seq ON usage_daily (gateway, seq);"
 	"CREATE INDEX usage_hourly_gateway_seq ON usage_hourly (gateway, seq);",
+	/* 2 -> 3: as SQLite's 3 -> 4, the sign-in names and languages guardians chose. */
+	"CREATE TABLE guardian_logins ("
+	"  guardian_id text PRIMARY KEY,"
+	"  login       text UNIQUE,"
+	"  lang        text,"
+	"  updated_ms  bigint NOT NULL"
+	");",
 };
 #define PG_NMIGRATIONS	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
 

@@ -176,6 +176,17 @@ static const char *const store_migrations[] = {
 	"  fail_open_events INTEGER NOT NULL,"
 	"  updated_ms       INTEGER NOT NULL"
 	") STRICT;",
+	/*
+	 * 3 -> 4: families without e-mail (docs/dashboard.md): the sign-in name
+	 * a guardian chose at enrolment (a username, or a phone number's digits;
+	 * NULL: none, they use the roster's e-mail) and the language they chose.
+	 */
+	"CREATE TABLE guardian_logins ("
+	"  guardian_id TEXT PRIMARY KEY,"
+	"  login       TEXT UNIQUE,"
+	"  lang        TEXT,"
+	"  updated_ms  INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;",
 };
 #define STORE_NMIGRATIONS	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 

@@ -302,6 +302,7 @@ aup_free(struct aup *a)
 		free(a->texts[i].lang);
 		free(a->texts[i].title);
 		free(a->texts[i].body);
+		free(a->texts[i].summary);
 	}
 	free(a->texts);
 	free(a);
@@ -427,9 +428,10 @@ aup_load(const char *dir, struct diag *d)
 				a->contact = aup_contact_load(&y, val);
 		} else if (aup_valid_lang(key)) {
 			struct ycfg_key	 tk[] = { { "title", 1, NULL, NULL },
-					    { "body", 1, NULL, NULL } };
+					    { "body", 1, NULL, NULL },
+					    { "summary", 0, NULL, NULL } };
 			struct aup_text	*t = &a->texts[a->ntexts];
-			const char	*title, *body;
+			const char	*title, *body, *summary = NULL;
 			char		 what[64];
 
 			for (size_t j = 0; j < a->ntexts; j++)
@@ -442,15 +444,20 @@ aup_load(const char *dir, struct diag *d)
 			if (key == NULL)
 				continue;
 			snprintf(what, sizeof(what), "the %s terms", key);
-			if (ycfg_map(&y, val, tk, 2, what) != 0)
+			if (ycfg_map(&y, val, tk, 3, what) != 0)
 				continue;
 			if ((title = ycfg_str(&y, tk[0].val, "title")) == NULL ||
-			    (body = ycfg_str(&y, tk[1].val, "body")) == NULL)
+			    (body = ycfg_str(&y, tk[1].val, "body")) == NULL ||
+			    (tk[2].val != NULL && (summary = ycfg_str(&y, tk[2].val,
+			    "summary")) == NULL))
 				continue;
 			aup_check_placeholders(&y, tk[1].val, body);
+			if (summary != NULL)
+				aup_check_placeholders(&y, tk[2].val, summary);
 			t->lang = strdup(key);
 			t->title = strdup(title);
 			t->body = strdup(body);
+			t->summary = summary != NULL ? strdup(summary) : NULL;
 			a->ntexts++;
 		} else
 			ycfg_err(&y, k, "unknown key \"%.60s\" (expected version, "

@@ -10,6 +10,7 @@ struct aup_text {
 	char	*lang;		/* BCP 47 tag: en, es, pt-BR */
 	char	*title;
 	char	*body;
+	char	*summary;	/* the terms in short, for letters on paper; NULL when not given */
 };
 
 /* A short text IT may give once for every language or once per language. */

@@ -246,6 +246,8 @@ async function everyPage(browser) {
       // bypassCSP only lets the test inject axe-core; the pages themselves run no script.
       const ctx = await browser.newContext({ locale: L.locale, viewport, bypassCSP: true });
       const page = await ctx.newPage();
+      // This device's choice: g1 chose a language in the journey above, and a guardian's own language beats Accept-Language.
+      await page.goto(`${CGI}/lang?set=${lang}`);
       const visit = async (name, url, authed, extra) => {
         await page.goto(`${CGI}${url}`);
         // Open the "show as a table" parts so they are checked too.
