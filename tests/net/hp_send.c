@@ -539,10 +539,12 @@ cmd_flood(int argc, char **argv)
 /*
  * COUNT DNS questions for NAME (type A) to ADDR:53, one every GAP_US
  * microseconds, ids 0..COUNT-1, answers read while sending and for 3 s
- * after.  Prints "sent S answered A nxdomain X lost L max_ms M": answered
- * carries an address (for a blocked name: the upstream's, so it passed
- * unjudged), nxdomain is the gateway's block answer (dns_block: nxdomain),
- * lost got nothing; max_ms is the slowest answer.
+ * after.  Prints "sent S answered A nxdomain X lost L max_ms M gap_ms G":
+ * answered carries an address (for a blocked name: the upstream's, so it
+ * passed unjudged), nxdomain is the gateway's block answer (dns_block:
+ * nxdomain), lost got nothing; max_ms is the slowest answer, gap_ms the
+ * longest silence between two answers (across a daemon's death: how long
+ * nothing was judged).
  */
 static int
 cmd_dnsprobe(int argc, char **argv)
@@ -552,7 +554,7 @@ cmd_dnsprobe(int argc, char **argv)
 	uint8_t		 q[512], r[1500];
 	size_t		 ql;
 	long		 count, gap;
-	uint64_t	 next, end, maxus = 0, now;
+	uint64_t	 next, end, maxus = 0, now, last = 0, gapus = 0;
 	long		 sent = 0, answered = 0, nx = 0;
 	int		 fd;
 	struct pollfd	 pfd;
@@ -592,6 +594,9 @@ cmd_dnsprobe(int argc, char **argv)
 			if ((long)id >= sent || seen[id] || t0[id] == 0)
 				continue;
 			seen[id] = 1;
+			if (last != 0 && mono_us() - last > gapus)
+				gapus = mono_us() - last;
+			last = mono_us();
 			if (mono_us() - t0[id] > maxus)
 				maxus = mono_us() - t0[id];
 			if ((r[3] & 0x0f) == 3)
@@ -600,61 +605,10 @@ cmd_dnsprobe(int argc, char **argv)
 				answered++;
 		}
 	}
-	printf("sent %ld answered %ld nxdomain %ld lost %ld max_ms %llu\n", sent, answered, nx,
-	    sent - answered - nx, (unsigned long long)(maxus / 1000));
+	printf("sent %ld answered %ld nxdomain %ld lost %ld max_ms %llu gap_ms %llu\n", sent,
+	    answered, nx, sent - answered - nx, (unsigned long long)(maxus / 1000),
+	    (unsigned long long)(gapus / 1000));
 	close(fd);
-	return 0;
-}
-
-/*
- * A DNS question for NAME to ADDR every 10 ms until an answer with rcode
- * RCODE comes (3: the gateway's NXDOMAIN for a blocked name), at most
- * TIMEOUT_MS: prints the milliseconds from SINCE_MS (Unix time in ms, e.g.
- * when the daemon was killed; 0: from now) to that answer, or "timeout".
- */
-static int
-cmd_dnsuntil(int argc, char **argv)
-{
-	uint8_t		 q[512], r[1500];
-	size_t		 ql;
-	uint64_t	 start = mono_us(), next = 0, limit;
-	uint16_t	 id = 0;
-	int		 fd, rcode;
-	struct pollfd	 pfd;
-
-	struct timespec	 rt;
-	uint64_t	 since, now_rt;
-
-	if (argc != 6 || (fd = udp_to(argv[1], "53")) < 0) {
-		fprintf(stderr, "usage: hp_send dnsuntil ADDR NAME RCODE TIMEOUT_MS SINCE_MS\n");
-		return 2;
-	}
-	clock_gettime(CLOCK_REALTIME, &rt);
-	now_rt = (uint64_t)rt.tv_sec * 1000 + (uint64_t)rt.tv_nsec / 1000000;
-	since = strtoull(argv[5], NULL, 10);
-	if (since == 0 || since > now_rt)
-		since = now_rt;
-	rcode = atoi(argv[3]);
-	limit = start + (uint64_t)atol(argv[4]) * 1000;
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	while (mono_us() < limit) {
-		if (mono_us() >= next) {
-			ql = pktbuild_dns_query(q, ++id, argv[2], 1, 0);
-			(void)send(fd, q, ql, 0);
-			next = mono_us() + 10000;
-		}
-		if (poll(&pfd, 1, 2) == 1) {
-			ssize_t n = recv(fd, r, sizeof(r), 0);
-
-			if (n >= 12 && (r[3] & 0x0f) == rcode) {
-				printf("%llu\n", (unsigned long long)((mono_us() - start) / 1000 +
-				    (now_rt - since)));
-				return 0;
-			}
-		}
-	}
-	puts("timeout");
 	return 0;
 }
 
@@ -671,9 +625,7 @@ main(int argc, char **argv)
 		return cmd_flood(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "dnsprobe") == 0)
 		return cmd_dnsprobe(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "dnsuntil") == 0)
-		return cmd_dnsuntil(argc - 1, argv + 1);
 	fprintf(stderr, "usage: hp_send garbage ... | quic ... | overlap ... | flood ... | "
-	    "dnsprobe ... | dnsuntil ...\n");
+	    "dnsprobe ...\n");
 	return 2;
 }
