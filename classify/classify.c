@@ -417,6 +417,29 @@ classify_stream(struct classify_result *r, const uint8_t *data, size_t have,
 	}
 }
 
+/*
+ * A stream whose overlapping segments disagreed: what the server reassembles
+ * cannot be known, so the flow is decided now, never by a name read from it
+ * (judge blocks it).  The first copy's name, if it parses, is kept for IT.
+ */
+static void
+classify_conflict(struct classify *c, struct classify_result *r, const uint8_t *data,
+    size_t have)
+{
+	int dns = r->pkt.dport == 53;
+
+	if (!dns && data != NULL)
+		classify_stream(r, data, have, 1);
+	r->status = r->status == CLASSIFY_NAME ? CLASSIFY_NAME : CLASSIFY_NONAME;
+	/* DNS over TCP gets no DNS answer: a plain reset ends it. */
+	if (dns || (r->proto != CLASSIFY_P_TLS && r->proto != CLASSIFY_P_HTTP))
+		r->proto = CLASSIFY_P_NONE;
+	r->conflict = 1;
+	r->why = "overlapping TCP segments disagree";
+	r->flow->kind = (uint8_t)r->proto;
+	classify_done(c, r);
+}
+
 static void
 classify_tcp(struct classify *c, uint64_t now_ms, struct classify_result *r)
 {
@@ -449,6 +472,10 @@ classify_tcp(struct classify *c, uint64_t now_ms, struct classify_result *r)
 	if (p->dport == 53) {
 		/* DNS over TCP: one query judged per packet, the stream offset kept in the flow. */
 		have = flow_tcp_add(c->flows, f, p->tcp_seq, syn, p->payload, p->paylen, &data);
+		if (f->conflict) {
+			classify_conflict(c, r, data, have);
+			return;
+		}
 		if (p->paylen == 0) {
 			r->status = syn ? CLASSIFY_PENDING : CLASSIFY_IGNORE;
 			return;
@@ -477,6 +504,10 @@ classify_tcp(struct classify *c, uint64_t now_ms, struct classify_result *r)
 		return;
 	}
 	have = flow_tcp_add(c->flows, f, p->tcp_seq, syn, p->payload, p->paylen, &data);
+	if (f->conflict) {
+		classify_conflict(c, r, data, have);
+		return;
+	}
 	if (p->paylen == 0 && have == 0) {
 		r->status = syn ? CLASSIFY_PENDING : CLASSIFY_IGNORE;
 		return;
@@ -522,6 +553,7 @@ classify_packet_cap(struct classify *c, const uint8_t *ip, size_t len,
 	r->host[0] = r->path[0] = '\0';
 	r->qtype = r->dns_id = 0;
 	r->ech = 0;
+	r->conflict = 0;
 	r->why = NULL;
 	r->flow = NULL;
 	if (pkt_parse_ip_cap(ip, len, wirelen, &r->pkt) != 0) {

@@ -36,6 +36,7 @@ struct classify_result {
 	uint16_t		 qtype;		/* DNS only */
 	uint16_t		 dns_id;
 	int			 ech;		/* TLS/QUIC: encrypted_client_hello: host is the outer name */
+	int			 conflict;	/* TCP: overlapping segments disagreed (flow.h); host is the first copy's name, if any */
 	const char		*why;		/* static text for NONAME, MALFORMED, and notes */
 	struct flow		*flow;		/* NULL for DNS over UDP and dropped packets */
 };

@@ -251,8 +251,20 @@ flow_tcp_add(struct flow_table *t, struct flow *f, uint32_t seq, int syn,
 	}
 	buf = t->bufs + (size_t)f->buf * (t->bufsize + t->bufsize / 8);
 	map = buf + t->bufsize;
-	/* Unsigned difference handles wraparound; a segment before the start is old news. */
+	/* Unsigned difference handles wraparound. */
 	off = seq - f->base_seq;
+	if (off >= 0x80000000u) {
+		/* Starts before the stream: only what reaches into it is compared (the rest is old news). */
+		uint32_t skip = f->base_seq - seq;
+
+		if (skip >= len)
+			len = 0;
+		else {
+			payload += skip;
+			len -= skip;
+		}
+		off = 0;
+	}
 	if (off < t->bufsize) {
 		size_t n = len;
 
@@ -260,10 +272,24 @@ flow_tcp_add(struct flow_table *t, struct flow *f, uint32_t seq, int syn,
 			n = t->bufsize - off;
 			f->overflow = 1;
 		}
-		memcpy(buf + off, payload, n);
-		for (size_t i = off; i < off + n; i++)
-			map[i >> 3] |= (uint8_t)(1u << (i & 7));
-	} else if (off < 0x80000000u && len > 0)
+		/*
+		 * A byte already held keeps its first copy; a copy that differs marks
+		 * the flow (see flow.h): which one the server took is unknowable here.
+		 */
+		for (size_t i = off; i < off + n; i++) {
+			uint8_t bit = (uint8_t)(1u << (i & 7));
+
+			if (map[i >> 3] & bit) {
+				if (buf[i] != payload[i - off] && !f->conflict) {
+					f->conflict = 1;
+					t->st.conflicts++;
+				}
+				continue;
+			}
+			buf[i] = payload[i - off];
+			map[i >> 3] |= bit;
+		}
+	} else if (len > 0)
 		f->overflow = 1;
 	while (have < t->bufsize && (map[have >> 3] == 0xff && (have & 7) == 0))
 		have += 8;

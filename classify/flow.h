@@ -27,6 +27,7 @@ struct flow {
 	uint8_t		 verdict;	/* the caller's decision for a FLOW_DONE flow (0: none) */
 	uint8_t		 have_base;
 	uint8_t		 overflow;	/* bytes arrived past the buffer */
+	uint8_t		 conflict;	/* two copies of a stream byte disagreed */
 	uint32_t	 base_seq;	/* sequence number of stream byte 0 */
 	uint32_t	 packets;
 	void		*user;		/* caller's per-flow state (e.g. QUIC hello), freed by the caller */
@@ -38,6 +39,7 @@ struct flow {
 
 struct flow_stats {
 	uint64_t	created, expired, evicted, nobuf, live;
+	uint64_t	conflicts;	/* flows whose overlapping segments disagreed */
 };
 
 struct flow_table;
@@ -66,9 +68,13 @@ void	flow_stats(const struct flow_table *, struct flow_stats *);
 
 /*
  * Adds TCP payload at sequence seq to the flow's stream buffer (out-of-order
- * segments land at their offset; retransmissions are harmless) and returns the
- * contiguous prefix from stream byte 0 in *data, its length as the result.
- * syn marks seq as the SYN's, so the stream starts at seq + 1.
+ * segments land at their offset) and returns the contiguous prefix from
+ * stream byte 0 in *data, its length as the result.  syn marks seq as the
+ * SYN's, so the stream starts at seq + 1.  Every byte keeps its first copy
+ * (what Linux keeps for in-order data); when a later copy of a held byte
+ * differs, f->conflict is set and stays: the server may have taken either
+ * copy (another OS, a first copy that never reached it), so the caller must
+ * not judge the flow by a name read from these bytes.
  * Returns 0 with *data = NULL when no buffer could be had.
  */
 size_t	flow_tcp_add(struct flow_table *, struct flow *, uint32_t seq, int syn,

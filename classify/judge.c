@@ -25,6 +25,7 @@ judge_in_from(struct judge_in *in, const struct classify_result *r)
 	in->name = r->status == CLASSIFY_NAME ? r->host : NULL;
 	in->path = r->proto == CLASSIFY_P_HTTP && r->path[0] != '\0' ? r->path : NULL;
 	in->ech = r->ech;
+	in->conflict = r->conflict;
 	in->l4 = r->pkt.proto;
 	in->dport = r->pkt.dport;
 	in->af = r->pkt.af;
@@ -196,5 +197,16 @@ judge(const struct judge_in *in, struct judge_out *out)
 	}
 	out->action = action;
 	out->answer = judge_answer_for(in, action, force_nx);
+	if (in->conflict) {
+		/*
+		 * Two copies of the stream's bytes disagreed: the name read may not be
+		 * the one the server sees (Ptacek and Newsham's insertion), so no name
+		 * read from it may allow the flow.  A reset, not a block page: the
+		 * page would name a site the client may not have asked for.
+		 */
+		out->action = POLICY_BLOCK;
+		out->note = "tcp-overlap";
+		out->answer = JUDGE_A_RST;
+	}
 	return 0;
 }

@@ -35,6 +35,7 @@ struct judge_in {
 	const char			*name;		/* the name the packet carries, NULL if none */
 	const char			*path;		/* HTTP request path, or NULL */
 	int				 ech;		/* name is an ECH outer name */
+	int				 conflict;	/* TCP segments disagreed: block, whatever the name */
 	int				 l4;		/* PKT_PROTO_TCP or PKT_PROTO_UDP */
 	uint16_t			 dport;
 	int				 af;

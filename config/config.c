@@ -47,6 +47,13 @@ static const struct config_setting config_settings[] = {
 	    offsetof(struct config, nqueues) + sizeof(unsigned) -
 	    offsetof(struct config, queues), NULL, 0, 0, 0, NULL, 0 },
 	{ "fail", CT_ENUM, CF(fail), config_fails, 0, 0, CONFIG_FAIL_OPEN, NULL, 1 },
+	/*
+	 * Separate from fail: a flood is an attacker's to cause, so by default a
+	 * full queue drops what it cannot hold (new flows retry) rather than
+	 * let it through unjudged.
+	 */
+	{ "flood", CT_ENUM, CF(flood), config_fails, 0, 0, CONFIG_FAIL_CLOSED, NULL, 1 },
+	{ "queue_maxlen", CT_UINT, CF(queue_maxlen), NULL, 16, 1048576, 8192, NULL, 1 },
 	{ "database", CT_PATH, CF(database), NULL, 0, 0, 0,
 	    "/var/lib/hallpass/hallpass.db", 0 },
 	{ "dns_block", CT_ENUM, CF(dns_block), config_dnsb, 0, 0,

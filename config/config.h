@@ -17,7 +17,9 @@ enum config_log { CONFIG_LOG_DEBUG = 0, CONFIG_LOG_INFO, CONFIG_LOG_WARN,
 struct config {
 	uint16_t		queues[CONFIG_MAX_QUEUES];
 	unsigned		nqueues;
-	enum config_fail	fail;
+	enum config_fail	fail;		/* no daemon on the queue: --queue-bypass or not */
+	enum config_fail	flood;		/* a full queue: the kernel accepts (open) or drops */
+	unsigned		queue_maxlen;	/* packets the kernel holds per queue for hallpassd */
 	char			database[1024];
 	enum config_dns_block	dns_block;
 	uint8_t			block_address4[4];

@@ -518,7 +518,7 @@ dash_why(const struct dash *d, const struct store_event *e, char *buf, size_t le
 {
 	static const char *const known[] = { "student-deny", "group-deny",
 		"schedule", "category", "block-all", "encrypted-dns", "doh-canary",
-		"blocked-port", "strict-https", "quic-unreadable", NULL };
+		"blocked-port", "strict-https", "quic-unreadable", "tcp-overlap", NULL };
 	char		 key[96];
 	const char	*args[1];
 

@@ -34,7 +34,6 @@
 #include "snapshot.h"
 
 #define RECV_BUFSZ	(0xffff + 4096)
-#define QUEUE_MAXLEN	8192
 #define ACTIVITY_RING	8192
 
 /* What the loader thread read: handed to the packet thread whole, through d->load_pipe. */
@@ -50,6 +49,7 @@ struct daemon {
 	/* A reload reads files on its own thread so verdicts never wait for it. */
 	pthread_t		 loader;
 	int			 loading, reload_again;
+	int			 standby;	/* --standby: wait for the queues another hallpassd holds */
 	int			 load_pipe[2];
 	/* Policy and settings in force; cfg points into it. */
 	struct snapshot		*snap;
@@ -84,13 +84,15 @@ struct daemon {
 static void
 usage(FILE *f)
 {
-	fputs("usage: hallpassd [-c DIR] [--daemon] [--pidfile FILE]\n"
+	fputs("usage: hallpassd [-c DIR] [--daemon] [--pidfile FILE] [--standby]\n"
 	    "       hallpassd [-c DIR] --check\n"
 	    "       hallpassd --version\n"
 	    "\n"
 	    "  -c DIR          configuration directory (default /etc/hallpass)\n"
 	    "  --daemon        detach once running (logs still go to standard error)\n"
 	    "  --pidfile FILE  write the process id to FILE\n"
+	    "  --standby       if another hallpassd holds the queues, start anyway and\n"
+	    "                  take them over the moment it dies (a hot spare)\n"
 	    "  --check         load DIR as a start would, report, and exit (0 valid)\n"
 	    "  -V, --version   print the version\n"
 	    "  -h, --help      this help\n"
@@ -231,29 +233,44 @@ on_ct_end(const struct ct_end *e, void *arg)
 	gate_flow_end(d->gate, &e->orig, e->bytes, e->start_ms, e->stop_ms, now_ms());
 }
 
+static int	bind_queues(struct daemon *, uint32_t);
+static uint32_t	queue_flags(const struct daemon *);
+
+/* -1 on failure, -2 for a --standby whose queues another hallpassd holds. */
 static int
 open_queues(struct daemon *d)
 {
-	uint32_t flags = NFQA_CFG_F_GSO;
-
 	if ((d->nfq = nfq_open()) == NULL) {
 		log_msg(LOG_L_ERROR, "nfq_open: %s (hallpassd needs CAP_NET_ADMIN)",
 		    strerror(errno));
 		return -1;
 	}
-	/* Fail open also covers a full queue: the kernel accepts instead of dropping. */
-	if (d->cfg->fail == CONFIG_FAIL_OPEN)
-		flags |= NFQA_CFG_F_FAIL_OPEN;
+	(void)nfnl_rcvbufsiz(nfq_nfnlh(d->nfq), 8u << 20);
+	return bind_queues(d, queue_flags(d));
+}
+
+/*
+ * Binds every queue not yet bound.  -1 on failure; -2 when a queue is held by
+ * another process (the kernel says EPERM: another socket's) and this one is a
+ * --standby: it binds the rest later, in wait_queues.
+ */
+static int
+bind_queues(struct daemon *d, uint32_t flags)
+{
 	for (unsigned i = 0; i < d->cfg->nqueues; i++) {
 		uint16_t q = d->cfg->queues[i];
 
+		if (d->qh[i] != NULL)
+			continue;
 		if ((d->qh[i] = nfq_create_queue(d->nfq, q, on_packet, d)) == NULL) {
+			if (d->standby && (errno == EPERM || errno == EBUSY))
+				return -2;
 			log_msg(LOG_L_ERROR, "queue %u: %s (is another hallpassd running?)",
 			    q, strerror(errno));
 			return -1;
 		}
 		if (nfq_set_mode(d->qh[i], NFQNL_COPY_PACKET, 0xffff) < 0 ||
-		    nfq_set_queue_maxlen(d->qh[i], QUEUE_MAXLEN) < 0) {
+		    nfq_set_queue_maxlen(d->qh[i], d->cfg->queue_maxlen) < 0) {
 			log_msg(LOG_L_ERROR, "queue %u: setting it up: %s", q, strerror(errno));
 			return -1;
 		}
@@ -261,21 +278,61 @@ open_queues(struct daemon *d)
 			log_msg(LOG_L_WARN, "queue %u: GSO/fail-open flags not supported "
 			    "by this kernel", q);
 	}
-	(void)nfnl_rcvbufsiz(nfq_nfnlh(d->nfq), 8u << 20);
 	return 0;
 }
 
-/* fail: open lets the kernel accept what a full queue cannot hold; closed drops it. */
-static void
-queues_set_fail(struct daemon *d, enum config_fail fail)
+static uint32_t
+queue_flags(const struct daemon *d)
 {
-	uint32_t flags = fail == CONFIG_FAIL_OPEN ? NFQA_CFG_F_FAIL_OPEN : 0;
+	/* flood: open: a full queue's packets are accepted unjudged; closed: dropped (fail: is the firewall's). */
+	return NFQA_CFG_F_GSO | (d->cfg->flood == CONFIG_FAIL_OPEN ? NFQA_CFG_F_FAIL_OPEN : 0);
+}
 
-	for (unsigned i = 0; i < d->cfg->nqueues; i++)
-		if (d->qh[i] != NULL &&
-		    nfq_set_queue_flags(d->qh[i], NFQA_CFG_F_FAIL_OPEN, flags) < 0)
+/*
+ * A --standby's wait: try the queues every 10 ms until the hallpassd holding
+ * them is gone (the kernel frees a queue when its socket closes, however the
+ * process died), so a crash costs milliseconds rather than a start.  TERM or
+ * INT ends the wait (1); a HUP is kept for when the queues are ours.
+ */
+static int
+wait_queues(struct daemon *d, int sfd, int *hup)
+{
+	struct pollfd		 pfd = { sfd, POLLIN, 0 };
+	struct signalfd_siginfo	 si;
+	int			 r;
+
+	log_msg(LOG_L_INFO, "standby: another hallpassd holds the queues; taking them over "
+	    "when it stops");
+	for (;;) {
+		if (poll(&pfd, 1, 10) == 1 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGHUP)
+				*hup = 1;
+			else if (si.ssi_signo != SIGUSR1)
+				return 1;
+		}
+		if ((r = bind_queues(d, queue_flags(d))) == 0)
+			return 0;
+		if (r == -1)
+			return -1;
+	}
+}
+
+/* flood: open lets the kernel accept what a full queue cannot hold; closed drops it. */
+static void
+queues_set_flood(struct daemon *d, enum config_fail flood, unsigned maxlen)
+{
+	uint32_t flags = flood == CONFIG_FAIL_OPEN ? NFQA_CFG_F_FAIL_OPEN : 0;
+
+	for (unsigned i = 0; i < d->cfg->nqueues; i++) {
+		if (d->qh[i] == NULL)
+			continue;
+		if (nfq_set_queue_flags(d->qh[i], NFQA_CFG_F_FAIL_OPEN, flags) < 0)
 			log_msg(LOG_L_WARN, "queue %u: fail-open flag not supported by "
 			    "this kernel", d->cfg->queues[i]);
+		if (nfq_set_queue_maxlen(d->qh[i], maxlen) < 0)
+			log_msg(LOG_L_WARN, "queue %u: queue_maxlen %u: %s",
+			    d->cfg->queues[i], maxlen, strerror(errno));
+	}
 }
 
 /*
@@ -308,7 +365,7 @@ health_tick(struct daemon *d, int64_t now)
 		}
 		fclose(f);
 	}
-	if (d->cfg->fail == CONFIG_FAIL_OPEN)
+	if (d->cfg->flood == CONFIG_FAIL_OPEN)
 		activity_set_health(d->act, now, d->last_packet_ms, over, full, NULL);
 	else
 		activity_set_health(d->act, now, d->last_packet_ms, over + full, 0, NULL);
@@ -361,6 +418,7 @@ metrics_dump(struct daemon *d)
 	m.rules_loaded_ms = d->rules_loaded_ms;
 	m.nqueues = d->cfg->nqueues;
 	m.fail_open = d->cfg->fail == CONFIG_FAIL_OPEN;
+	m.flood_open = d->cfg->flood == CONFIG_FAIL_OPEN;
 	m.version = HALLPASS_VERSION;
 	d->metrics_ms = now_ms();
 	/* Said once, not every 15 seconds, until it works again. */
@@ -385,7 +443,7 @@ log_counters(struct daemon *d)
 	log_msg(LOG_L_INFO, "packets %llu (pending %llu, ignored %llu, malformed %llu); "
 	    "allowed %llu, blocked %llu; answers: dns %llu, resets %llu, pages %llu, "
 	    "icmp %llu, failed %llu; safe search %llu, encrypted dns %llu; dns answers "
-	    "seen %llu, map hits %llu, ech stripped %llu, strict %llu; flows live %llu, evicted %llu, expired %llu; "
+	    "seen %llu, map hits %llu, ech stripped %llu, strict %llu; flows live %llu, evicted %llu, expired %llu, overlaps %llu; "
 	    "events %llu (folded %llu), usage %llu, written %llu, dropped %llu, "
 	    "failed %llu; verdict errors %llu, conntrack overruns %llu; bundle version %llu",
 	    (unsigned long long)g.packets, (unsigned long long)g.pending,
@@ -398,6 +456,7 @@ log_counters(struct daemon *d)
 	    (unsigned long long)g.dns_map_hits, (unsigned long long)g.ech_stripped,
 	    (unsigned long long)g.strict_blocked, (unsigned long long)f.live,
 	    (unsigned long long)f.evicted, (unsigned long long)f.expired,
+	    (unsigned long long)f.conflicts,
 	    (unsigned long long)g.events, (unsigned long long)g.events_folded,
 	    (unsigned long long)g.usage, (unsigned long long)a.written,
 	    (unsigned long long)a.dropped, (unsigned long long)a.failed,
@@ -556,8 +615,8 @@ reload_apply(struct daemon *d, struct loaded *l)
 		    "restart", names, strchr(names, ',') ? "" : "s");
 	if (*(names = snapshot_changes(l->snap, 1)) != '\0')
 		log_msg(LOG_L_INFO, "reload: applying %s", names);
-	if (c->fail != old->fail)
-		queues_set_fail(d, c->fail);
+	if (c->flood != old->flood || c->queue_maxlen != old->queue_maxlen)
+		queues_set_flood(d, c->flood, c->queue_maxlen);
 	if (c->retention_days != old->retention_days ||
 	    c->rollup_retention_days != old->rollup_retention_days ||
 	    c->login_retention_days != old->login_retention_days) {
@@ -796,6 +855,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "check", no_argument, NULL, 'n' },
+		{ "standby", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon	 d;
@@ -806,6 +866,7 @@ main(int argc, char **argv)
 	const char	*pidfile = NULL;
 	uint64_t	 bversion = 0;
 	int		 ch, detach = 0, sfd = -1, rc = 1, ready = -1, check = 0;
+	int		 waiting = 0, waited = 0, hup = 0;
 
 	/* The database and its WAL files hold children's browsing: never world-readable. */
 	umask(027);
@@ -826,6 +887,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			check = 1;
+			break;
+		case 's':
+			d.standby = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -921,7 +985,7 @@ main(int argc, char **argv)
 	sysctl_on("nf_conntrack_timestamp");
 	if ((d.ct = ct_open(err, sizeof(err))) == NULL)
 		log_msg(LOG_L_WARN, "%s: bytes and time per flow will not be recorded", err);
-	if (open_queues(&d) != 0)
+	if ((waiting = open_queues(&d)) == -1)
 		goto out;
 	if (pidfile != NULL && write_pidfile(pidfile) != 0) {
 		log_msg(LOG_L_ERROR, "%s: %s", pidfile, strerror(errno));
@@ -934,9 +998,25 @@ main(int argc, char **argv)
 		log_msg(LOG_L_ERROR, "%s: not starting", err);
 		goto out;
 	}
-	log_msg(LOG_L_INFO, "filtering on %u queue%s from %s (fail %s), recording to %s",
+	if (waiting == -2) {
+		/* A standby is ready once it waits: its starter (--daemon) may go. */
+		if (ready >= 0) {
+			if (write(ready, "1", 1) != 1)
+				log_msg(LOG_L_WARN, "telling the parent we are ready: %s",
+				    strerror(errno));
+			close(ready);
+			ready = -1;
+		}
+		if ((waiting = wait_queues(&d, sfd, &hup)) != 0) {
+			rc = waiting == 1 ? 0 : 1;
+			goto out;
+		}
+		waited = 1;
+	}
+	log_msg(LOG_L_INFO, "filtering on %u queue%s from %s (fail %s, flood %s), recording to %s",
 	    d.cfg->nqueues, d.cfg->nqueues == 1 ? "" : "s", d.dir,
-	    d.cfg->fail == CONFIG_FAIL_OPEN ? "open" : "closed", d.cfg->database);
+	    d.cfg->fail == CONFIG_FAIL_OPEN ? "open" : "closed",
+	    d.cfg->flood == CONFIG_FAIL_OPEN ? "open" : "closed", d.cfg->database);
 	if (ready >= 0) {
 		/* Everything opened: the starting parent may now exit 0. */
 		if (write(ready, "1", 1) != 1)
@@ -947,6 +1027,9 @@ main(int argc, char **argv)
 	}
 	d.rules_loaded_ms = now_ms();
 	metrics_dump(&d);
+	/* A standby's rules are as old as its start: load them afresh, off the packet thread. */
+	if (hup || waited)
+		reload_start(&d, 0);
 	rc = run(&d, sfd) == 0 ? 0 : 1;
 	log_counters(&d);
 	metrics_dump(&d);

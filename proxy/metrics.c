@@ -54,6 +54,9 @@ metrics_format(const struct metrics *m, FILE *f)
 	metric_one(f, "hallpass_fail_open", "gauge",
 	    "1 when traffic passes unfiltered without hallpassd (fail: open), 0 when it is dropped.",
 	    m->fail_open ? 1 : 0);
+	metric_one(f, "hallpass_flood_open", "gauge",
+	    "1 when a full queue's packets pass unjudged (flood: open), 0 when they are dropped.",
+	    m->flood_open ? 1 : 0);
 	metric_one(f, "hallpass_rules_loaded_timestamp_seconds", "gauge",
 	    "When the rules in force were loaded (start or accepted reload), Unix time.",
 	    m->rules_loaded_ms / 1000);
@@ -110,6 +113,9 @@ metrics_format(const struct metrics *m, FILE *f)
 	    "Flows tracked since start.", m->flow.created);
 	metric_one(f, "hallpass_flows_evicted_total", "counter",
 	    "Flows dropped from a full table before they went idle.", m->flow.evicted);
+	metric_one(f, "hallpass_tcp_overlap_blocked_total", "counter",
+	    "Flows blocked because overlapping TCP segments disagreed (reason tcp-overlap).",
+	    m->flow.conflicts);
 
 	metric_head(f, "hallpass_activity_events_total", "counter",
 	    "Activity records by fate: queued for the writer, dropped (ring full), written, failed.");

@@ -22,6 +22,7 @@ struct metrics {
 	uint64_t		 rules_loaded_ms;	/* when the rules in force were loaded */
 	unsigned		 nqueues;
 	int			 fail_open;
+	int			 flood_open;
 	const char		*version;
 };
 

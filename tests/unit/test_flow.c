@@ -144,6 +144,68 @@ test_no_syn(void **state)
 	flow_table_free(t);
 }
 
+/*
+ * Overlapping copies: every byte keeps its first copy, and a later copy that
+ * differs marks the flow, whichever order the copies come in and however they
+ * overlap (whole, partly, or from before the stream's start).
+ */
+static void
+test_overlap(void **state)
+{
+	struct flow_table	*t = flow_table_new(8, 8, 64, 1000);
+	struct flow_key		 k;
+	struct flow		*f;
+	const uint8_t		*d;
+	struct flow_stats	 st;
+
+	(void)state;
+	/* The same bytes again (a plain retransmission, longer or shorter): no conflict. */
+	k = key(1);
+	f = flow_get(t, &k, 0, 1);
+	assert_int_equal(flow_tcp_add(t, f, 99, 1, NULL, 0, &d), 0);
+	assert_int_equal(flow_tcp_add(t, f, 100, 0, (const uint8_t *)"abcdef", 6, &d), 6);
+	assert_int_equal(flow_tcp_add(t, f, 100, 0, (const uint8_t *)"abcdefgh", 8, &d), 8);
+	assert_int_equal(flow_tcp_add(t, f, 102, 0, (const uint8_t *)"cd", 2, &d), 8);
+	assert_false(f->conflict);
+	/* Benign first, other bytes second: the first copy stays, the flow is marked. */
+	k = key(2);
+	f = flow_get(t, &k, 0, 1);
+	assert_int_equal(flow_tcp_add(t, f, 99, 1, NULL, 0, &d), 0);
+	assert_int_equal(flow_tcp_add(t, f, 100, 0, (const uint8_t *)"good", 4, &d), 4);
+	assert_int_equal(flow_tcp_add(t, f, 100, 0, (const uint8_t *)"evil", 4, &d), 4);
+	assert_memory_equal(d, "good", 4);
+	assert_true(f->conflict);
+	/* The reverse order: the same. */
+	k = key(3);
+	f = flow_get(t, &k, 0, 1);
+	assert_int_equal(flow_tcp_add(t, f, 99, 1, NULL, 0, &d), 0);
+	assert_int_equal(flow_tcp_add(t, f, 100, 0, (const uint8_t *)"evil", 4, &d), 4);
+	assert_int_equal(flow_tcp_add(t, f, 100, 0, (const uint8_t *)"good", 4, &d), 4);
+	assert_memory_equal(d, "evil", 4);
+	assert_true(f->conflict);
+	/* A partial overlap, out of order: a later segment's head rewrites an earlier one's tail. */
+	k = key(4);
+	f = flow_get(t, &k, 0, 1);
+	assert_int_equal(flow_tcp_add(t, f, 99, 1, NULL, 0, &d), 0);
+	assert_int_equal(flow_tcp_add(t, f, 104, 0, (const uint8_t *)"EFGH", 4, &d), 0);
+	assert_int_equal(flow_tcp_add(t, f, 100, 0, (const uint8_t *)"abcdef", 6, &d), 8);
+	assert_memory_equal(d, "abcdEFGH", 8);
+	assert_true(f->conflict);
+	/* A segment from before the stream's start reaching into it is compared too. */
+	k = key(5);
+	f = flow_get(t, &k, 0, 1);
+	assert_int_equal(flow_tcp_add(t, f, 99, 1, NULL, 0, &d), 0);
+	assert_int_equal(flow_tcp_add(t, f, 100, 0, (const uint8_t *)"abcd", 4, &d), 4);
+	assert_int_equal(flow_tcp_add(t, f, 98, 0, (const uint8_t *)"zzab", 4, &d), 4);
+	assert_false(f->conflict);
+	assert_int_equal(flow_tcp_add(t, f, 98, 0, (const uint8_t *)"zzaX", 4, &d), 4);
+	assert_memory_equal(d, "abcd", 4);
+	assert_true(f->conflict);
+	flow_stats(t, &st);
+	assert_int_equal(st.conflicts, 4);
+	flow_table_free(t);
+}
+
 int
 main(void)
 {
@@ -152,6 +214,7 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_reassembly),
 		cmocka_unit_test(test_no_syn),
+		cmocka_unit_test(test_overlap),
 	};
 
 	return cmocka_run_group_tests_name("flow", tests, NULL, NULL);

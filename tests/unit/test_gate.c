@@ -692,6 +692,108 @@ test_gate_hostile_names(void **state)
 	assert_string_equal(s.rec[0].host, "evil\\010name.com");
 }
 
+/*
+ * A ClientHello in two segments whose first is sent twice with different
+ * names (overlapping copies that disagree): whichever copy comes first, the
+ * flow is blocked at the second copy with a reset to each end and recorded
+ * as tcp-overlap; never judged by the name read.  A faithful retransmission
+ * changes nothing.
+ */
+static enum gate_verdict
+overlap_flow(struct gate *g, uint16_t sport, const char *first, const char *second,
+    enum gate_verdict *rest)
+{
+	uint8_t		 pkt[1500], c1[600], c2[600];
+	size_t		 n, l1 = client_hello(c1, first), l2 = client_hello(c2, second);
+	const uint8_t	*sni = memmem(c1, l1, first, strlen(first));
+	size_t		 cut;
+	enum gate_verdict v;
+
+	/* The first segment ends inside the name, so the copies differ in it. */
+	assert_non_null(sni);
+	cut = (size_t)(sni - c1) + strlen(first) - 2;
+	assert_int_equal(l1, l2);
+	n = ip4(pkt, PKT_PROTO_TCP, sport, 443, 100, PKT_TCP_ACK, NULL, 0);
+	assert_int_equal(gate_packet(g, pkt, n, n, mac_s1, 1000), GATE_ACCEPT);
+	n = ip4(pkt, PKT_PROTO_TCP, sport, 443, 100, PKT_TCP_ACK, c1, cut);
+	assert_int_equal(gate_packet(g, pkt, n, n, mac_s1, 1001), GATE_ACCEPT);
+	n = ip4(pkt, PKT_PROTO_TCP, sport, 443, 100, PKT_TCP_ACK, c2, cut);
+	v = gate_packet(g, pkt, n, n, mac_s1, 1002);
+	n = ip4(pkt, PKT_PROTO_TCP, sport, 443, 100 + (uint32_t)cut, PKT_TCP_ACK | PKT_TCP_PSH,
+	    c1 + cut, l1 - cut);
+	*rest = gate_packet(g, pkt, n, n, mac_s1, 1003);
+	return v;
+}
+
+static void
+test_gate_overlap(void **state)
+{
+	struct gate_fx		*fx = *state;
+	static struct rec_sink	 s;
+	struct enforce_sink	 sink = { rec_send, rec_record, &s };
+	struct pkt_info		 r;
+	struct flow_stats	 fs;
+	enum gate_verdict	 v;
+	uint8_t			 pkt[1500];
+	size_t			 n;
+
+	gate_set_sink(fx->g, &sink);
+	/* Benign first, blocked name second. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(overlap_flow(fx->g, 40300, "www.okay12.org", "www.bet365.com", &v),
+	    GATE_BLOCK_FLOW);
+	assert_int_equal(v, GATE_BLOCK_FLOW);
+	assert_int_equal(s.nrec, 1);
+	assert_string_equal(s.rec[0].action, "block");
+	assert_string_equal(s.rec[0].reason, "tcp-overlap");
+	assert_string_equal(s.rec[0].proto, "tls");
+	assert_string_equal(s.rec[0].host, "10.77.2.2");	/* no whole name yet: the address */
+	assert_int_equal(s.npkt, 2);
+	assert_int_equal(pkt_parse_ip(s.pkt[0], s.len[0], &r), 0);
+	assert_true(r.tcp_flags & PKT_TCP_RST);
+	assert_memory_equal(r.dst, cli4, 4);
+	assert_int_equal(pkt_parse_ip(s.pkt[1], s.len[1], &r), 0);
+	assert_true(r.tcp_flags & PKT_TCP_RST);
+	assert_memory_equal(r.dst, srv4, 4);
+	/* The reverse: blocked name first, benign second. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(overlap_flow(fx->g, 40301, "www.bet365.com", "www.okay12.org", &v),
+	    GATE_BLOCK_FLOW);
+	assert_int_equal(v, GATE_BLOCK_FLOW);
+	assert_int_equal(s.nrec, 1);
+	assert_string_equal(s.rec[0].reason, "tcp-overlap");
+	/* Two allowed names disagreeing: still blocked, the name read cannot be trusted. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(overlap_flow(fx->g, 40302, "www.okay12.org", "www.okay34.org", &v),
+	    GATE_BLOCK_FLOW);
+	/* A faithful retransmission: allowed on the completed ClientHello. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(overlap_flow(fx->g, 40303, "www.okay12.org", "www.okay12.org", &v),
+	    GATE_ACCEPT);
+	assert_int_equal(v, GATE_ALLOW_FLOW);
+	assert_int_equal(s.nrec, 1);
+	assert_string_equal(s.rec[0].action, "allow");
+	assert_string_equal(s.rec[0].host, "www.okay12.org");
+	/* HTTP: a request line rewritten under the same sequence numbers. */
+	memset(&s, 0, sizeof(s));
+	n = ip4(pkt, PKT_PROTO_TCP, 40304, 80, 500, PKT_TCP_ACK, (const uint8_t *)"GET / HTTP/1.1\r\nHost: www.okay12.org", 36);
+	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1000), GATE_ACCEPT);
+	n = ip4(pkt, PKT_PROTO_TCP, 40304, 80, 500, PKT_TCP_ACK, (const uint8_t *)"GET / HTTP/1.1\r\nHost: www.bet365.com", 36);
+	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1001), GATE_BLOCK_FLOW);
+	assert_int_equal(s.nrec, 1);
+	assert_string_equal(s.rec[0].reason, "tcp-overlap");
+	assert_string_equal(s.rec[0].proto, "http");
+	/* A reset, not a block page naming a site the client may not have asked for. */
+	assert_int_equal(s.npkt, 2);
+	assert_int_equal(pkt_parse_ip(s.pkt[0], s.len[0], &r), 0);
+	assert_true(r.tcp_flags & PKT_TCP_RST);
+	assert_int_equal(r.paylen, 0);
+	n = ip4(pkt, PKT_PROTO_TCP, 40304, 80, 536, PKT_TCP_ACK, (const uint8_t *)"\r\n\r\n", 4);
+	assert_int_equal(gate_packet(fx->g, pkt, n, n, mac_s1, 1002), GATE_BLOCK_FLOW);
+	gate_flow_stats(fx->g, &fs);
+	assert_int_equal(fs.conflicts, 4);
+}
+
 int
 main(void)
 {
@@ -710,6 +812,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_gate_hotspot, gate_setup, gate_teardown),
 		cmocka_unit_test_setup_teardown(test_gate_sink, gate_setup, gate_teardown),
 		cmocka_unit_test_setup_teardown(test_gate_hostile_names, gate_setup, gate_teardown),
+		cmocka_unit_test_setup_teardown(test_gate_overlap, gate_setup, gate_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
