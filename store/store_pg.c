@@ -198,6 +198,16 @@ static const char *const pg_migrations[] = {
 	 */
 	"CREATE INDEX usage_daily_gateway_seq ON usage_daily (gateway, seq);"
 	"CREATE INDEX usage_hourly_gateway_seq ON usage_hourly (gateway, seq);",
+	/* 2 -> 3: guardians' controls at home (store_home.h); gateways copy them on every shipping pass. */
+	"CREATE TABLE guardian_controls ("
+	"  student        text PRIMARY KEY,"
+	"  guardian_id    text NOT NULL,"
+	"  pause_until_ms bigint NOT NULL DEFAULT 0,"
+	"  bed_from       integer NOT NULL DEFAULT -1 CHECK (bed_from BETWEEN -1 AND 1439),"
+	"  bed_to         integer NOT NULL DEFAULT -1 CHECK (bed_to BETWEEN -1 AND 1439),"
+	"  categories     text NOT NULL DEFAULT '',"
+	"  updated_ms     bigint NOT NULL"
+	");",
 };
 #define PG_NMIGRATIONS	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
 
