@@ -364,7 +364,7 @@ home_check_unblock(const struct policy *p, const struct policy_student *st,
 		hp_errf(err, errlen, "\"%.80s\" is not a category", category ? category : "");
 		return -1;
 	}
-	if (g->block_all || policy_catset_has(g->blocks, (uint32_t)cat)) {
+	if (home_district_blocks(p, st, category)) {
 		*code = "district-blocks";
 		hp_errf(err, errlen, "the district blocks %s for group %s: a guardian "
 		    "cannot unblock it", category, g->name);
@@ -376,4 +376,26 @@ home_check_unblock(const struct policy *p, const struct policy_student *st,
 		return -1;
 	}
 	return 0;
+}
+
+size_t
+home_category_count(const struct policy *p)
+{
+	return p->ncategories;
+}
+
+const char *
+home_category_name(const struct policy *p, size_t i)
+{
+	return i < p->ncategories ? p->categories[i].name : NULL;
+}
+
+int
+home_district_blocks(const struct policy *p, const struct policy_student *st,
+    const char *category)
+{
+	const struct policy_group	*g = home_group(p, st);
+	int				 cat = policy_category_find(p, category);
+
+	return g->block_all || (cat >= 0 && policy_catset_has(g->blocks, (uint32_t)cat));
 }

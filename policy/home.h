@@ -93,6 +93,12 @@ int	home_check_block(const struct policy *, const struct home_control *c,
 int	home_check_unblock(const struct policy *, const struct policy_student *,
 	    const struct home_control *c, const char *category, const char **code,
 	    char *err, size_t errlen);
+/* The categories a guardian may pick (rules.d's, also in a roster-only snapshot), in file order. */
+size_t		 home_category_count(const struct policy *);
+const char	*home_category_name(const struct policy *, size_t i);
+/* 1 if the district blocks category for the student at all times (the group's block, or block all). */
+int		 home_district_blocks(const struct policy *, const struct policy_student *,
+		    const char *category);
 /* 1 if category is in c's list. */
 int	home_has_category(const struct home_control *c, const char *category);
 /* Adds (add 1) or removes category in c's list; -1 when the list is full. */
