@@ -76,8 +76,8 @@ static void
 dash_limits_button(struct dash *d, const char *id, const char *op, const char *cat,
     const char *label_key, const char *what)
 {
-	char	 label[256];
-	const char *args[1] = { what };
+	char		 label[640];
+	const char	*args[2] = { dash_t(d, label_key), what };
 
 	dash_limits_form_start(d, id, op, "inline");
 	if (cat != NULL) {
@@ -85,8 +85,8 @@ dash_limits_button(struct dash *d, const char *id, const char *op, const char *c
 		cgi_out_html(d->out, cat);
 		cgi_out_raw(d->out, "\">");
 	}
-	/* The visible word is short; the accessible name says what it removes. */
-	i18n_fmt(d->lang, label, sizeof(label), "limits.remove.label", 1, args);
+	/* The visible word is short; the accessible name starts with it and says what it removes. */
+	i18n_fmt(d->lang, label, sizeof(label), "limits.remove.label", 2, args);
 	cgi_out_raw(d->out, "<button type=\"submit\" class=\"small\" aria-label=\"");
 	cgi_out_html(d->out, label);
 	cgi_out_raw(d->out, "\">");
