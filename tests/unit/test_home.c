@@ -15,6 +15,7 @@
 #include "home.h"
 #include "judge.h"
 #include "policy.h"
+#include "snapshot.h"
 #include "store_home.h"
 
 #define CONF	"../rules"	/* America/Chicago; elementary's bedtime 21:30-06:30 block all, secondary's 23:00-06:00 */
@@ -306,6 +307,50 @@ test_store(void **state)
 	assert_int_equal(system(got), 0);
 }
 
+
+/* The loader's swap: same rules and settings, new controls; a rules reload keeps the controls in force. */
+static void
+test_snapshot(void **state)
+{
+	struct home_control	 c;
+	struct snapshot		*s0, *s1, *s2;
+	struct config		 cfg;
+	struct home		*h;
+
+	(void)state;
+	config_defaults(&cfg);
+	control(&c, "s1001");
+	c.pause_until_ms = 1;
+	assert_non_null(s0 = snapshot_new(policy_ref(pol), &cfg));
+	assert_null(snapshot_home(s0));
+	assert_non_null(h = home_new(&c, 1));
+	assert_non_null(s1 = snapshot_with_home(s0, h));
+	assert_ptr_equal(snapshot_policy(s1), snapshot_policy(s0));
+	assert_ptr_equal(snapshot_home(s1), h);
+	assert_string_equal(snapshot_changes(s1, 1), "");
+	assert_non_null(s2 = snapshot_over(policy_ref(pol), &cfg, s1));
+	assert_ptr_equal(snapshot_home(s2), h);
+	snapshot_unref(s0);
+	snapshot_unref(s1);
+	assert_non_null(home_find(snapshot_home(s2), "s1001"));
+	snapshot_unref(s2);
+	/* Equal content, equal digest; any change, another one. */
+	assert_non_null(h = home_new(&c, 1));
+	{
+		struct home *h2 = home_new(&c, 1);
+
+		assert_non_null(h2);
+		assert_true(home_digest(h) == home_digest(h2));
+		home_unref(h2);
+		c.bed_from = 1200;
+		c.bed_to = 390;
+		assert_non_null(h2 = home_new(&c, 1));
+		assert_true(home_digest(h) != home_digest(h2));
+		home_unref(h2);
+	}
+	home_unref(h);
+}
+
 int
 main(void)
 {
@@ -315,6 +360,7 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_snapshot),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
