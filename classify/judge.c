@@ -195,6 +195,13 @@ judge(const struct judge_in *in, struct judge_out *out)
 		out->note = "encrypted-dns";
 		out->encrypted_dns = 1;
 	}
+	/* A guardian only adds blocks: what the district blocks keeps the district's reason. */
+	if (action != POLICY_BLOCK && in->home != NULL &&
+	    (out->home = home_decide(in->home, p, out->d.category, in->now)) !=
+	    HOME_R_NONE) {
+		action = POLICY_BLOCK;
+		out->note = home_reason_name(out->home);
+	}
 	out->action = action;
 	out->answer = judge_answer_for(in, action, force_nx);
 	if (in->conflict) {

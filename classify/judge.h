@@ -10,6 +10,7 @@
 #include "config.h"
 #include "dnsmap.h"
 #include "dnsresp.h"
+#include "home.h"
 #include "policy.h"
 
 #define JUDGE_DOH_CATEGORY	"doh-providers"
@@ -45,6 +46,7 @@ struct judge_in {
 	const struct policy		*policy;
 	const struct policy_student	*student;
 	const struct config		*cfg;		/* dns_block, strict_https, block_encrypted_dns */
+	const struct home_control	*home;		/* the student's guardian controls, or NULL */
 	time_t				 now;
 };
 
@@ -57,6 +59,7 @@ struct judge_out {
 	int			 map_used;	/* the DNS map's name was consulted */
 	int			 strict;	/* blocked by strict_https */
 	int			 encrypted_dns;	/* blocked as encrypted DNS */
+	enum home_reason	 home;		/* blocked by a guardian's control (note names it) */
 };
 
 /* Judges one named (or nameless) packet; 0, or -1 if there is nothing to judge (no address). */

@@ -173,8 +173,9 @@ cmd_ship(const char *dir, int argc, char **argv)
 			log_msg(st.sent > 0 || once ? LOG_L_INFO : LOG_L_DEBUG, "gateway %s: shipped %"
 			    PRId64 " block events, %" PRId64 " daily and %" PRId64 " hourly "
 			    "rollups (%" PRId64 " rows sent in %d batches); %" PRId64
-			    " rows wait", host, st.events, st.daily, st.hourly, st.sent,
-			    st.batches, st.backlog);
+			    " rows wait; %" PRId64 " guardian controls copied", host,
+			    st.events, st.daily, st.hourly, st.sent, st.batches, st.backlog,
+			    st.home);
 		} else {
 			/* Keep filtering, keep the backlog: the local database holds it until the district is back. */
 			ship_flatten(err);

@@ -19,8 +19,11 @@
 #include "cmd_student.h"
 #include "cmd_roster.h"
 #include "config.h"
+#include "home.h"
 #include "hostname.h"
 #include "policy.h"
+#include "store_home.h"
+#include <unistd.h>
 
 #ifndef HALLPASS_VERSION
 #define HALLPASS_VERSION "unknown"
@@ -49,6 +52,8 @@ explain_usage(FILE *f)
 	    "group) visiting HOST: action, category, the rule's FILE:LINE and why.\n"
 	    "A URL (http://host/path) is taken apart: its host, and its path unless\n"
 	    "--path is given.  --at is local time in the policy's timezone.\n"
+	    "A guardian's control at home (a pause, a bedtime, a category, read from\n"
+	    "hallpass.yaml's database) is named when it blocks what the district allows.\n"
 	    "Exit status: 0 printed, 1 invalid configuration or unknown student,\n"
 	    "2 usage error (including a HOST that is not a host name).\n", f);
 }
@@ -143,6 +148,62 @@ explain_host(const char *arg, char *host, size_t hostsz, const char **path,
 }
 
 static int
+explain_take_home(const struct store_home *h, void *arg)
+{
+	struct home_control *c = arg;
+
+	snprintf(c->guardian, sizeof(c->guardian), "%s", h->guardian);
+	c->pause_until_ms = h->pause_until_ms;
+	c->bed_from = h->bed_from;
+	c->bed_to = h->bed_to;
+	snprintf(c->categories, sizeof(c->categories), "%s",
+	    h->categories != NULL ? h->categories : "");
+	return 1;
+}
+
+/*
+ * The student's guardian controls from hallpass.yaml's database: 1 read (c
+ * filled), 0 none (no database yet, or no row), -1 unreadable (said on stderr:
+ * the district's decision is still printed).
+ */
+static int
+explain_home(const char *dir, const char *student, struct home_control *c)
+{
+	struct config	*cfg;
+	struct store	*st;
+	struct diag	 d;
+	char		 err[512];
+	int64_t		 n;
+	int		 rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->bed_from = c->bed_to = -1;
+	snprintf(c->student, sizeof(c->student), "%s", student);
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+		return -1;
+	diag_init(&d);
+	if (config_load(cfg, dir, &d) != 0 || cfg->database[0] == '\0' ||
+	    (strstr(cfg->database, "://") == NULL && access(cfg->database, F_OK) != 0))
+		goto out;
+	if ((st = store_open(cfg->database, STORE_RDONLY, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "hallpass: guardian controls not read: %s\n", err);
+		rc = -1;
+		goto out;
+	}
+	if ((n = store_home_list(st, student, explain_take_home, c, err,
+	    sizeof(err))) < 0) {
+		fprintf(stderr, "hallpass: guardian controls not read: %s\n", err);
+		rc = -1;
+	} else
+		rc = n > 0;
+	store_close(st);
+ out:
+	diag_free(&d);
+	free(cfg);
+	return rc;
+}
+
+static int
 cmd_explain(const char *dir, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -154,6 +215,8 @@ cmd_explain(const char *dir, int argc, char **argv)
 	const char			*path = NULL, *at = NULL;
 	const struct policy_student	*st = NULL;
 	struct policy_decision		 dec;
+	struct home_control		 home;
+	enum home_reason		 hr;
 	struct policy			*p;
 	struct diag			 d;
 	char				 why[800], rule[600] = "-", pol[600] = "";
@@ -212,6 +275,17 @@ cmd_explain(const char *dir, int argc, char **argv)
 		return 1;
 	}
 	policy_decide(p, st, host, strlen(host), path, now, &dec);
+	/* A guardian only adds blocks: named when the district's decision lets it through. */
+	if (st != NULL && dec.action != POLICY_BLOCK &&
+	    explain_home(dir, argv[0], &home) == 1 &&
+	    (hr = home_decide(&home, p, dec.category, now)) != HOME_R_NONE) {
+		home_why(&home, p, hr, dec.category, why, sizeof(why));
+		printf("block %s - %s [%s, set by guardian %s]\n",
+		    dec.category ? dec.category : "-", why, home_reason_name(hr),
+		    home.guardian);
+		policy_unref(p);
+		return 0;
+	}
 	policy_decision_why(&dec, why, sizeof(why));
 	if (dec.rule_file != NULL)
 		snprintf(rule, sizeof(rule), "%s:%u", dec.rule_file, dec.rule_line);

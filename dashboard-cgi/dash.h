@@ -76,5 +76,11 @@ void	dash_time_span(const struct dash *, int h1, int m1, int h2, int m2,
 
 /* dash_report.c: the activity page of one child. */
 void	dash_page_child(struct dash *);
+/* "Gambling" for a known category, the id itself for one this language does not name. */
+const char *dash_category_name(const struct dash *, const char *cat, char *buf, size_t len);
+
+/* dash_limits.c: "At home" on a child's page, and its POST (limits). */
+void	dash_limits_section(struct dash *, const struct policy_student *);
+void	dash_limits_post(struct dash *);
 
 #endif

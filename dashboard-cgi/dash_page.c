@@ -65,6 +65,8 @@ static const char dash_css[] =
     ".events li{padding:.5rem 0;border-bottom:1px solid #e3e6ea}.events li:last-child{border-bottom:0}"
     ".events .host{font-weight:600}"
     ".muted{color:#4a5361}"
+    "form.inline{display:inline}button.small{margin:.25rem 0 0;padding:.3rem .75rem}"
+    "#limits h3{font-size:1.05rem;margin:1rem 0 .25rem}"
     "footer{font-size:.95rem;border-top:1px solid #d0d5dd;margin-top:1.5rem}"
     "footer h2{font-size:1rem;margin:.75rem 0 .25rem}footer p{margin:.25rem 0}"
     "#contact ul{list-style:none;margin:0;padding:0}#contact a{overflow-wrap:anywhere}"
@@ -1271,6 +1273,7 @@ static const struct dash_route dash_routes[] = {
 	{ "enrol",	CGI_POST,	dash_enrol_post,	DASH_AUTH_GUEST,	DASH_CSRF_PRE },
 	{ "logout",	CGI_POST,	dash_logout_post,	DASH_AUTH_NONE,		DASH_CSRF_SESSION },
 	{ "child",	CGI_GET,	dash_page_child,	DASH_AUTH_REQUIRED,	DASH_CSRF_NONE },
+	{ "limits",	CGI_POST,	dash_limits_post,	DASH_AUTH_REQUIRED,	DASH_CSRF_SESSION },
 	{ "terms",	CGI_GET,	dash_terms_get,		DASH_AUTH_NONE,		DASH_CSRF_NONE },
 	{ "terms",	CGI_POST,	dash_terms_post,	DASH_AUTH_REQUIRED,	DASH_CSRF_SESSION },
 	{ "lang",	CGI_GET,	dash_lang,		DASH_AUTH_NONE,		DASH_CSRF_NONE },

@@ -91,8 +91,8 @@ dash_num(const struct dash *d, int64_t v, char *buf, size_t len)
 }
 
 /* "Gambling" for a known category, the id itself for one this language does not name. */
-static const char *
-dash_category(const struct dash *d, const char *cat, char *buf, size_t len)
+const char *
+dash_category_name(const struct dash *d, const char *cat, char *buf, size_t len)
 {
 	const char	*v;
 
@@ -482,9 +482,9 @@ dash_site_cb(const struct store_usage *u, void *arg)
 	cgi_out_html(d->out, u->host);
 	/* On a phone the category moves under the host, so the numbers keep their room (CSS picks one). */
 	cgi_out_raw(d->out, "<span class=\"cat-in\">");
-	cgi_out_html(d->out, dash_category(d, u->category, cb, sizeof(cb)));
+	cgi_out_html(d->out, dash_category_name(d, u->category, cb, sizeof(cb)));
 	cgi_out_raw(d->out, "</span></td><td class=\"cat\">");
-	cgi_out_html(d->out, dash_category(d, u->category, cb, sizeof(cb)));
+	cgi_out_html(d->out, dash_category_name(d, u->category, cb, sizeof(cb)));
 	cgi_out_raw(d->out, "</td>");
 	dash_td_num(d, u->visits);
 	dash_td_min(d, u->seconds);
@@ -500,7 +500,7 @@ dash_cat_row(struct dash *d, const struct dash_cat *c)
 	char	 cb[128];
 
 	cgi_out_raw(d->out, "<tr><td>");
-	cgi_out_html(d->out, dash_category(d, c->named ? c->name : NULL, cb,
+	cgi_out_html(d->out, dash_category_name(d, c->named ? c->name : NULL, cb,
 	    sizeof(cb)));
 	cgi_out_raw(d->out, "</td>");
 	dash_td_num(d, c->visits);
@@ -518,7 +518,8 @@ dash_why(const struct dash *d, const struct store_event *e, char *buf, size_t le
 {
 	static const char *const known[] = { "student-deny", "group-deny",
 		"schedule", "category", "block-all", "encrypted-dns", "doh-canary",
-		"blocked-port", "strict-https", "quic-unreadable", "tcp-overlap", NULL };
+		"blocked-port", "strict-https", "quic-unreadable", "tcp-overlap", "guardian-pause",
+		"guardian-bedtime", "guardian-category", NULL };
 	char		 key[96];
 	const char	*args[1];
 
@@ -664,7 +665,7 @@ dash_blocked_line(struct dash *d, const struct dash_blocked *b,
 	e.host = g->host;
 	e.category = g->category;
 	e.reason = g->reason;
-	args[0] = dash_category(d, g->category, cb, sizeof(cb));
+	args[0] = dash_category_name(d, g->category, cb, sizeof(cb));
 	args[1] = dash_why(d, &e, why, sizeof(why));
 	i18n_fmt(d->lang, what, sizeof(what), "blocked.why", 2, args);
 	cgi_out_raw(d->out, "<li><span class=\"host\">");
@@ -855,6 +856,8 @@ dash_page_child(struct dash *d)
 	dash_stat(d, "report.blocked", n1, cur.blocked, prev.blocked, week ? "week" :
 	    "day");
 	cgi_out_raw(d->out, "</dl></section>");
+
+	dash_limits_section(d, s);
 
 	dash_chart(d, &cur, week ? -1 : end.wday);
 

@@ -207,6 +207,8 @@ struct policy {
 /* Loaders, each adding its errors to diag; -1 if any. */
 int	policy_rules_load(struct policy *, const char *dir, struct diag *);
 int	policy_main_load(struct policy *, const char *dir, struct diag *);
+/* Roster-only: the category names rules.d's file names give, nothing else. */
+int	policy_rules_names(struct policy *, const char *dir);
 /* policy_roster.c: roster.csv in the snapshot (see there). */
 struct roster;
 void	policy_grouprules(struct policy *, struct ycfg *, yaml_node_t *);

@@ -1041,6 +1041,10 @@ policy_load_mode(const char *dir, int roster_only, const char *roster,
 	pcre2_set_match_limit(p->mctx, 100000);
 	if (!roster_only)
 		bad |= policy_rules_load(p, dir, d);
+	else if (policy_rules_names(p, dir) != 0) {
+		diag_add(d, dir, 0, 0, "out of memory");
+		bad = 1;
+	}
 	bad |= policy_main_load(p, dir, d);
 	if (!roster_only)
 		bad |= policy_safesearch_load(p, dir, d);

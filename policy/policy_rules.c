@@ -516,3 +516,46 @@ policy_rules_load(struct policy *p, const char *dir, struct diag *d)
 	free(rdir);
 	return nerr ? -1 : 0;
 }
+
+/*
+ * Roster-only snapshots (the dashboard) read no rule file, but a guardian
+ * picks categories to block at home and must not unblock one the district
+ * blocks: the names alone come from the file names (NAME.yaml is category
+ * NAME, which a full load checks).  No rules.d is no categories, not an error.
+ */
+int
+policy_rules_names(struct policy *p, const char *dir)
+{
+	struct dirent	**names = NULL;
+	char		 *rdir = NULL;
+	int		  n, i, nerr = 0;
+
+	if (asprintf(&rdir, "%s/rules.d", dir) < 0)
+		return -1;
+	n = scandir(rdir, &names, rules_select, alphasort);
+	free(rdir);
+	if (n < 0)
+		return 0;
+	if (n > POLICY_MAX_CATEGORIES)
+		n = POLICY_MAX_CATEGORIES;
+	if ((p->categories = calloc((size_t)n + 1, sizeof(*p->categories))) == NULL)
+		nerr++;
+	for (i = 0; i < n && p->categories != NULL; i++) {
+		size_t	 blen = strlen(names[i]->d_name) - 5;
+		char	*name;
+
+		if ((name = strndup(names[i]->d_name, blen)) == NULL) {
+			nerr++;
+			break;
+		}
+		if (!rules_valid_category(name) || strcmp(name, "all") == 0) {
+			free(name);
+			continue;
+		}
+		p->categories[p->ncategories++].name = name;
+	}
+	for (int j = 0; j < (n < 0 ? 0 : n); j++)
+		free(names[j]);
+	free(names);
+	return nerr ? -1 : 0;
+}

@@ -486,6 +486,8 @@ gate_packet(struct gate *g, const uint8_t *ip, size_t caplen, size_t wirelen,
 	in.student = st;
 	in.cfg = g->cfg;
 	in.now = (time_t)(now_ms / 1000);
+	if (st != NULL)
+		in.home = home_find(snapshot_home(g->snap), policy_student_id(st));
 	/* The lookups that need the gate's state; judge itself only reads what it is given. */
 	if (r.status != CLASSIFY_NAME || r.ech)
 		in.mapped = dnsmap_find(g->map, r.pkt.af, r.pkt.src, r.pkt.dst, now_ms);

@@ -25,6 +25,7 @@
 #include "ct.h"
 #include "fwmark.h"
 #include "gate.h"
+#include "hp_str.h"
 #include "inject.h"
 #include "log.h"
 #include "metrics.h"
@@ -32,15 +33,19 @@
 #include "priv.h"
 #include "resolve.h"
 #include "snapshot.h"
+#include "store_home.h"
 
 #define RECV_BUFSZ	(0xffff + 4096)
 #define ACTIVITY_RING	8192
+/* How often the loader reads guardians' controls (docs/hallpassd.md: a change is in force within this). */
+#define HOME_EVERY_MS	10000
 
 /* What the loader thread read: handed to the packet thread whole, through d->load_pipe. */
 struct loaded {
 	struct snapshot	*snap;		/* NULL: rejected, dg says why (empty dg: out of memory) */
 	struct diag	 dg;
 	int		 fetch_only;	/* a scheduled bundle fetch: snap is NULL when nothing is new */
+	int		 home_only;	/* the controls' schedule: snap is NULL when they did not change */
 	uint64_t	 bundle_version;	/* of the bundle the rules came from; 0: from DIR */
 };
 
@@ -58,6 +63,11 @@ struct daemon {
 	struct bundle_gw	*bgw;
 	int			 load_fetch_only;
 	uint64_t		 next_fetch_ms;
+	/* Guardians' controls: read on the loader thread only, through its own handle. */
+	int			 load_home_only;
+	uint64_t		 next_home_ms;
+	struct store		*home_st;
+	int			 home_failing;
 	struct gate		*gate;
 	struct activity		*act;
 	struct inject		*inj;
@@ -519,6 +529,80 @@ daemon_load(struct daemon *d, const struct snapshot *cur, int fetch_only,
 	return s;
 }
 
+struct home_read {
+	struct home_control	*c;
+	size_t			 n, cap;
+};
+
+static int
+home_take(const struct store_home *h, void *arg)
+{
+	struct home_read	*r = arg;
+	struct home_control	*c;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+
+		if ((c = realloc(r->c, cap * sizeof(*c))) == NULL)
+			return -1;
+		r->c = c;
+		r->cap = cap;
+	}
+	c = &r->c[r->n++];
+	memset(c, 0, sizeof(*c));
+	hp_strlcpy(c->student, h->student, sizeof(c->student));
+	hp_strlcpy(c->guardian, h->guardian, sizeof(c->guardian));
+	c->pause_until_ms = h->pause_until_ms;
+	c->bed_from = h->bed_from;
+	c->bed_to = h->bed_to;
+	hp_strlcpy(c->categories, h->categories != NULL ? h->categories : "",
+	    sizeof(c->categories));
+	c->updated_ms = h->updated_ms;
+	return 0;
+}
+
+/*
+ * Guardians' controls from the database (store_home.h) over cur: a new
+ * snapshot only when they changed; NULL and dg empty when they did not.
+ */
+static struct snapshot *
+daemon_home(struct daemon *d, const struct snapshot *cur, struct diag *dg)
+{
+	struct home_read	 r = { NULL, 0, 0 };
+	struct home		*h;
+	char			 err[512];
+	int64_t			 n;
+
+	if (d->home_st == NULL &&
+	    (d->home_st = store_open(snapshot_config(cur)->database, STORE_RDONLY, err,
+	    sizeof(err))) == NULL) {
+		diag_add(dg, snapshot_config(cur)->database, 0, 0, "guardian controls: %s", err);
+		return NULL;
+	}
+	if ((n = store_home_list(d->home_st, NULL, home_take, &r, err, sizeof(err))) < 0 ||
+	    (size_t)n != r.n) {
+		diag_add(dg, snapshot_config(cur)->database, 0, 0, "guardian controls: %s",
+		    n < 0 ? err : "out of memory");
+		/* A broken connection is opened again on the next read. */
+		store_close(d->home_st);
+		d->home_st = NULL;
+		free(r.c);
+		return NULL;
+	}
+	h = home_new(r.c, r.n);
+	free(r.c);
+	if (h == NULL) {
+		diag_add(dg, snapshot_config(cur)->database, 0, 0, "guardian controls: out of memory");
+		return NULL;
+	}
+	if (snapshot_home(cur) != NULL && home_digest(h) == home_digest(snapshot_home(cur)) &&
+	    home_count(h) == home_count(snapshot_home(cur))) {
+		home_unref(h);
+		return NULL;
+	}
+	return snapshot_with_home(cur, h);
+}
+
 static void *
 loader_run(void *arg)
 {
@@ -528,8 +612,13 @@ loader_run(void *arg)
 	if ((l = calloc(1, sizeof(*l))) != NULL) {
 		diag_init(&l->dg);
 		l->fetch_only = d->load_fetch_only;
+		l->home_only = d->load_home_only;
 		/* The snapshot in force cannot change or go while this thread runs: only reload_finish swaps it. */
-		l->snap = daemon_load(d, d->snap, l->fetch_only, &l->dg, &l->bundle_version);
+		if (l->home_only)
+			l->snap = daemon_home(d, d->snap, &l->dg);
+		else
+			l->snap = daemon_load(d, d->snap, l->fetch_only, &l->dg,
+			    &l->bundle_version);
 	}
 	/* A pointer is far below PIPE_BUF: the write is whole; NULL says out of memory. */
 	if (write(d->load_pipe[1], &l, sizeof(l)) != (ssize_t)sizeof(l))
@@ -548,11 +637,13 @@ reload_start(struct daemon *d, int fetch_only)
 	int e;
 
 	if (d->loading) {
-		if (!fetch_only)
+		if (fetch_only == 0)
 			d->reload_again = 1;
 		return;
 	}
-	d->load_fetch_only = fetch_only;
+	/* fetch_only 2: the guardians' controls only. */
+	d->load_fetch_only = fetch_only == 1;
+	d->load_home_only = fetch_only == 2;
 	if ((e = pthread_create(&d->loader, NULL, loader_run, d)) != 0) {
 		log_msg(LOG_L_ERROR, "reload of %s: starting the loader: %s: the rules "
 		    "in force stay", d->dir, strerror(e));
@@ -575,6 +666,30 @@ reload_cancel(struct daemon *d)
 	d->loading = 0;
 }
 
+/* New guardians' controls: the same rules and settings, swapped like a reload. */
+static void
+home_apply(struct daemon *d, struct loaded *l)
+{
+	if (l->snap == NULL) {
+		/* Said once until it works again: the read is retried on every tick. */
+		if (diag_count(&l->dg) > 0 && !d->home_failing) {
+			log_diag(&l->dg);
+			log_msg(LOG_L_WARN, "guardian controls: the ones in force stay");
+		}
+		d->home_failing = diag_count(&l->dg) > 0;
+		loaded_free(l);
+		return;
+	}
+	d->home_failing = 0;
+	gate_reload(d->gate, l->snap);
+	log_msg(LOG_L_INFO, "guardian controls: %zu children", home_count(snapshot_home(l->snap)));
+	snapshot_unref(d->snap);
+	d->snap = l->snap;
+	d->cfg = snapshot_config(d->snap);
+	l->snap = NULL;
+	loaded_free(l);
+}
+
 /* The loader's result replaces what is in force (or is refused, and logged). */
 static void
 reload_apply(struct daemon *d, struct loaded *l)
@@ -588,6 +703,10 @@ reload_apply(struct daemon *d, struct loaded *l)
 		log_msg(LOG_L_ERROR, "reload of %s: out of memory: the rules in force stay",
 		    d->dir);
 		d->reloads_rejected++;
+		return;
+	}
+	if (l->home_only) {
+		home_apply(d, l);
 		return;
 	}
 	if (l->fetch_only && l->snap == NULL && diag_count(&l->dg) == 0) {
@@ -691,6 +810,18 @@ bundle_tick(struct daemon *d)
 	reload_start(d, 1);
 }
 
+/* Guardians' controls: read at start and every HOME_EVERY_MS, skipped while another load runs. */
+static void
+home_tick(struct daemon *d)
+{
+	uint64_t now = mono_ms();
+
+	if (d->loading || (d->next_home_ms != 0 && now < d->next_home_ms))
+		return;
+	d->next_home_ms = now + HOME_EVERY_MS;
+	reload_start(d, 2);
+}
+
 #define RES_FDS	16
 
 static int
@@ -743,6 +874,7 @@ run(struct daemon *d, int sfd)
 		if (pfd[3].revents & POLLIN)
 			reload_finish(d);
 		bundle_tick(d);
+		home_tick(d);
 		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN) &&
 		    ct_dispatch(d->ct, on_ct_end, d, &d->ct_lost) < 0 &&
 		    d->ct_lost % 100 == 1)
@@ -1035,6 +1167,7 @@ main(int argc, char **argv)
 	metrics_dump(&d);
 out:
 	reload_cancel(&d);
+	store_close(d.home_st);
 	if (d.load_pipe[0] >= 0) {
 		close(d.load_pipe[0]);
 		close(d.load_pipe[1]);

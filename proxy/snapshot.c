@@ -8,6 +8,7 @@ struct snapshot {
 	unsigned	 refs;
 	struct policy	*policy;
 	struct config	 cfg;
+	struct home	*home;		/* guardians' controls: read apart from the rules, kept across reloads */
 	char		 applied[512];
 	char		 restart[512];
 };
@@ -36,6 +37,7 @@ snapshot_over(struct policy *p, const struct config *file, const struct snapshot
 		return snapshot_new(p, file);
 	if ((s = snapshot_new(p, &cur->cfg)) == NULL)
 		return NULL;
+	s->home = home_ref(cur->home);
 	(void)config_diff(&cur->cfg, file, 1, s->applied, sizeof(s->applied));
 	(void)config_diff(&cur->cfg, file, 0, s->restart, sizeof(s->restart));
 	config_apply_reloadable(&s->cfg, file);
@@ -60,6 +62,25 @@ snapshot_load(const char *dir, const struct snapshot *cur, struct diag *dg)
 }
 
 struct snapshot *
+snapshot_with_home(const struct snapshot *cur, struct home *h)
+{
+	struct snapshot *s;
+
+	if ((s = snapshot_new(policy_ref(cur->policy), &cur->cfg)) == NULL) {
+		home_unref(h);
+		return NULL;
+	}
+	s->home = h;
+	return s;
+}
+
+const struct home *
+snapshot_home(const struct snapshot *s)
+{
+	return s->home;
+}
+
+struct snapshot *
 snapshot_ref(struct snapshot *s)
 {
 	if (s != NULL)
@@ -73,6 +94,7 @@ snapshot_unref(struct snapshot *s)
 	if (s == NULL || --s->refs > 0)
 		return;
 	policy_unref(s->policy);
+	home_unref(s->home);
 	free(s);
 }
 

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "home.h"
 #include "policy.h"
 
 /*
@@ -31,6 +32,12 @@ struct snapshot	*snapshot_load(const char *dir, const struct snapshot *cur,
  */
 struct snapshot	*snapshot_over(struct policy *p, const struct config *file,
 		    const struct snapshot *cur);
+/*
+ * cur's policy and settings with guardians' controls h (taken over): what
+ * the loader swaps in when the controls in the database changed.  No change
+ * lists.  NULL when out of memory (h is dropped).
+ */
+struct snapshot	*snapshot_with_home(const struct snapshot *cur, struct home *h);
 /* Takes over the caller's reference to p. */
 struct snapshot	*snapshot_new(struct policy *p, const struct config *c);
 struct snapshot	*snapshot_ref(struct snapshot *);
@@ -38,6 +45,8 @@ void		 snapshot_unref(struct snapshot *);
 
 struct policy		*snapshot_policy(const struct snapshot *);
 const struct config	*snapshot_config(const struct snapshot *);
+/* The guardians' controls in force (NULL: none read yet); snapshot_over keeps cur's. */
+const struct home	*snapshot_home(const struct snapshot *);
 /*
  * The settings that differ from the snapshot this one was loaded over:
  * reloadable 1, those applied; 0, those changed in the file that wait for a

@@ -7,6 +7,7 @@
 #include "hp_err.h"
 #include "hp_str.h"
 #include "store.h"
+#include "store_home.h"
 
 struct ship {
 	struct store	*local;
@@ -263,6 +264,83 @@ ship_health(struct ship *s, int64_t now_ms, int64_t backlog, char *err, size_t e
 	return store_ship_health(s->district, &h, err, errlen);
 }
 
+/* The district's guardian controls, copied out of its cursor (strings in one block per row). */
+struct ship_home {
+	struct store_home	*rows;
+	char			**mem;
+	size_t			 n, cap;
+	int			 oom;
+};
+
+static int
+ship_take_home(const struct store_home *h, void *arg)
+{
+	struct ship_home	*a = arg;
+	size_t			 ls = strlen(h->student) + 1, lg = strlen(h->guardian) + 1,
+				 lc = strlen(h->categories != NULL ? h->categories : "") + 1;
+	char			*m;
+
+	if (a->n == a->cap) {
+		size_t		  cap = a->cap ? a->cap * 2 : 64;
+		struct store_home *r = realloc(a->rows, cap * sizeof(*r));
+		char		**mm;
+
+		if (r == NULL) {
+			a->oom = 1;
+			return 1;
+		}
+		a->rows = r;
+		if ((mm = realloc(a->mem, cap * sizeof(*mm))) == NULL) {
+			a->oom = 1;
+			return 1;
+		}
+		a->mem = mm;
+		a->cap = cap;
+	}
+	if ((m = malloc(ls + lg + lc)) == NULL) {
+		a->oom = 1;
+		return 1;
+	}
+	memcpy(m, h->student, ls);
+	memcpy(m + ls, h->guardian, lg);
+	memcpy(m + ls + lg, h->categories != NULL ? h->categories : "", lc);
+	a->rows[a->n] = *h;
+	a->rows[a->n].student = m;
+	a->rows[a->n].guardian = m + ls;
+	a->rows[a->n].categories = m + ls + lg;
+	a->mem[a->n++] = m;
+	return 0;
+}
+
+/*
+ * The other direction: what guardians set on the district's dashboard
+ * reaches this gateway's database on every pass (hallpassd reads it from
+ * there), replacing the copy whole so a control removed there goes here too.
+ * Rows copied, or -1.
+ */
+static int
+ship_pull_home(struct ship *s, char *err, size_t errlen)
+{
+	struct ship_home	 a;
+	int			 rc = -1;
+
+	memset(&a, 0, sizeof(a));
+	if (store_home_list(s->district, NULL, ship_take_home, &a, err, errlen) < 0)
+		goto out;
+	if (a.oom) {
+		hp_errf(err, errlen, "guardian controls: out of memory");
+		goto out;
+	}
+	if (store_home_replace(s->local, a.rows, a.n, err, errlen) == 0)
+		rc = (int)a.n;
+ out:
+	for (size_t i = 0; i < a.n; i++)
+		free(a.mem[i]);
+	free(a.mem);
+	free(a.rows);
+	return rc;
+}
+
 int
 ship_pass(struct ship *s, int64_t now_ms, int max_batches, struct ship_stats *st,
     char *err, size_t errlen)
@@ -285,6 +363,9 @@ ship_pass(struct ship *s, int64_t now_ms, int max_batches, struct ship_stats *st
 		goto out;
 	}
 	if (ship_connect(s, err, errlen) == -1)
+		goto fail;
+	/* First, so a long backlog never delays a guardian's pause. */
+	if ((st->home = ship_pull_home(s, err, errlen)) == -1)
 		goto fail;
 	do {
 		busy = 0;

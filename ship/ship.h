@@ -19,6 +19,7 @@ struct ship_stats {
 	int64_t	sent;			/* rows sent, retries included */
 	int64_t	backlog;		/* rows still waiting after the pass */
 	int	batches;
+	int64_t	home;			/* guardians' controls copied from the district (all of them, each pass) */
 };
 
 /* Opens the local database (read-write: the marks live there); the district is connected on first use. */
@@ -28,7 +29,9 @@ void		 ship_free(struct ship *);
 /*
  * One pass: (re)connects to the district when needed, sends every kind in
  * local sequence order, one transaction per batch, until nothing is waiting
- * or max_batches were sent (0: no limit), then the gateway's health.  A
+ * or max_batches were sent (0: no limit), then the gateway's health.  Before
+ * the sending, the district's guardian controls (store_home.h) replace the
+ * gateway's copy.  A
  * batch the district committed is never sent again (the district's own
  * marks are read after every reconnect); a batch it did not commit is sent
  * again whole.  -1 with err on any failure: what was shipped stays shipped,

@@ -205,5 +205,7 @@ int64_t	store_pg_int(const PGresult *, int col);
 #define STORE_PG_ATTEMPT_BASE	77
 /* store_login.c's (sign-in names); 80-103 left to the other district work in flight. */
 #define STORE_PG_LOGIN_BASE	104
+/* store_home.c's (guardians' controls): a range of its own, clear of the others'. */
+#define STORE_PG_HOME_BASE	96
 
 #endif

@@ -205,6 +205,16 @@ static const char *const pg_migrations[] = {
 	"  lang        text,"
 	"  updated_ms  bigint NOT NULL"
 	");",
+	/* 3 -> 4: guardians' controls at home (store_home.h); gateways copy them on every shipping pass. */
+	"CREATE TABLE guardian_controls ("
+	"  student        text PRIMARY KEY,"
+	"  guardian_id    text NOT NULL,"
+	"  pause_until_ms bigint NOT NULL DEFAULT 0,"
+	"  bed_from       integer NOT NULL DEFAULT -1 CHECK (bed_from BETWEEN -1 AND 1439),"
+	"  bed_to         integer NOT NULL DEFAULT -1 CHECK (bed_to BETWEEN -1 AND 1439),"
+	"  categories     text NOT NULL DEFAULT '',"
+	"  updated_ms     bigint NOT NULL"
+	");",
 };
 #define PG_NMIGRATIONS	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
 

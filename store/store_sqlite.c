@@ -187,6 +187,20 @@ static const char *const store_migrations[] = {
 	"  lang        TEXT,"
 	"  updated_ms  INTEGER NOT NULL"
 	") STRICT, WITHOUT ROWID;",
+	/*
+	 * 4 -> 5: guardians' controls at home (store_home.h): one row per
+	 * child, written by the dashboard (or the shipper's copy of the
+	 * district's), read by hallpassd's loader.
+	 */
+	"CREATE TABLE guardian_controls ("
+	"  student        TEXT PRIMARY KEY,"
+	"  guardian_id    TEXT NOT NULL,"
+	"  pause_until_ms INTEGER NOT NULL DEFAULT 0,"
+	"  bed_from       INTEGER NOT NULL DEFAULT -1 CHECK (bed_from BETWEEN -1 AND 1439),"
+	"  bed_to         INTEGER NOT NULL DEFAULT -1 CHECK (bed_to BETWEEN -1 AND 1439),"
+	"  categories     TEXT NOT NULL DEFAULT '',"
+	"  updated_ms     INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;",
 };
 #define STORE_NMIGRATIONS	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 

@@ -1,4 +1,4 @@
-/* test_cgi_dash: the dashboard in-process — languages, dates, the dashboard's store functions, and requests: enrolment, scoping, CSRF, sessions, throttling, injection. */
+/* test_cgi_dash: the dashboard in-process — languages, dates, the dashboard's store functions, and requests: enrolment, scoping, CSRF, sessions, throttling, injection, limits at home. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +18,9 @@
 #include "dash_date.h"
 #include "i18n.h"
 #include "store_dash.h"
+#include "store_home.h"
+
+#include <sqlite3.h>
 
 #define CONF	"../rules"
 #define LANGS	"../dashboard-cgi/lang"
@@ -869,6 +872,151 @@ test_argon2_slots(void **state)
 
 /* ---- */
 
+
+static int
+limits_take(const struct store_home *r, void *arg)
+{
+	char *out = arg;
+
+	snprintf(out, 256, "%lld/%d/%d/%s", (long long)r->pause_until_ms, r->bed_from,
+	    r->bed_to, r->categories);
+	return 0;
+}
+
+/* The child's row as "pause/from/to/categories", "" when there is none. */
+static const char *
+limits_row(struct world *w, const char *student, char *buf)
+{
+	buf[0] = '\0';
+	assert_true(store_home_list(w->d.st, student, limits_take, buf, err,
+	    sizeof(err)) >= 0);
+	return buf;
+}
+
+/* Rows of the audit trail whose action and detail match (LIKE patterns). */
+static int
+audit_count(const char *db, const char *action, const char *detail)
+{
+	sqlite3		*h;
+	sqlite3_stmt	*st;
+	char		 path[128];
+	int		 n;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, db);
+	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM audit WHERE actor = 'g1'"
+	    " AND action = ?1 AND detail LIKE ?2", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, detail, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/* "At home": a guardian tightens for their own child; anything looser is refused (4xx) and audited. */
+static void
+test_limits(void **state)
+{
+	struct world	 w;
+	char		 csrf[80], form[300], row[256], want[64];
+
+	(void)state;
+	world_open(&w, "limits.db");
+	enrol(&w, "g1");
+	csrf_of(&w, csrf, sizeof(csrf));
+	assert_int_equal(req(&w, "GET", "/child", "id=s1001", NULL, NULL), 200);
+	assert_non_null(strstr(body(&w), "id=\"limits\""));
+	assert_non_null(strstr(body(&w), "bedtime: 9:30 PM to 6:30 AM."));
+	assert_non_null(strstr(body(&w), "No limits of your own."));
+	/* Gambling is the district's: not offered; games is. */
+	assert_null(strstr(body(&w), "<option value=\"gambling\">"));
+	assert_non_null(strstr(body(&w), "<option value=\"games\">Games</option>"));
+
+	/* Without the session's token, or from another site: refused before anything. */
+	assert_int_equal(req(&w, "POST", "/limits", NULL, "id=s1001&op=pause&minutes=30",
+	    NULL), 403);
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=pause&minutes=30", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, "https://evil.example"), 403);
+	assert_string_equal(limits_row(&w, "s1001", row), "");
+
+	/* Pause for 30 minutes from the dashboard's now. */
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 303);
+	assert_non_null(strstr(w.out.hdr.s, "Location: /hallpass.cgi/child?id=s1001&limits=saved"));
+	snprintf(want, sizeof(want), "%lld/-1/-1/", (long long)(now0 + 30 * 60000));
+	assert_string_equal(limits_row(&w, "s1001", row), want);
+	assert_int_equal(audit_count("limits.db", "limits-set", "student=s1001 op=pause minutes=30"), 1);
+	assert_int_equal(req(&w, "GET", "/child", "id=s1001&limits=saved", NULL, NULL), 200);
+	assert_non_null(strstr(body(&w), "Internet paused until"));
+	assert_non_null(strstr(body(&w), "role=\"status\""));
+	/* Too short, too long, not a number. */
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=pause&minutes=5", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 400);
+	assert_non_null(strstr(body(&w), "15 minutes to 4 hours"));
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=pause&minutes=241", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 400);
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=pause&minutes=1e3", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 400);
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=resume", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 303);
+	assert_string_equal(limits_row(&w, "s1001", row), "0/-1/-1/");
+
+	/* Unblocking what the district blocks: 403, audited, nothing changed. */
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=unblock&category=gambling", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 403);
+	assert_non_null(strstr(body(&w), "Only the district can unblock it"));
+	assert_int_equal(audit_count("limits.db", "limits-refused",
+	    "%op=unblock category=gambling refused=district-blocks"), 1);
+
+	/* A later bedtime than the district's 21:30, or a shorter night: 403. */
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=bedtime&from=22%%3A00&to=", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 403);
+	assert_int_equal(audit_count("limits.db", "limits-refused",
+	    "%op=bedtime from=22:00 to=- refused=later-bedtime"), 1);
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=bedtime&from=20%%3A00&to=06%%3A00",
+	    csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 403);
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=bedtime&from=8pm&to=", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 400);
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=bedtime&from=20%%3A00&to=", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 303);
+	assert_string_equal(limits_row(&w, "s1001", row), "0/1200/390/");
+
+	/* More categories at home; removing one of the guardian's own is fine. */
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=block&category=games", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 303);
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=block&category=gamez", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 400);
+	assert_string_equal(limits_row(&w, "s1001", row), "0/1200/390/games");
+	assert_int_equal(req(&w, "GET", "/child", "id=s1001", NULL, NULL), 200);
+	assert_non_null(strstr(body(&w), "Bedtime at home: 8:00 PM to 6:30 AM."));
+	assert_non_null(strstr(body(&w), "Also blocked at home: Games."));
+	assert_null(strstr(body(&w), "<option value=\"games\">"));
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=unblock&category=games", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 303);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 409);
+	assert_string_equal(limits_row(&w, "s1001", row), "0/1200/390/");
+
+	/* Another family's child, or no child at all: 404, audited, no row written. */
+	snprintf(form, sizeof(form), "csrf=%s&id=s1004&op=pause&minutes=30", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 404);
+	assert_null(strstr(body(&w), "Diego"));
+	assert_string_equal(limits_row(&w, "s1004", row), "");
+	assert_int_equal(audit_count("limits.db", "limits-refused",
+	    "student=s1004 op=pause refused=not-yours"), 1);
+	snprintf(form, sizeof(form), "csrf=%s&id=s1001&op=loosen", csrf);
+	assert_int_equal(req(&w, "POST", "/limits", NULL, form, NULL), 400);
+	assert_int_equal(req(&w, "GET", "/limits", NULL, NULL, NULL), 405);
+
+	/* In Spanish too. */
+	strcat(w.cookie, "; hp_lang=es");
+	assert_int_equal(req(&w, "GET", "/child", "id=s1001", NULL, NULL), 200);
+	assert_non_null(strstr(body(&w), "En casa"));
+	assert_non_null(strstr(body(&w), "Hora de dormir en casa"));
+	world_close(&w);
+}
+
 static int
 rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -917,6 +1065,7 @@ main(void)
 		cmocka_unit_test(test_sessions_expire),
 		cmocka_unit_test(test_throttle),
 		cmocka_unit_test(test_argon2_slots),
+		cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -16,6 +16,8 @@
 #include "diag.h"
 #include "store.h"
 #include "store_dash.h"
+#include "store_home.h"
+#include "ship.h"
 
 #define NEV	1000
 #define T0	1795000000000LL		/* 2026-11-18 (UTC 06:13), any fixed instant will do */
@@ -1219,6 +1221,78 @@ setup(void **state)
 	return pg_host[0] != '\0' && pg_user[0] != '\0' ? 0 : -1;
 }
 
+
+static int
+pg_home_take(const struct store_home *r, void *arg)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 256 - strlen(out), "%s/%s/%lld/%d/%d/%s;", r->student,
+	    r->guardian, (long long)r->pause_until_ms, r->bed_from, r->bed_to,
+	    r->categories);
+	return 0;
+}
+
+/* Guardians' controls on the district database, and the shipper's copy of them into a gateway's SQLite on every pass. */
+static void
+test_pg_home(void **state)
+{
+	struct store		*s, *gw;
+	struct ship		*sh;
+	struct ship_stats	 st;
+	struct store_home	 a = { "s1001", "g1", T0 + 1800000, -1, -1, "", T0 };
+	struct store_home	 b = { "s1002", "g1", 0, 1200, 390, "games,social", T0 };
+	struct store_home	 bad = { "s1003", "g1", 0, 1440, -1, "", T0 };
+	char			 got[256], dir[] = "/tmp/test_pg_home.XXXXXX", local[128];
+
+	(void)state;
+	NEED_PG();
+	newdb("hp_home");
+	s = open_ok("hp_home", 0);
+	CHECK(store_home_set(s, &a, errbuf, sizeof(errbuf)), 0);
+	CHECK(store_home_set(s, &b, errbuf, sizeof(errbuf)), 0);
+	CHECK(store_home_set(s, &bad, errbuf, sizeof(errbuf)), -1);
+	got[0] = '\0';
+	CHECK(store_home_list(s, NULL, pg_home_take, got, errbuf, sizeof(errbuf)), 2);
+	assert_string_equal(got, "s1001/g1/1795001800000/-1/-1/;s1002/g1/0/1200/390/games,social;");
+	got[0] = '\0';
+	CHECK(store_home_list(s, "s1002", pg_home_take, got, errbuf, sizeof(errbuf)), 1);
+	assert_string_equal(got, "s1002/g1/0/1200/390/games,social;");
+	assert_int_equal(pq_int("hp_home", "SELECT count(*) FROM guardian_controls",
+	    NULL, NULL), 2);
+
+	/* A gateway's shipper: the district's rows replace its copy on each pass. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(local, sizeof(local), "%s/gw.db", dir);
+	assert_non_null(gw = store_open(local, STORE_CREATE, errbuf, sizeof(errbuf)));
+	a.student = "s9999";	/* a row only the gateway has: gone after the copy */
+	CHECK(store_home_set(gw, &a, errbuf, sizeof(errbuf)), 0);
+	store_close(gw);
+	assert_non_null(sh = ship_new(&(struct ship_config){ local, uri_of("hp_home"),
+	    "gw-home", 0 }, errbuf, sizeof(errbuf)));
+	CHECK(ship_pass(sh, T0, 0, &st, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(st.home, 2);
+	assert_non_null(gw = store_open(local, STORE_RDONLY, errbuf, sizeof(errbuf)));
+	got[0] = '\0';
+	CHECK(store_home_list(gw, NULL, pg_home_take, got, errbuf, sizeof(errbuf)), 2);
+	assert_string_equal(got, "s1001/g1/1795001800000/-1/-1/;s1002/g1/0/1200/390/games,social;");
+	store_close(gw);
+	/* The guardian lifts the pause on the dashboard: the next pass carries it. */
+	a.student = "s1001";
+	a.pause_until_ms = 0;
+	CHECK(store_home_set(s, &a, errbuf, sizeof(errbuf)), 0);
+	CHECK(ship_pass(sh, T0 + 1000, 0, &st, errbuf, sizeof(errbuf)), 0);
+	assert_non_null(gw = store_open(local, STORE_RDONLY, errbuf, sizeof(errbuf)));
+	got[0] = '\0';
+	CHECK(store_home_list(gw, "s1001", pg_home_take, got, errbuf, sizeof(errbuf)), 1);
+	assert_string_equal(got, "s1001/g1/0/-1/-1/;");
+	store_close(gw);
+	ship_free(sh);
+	store_close(s);
+	snprintf(got, sizeof(got), "rm -rf %s", dir);
+	assert_int_equal(system(got), 0);
+}
+
 int
 main(void)
 {
@@ -1240,6 +1314,7 @@ main(void)
 		cmocka_unit_test(test_pg_reconnect),
 		cmocka_unit_test(test_sqlite_no_ingest),
 		cmocka_unit_test(test_config_database_uri),
+		cmocka_unit_test(test_pg_home),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -62,24 +62,25 @@ run_e2e() { # $1 backend name, $2 database
 		return
 	fi
 	pid=$(echo "$started" | sed -n 's/^pid \([0-9]*\) .*/\1/p')
-	HP_BASE="http://127.0.0.1:$port" HP_OUT="$out/$be" HP_CODE_G1="$code" HP_CONF="$w/conf" \
-	    HP_ERRLOG="$w/www/cgi.log" HP_SEED="$top/$build/tests/hp_seed" HALLPASS="$top/$build/hallpass" \
-	    node tests/web/e2e.mjs >"$w/e2e.tap" 2>&1 || rc=1
-	# Families without e-mail (tests/web/letters.mjs): its lines join the same sequence.
-	HP_BASE="http://127.0.0.1:$port" HP_OUT="$out/$be" HP_CONF="$w/conf" HALLPASS="$top/$build/hallpass" \
-	    HALLPASS_LANG="$top/dashboard-cgi/lang" node tests/web/letters.mjs >>"$w/e2e.tap" 2>&1 || rc=1
+	# home.mjs ("At home" on a child's page) first, then e2e.mjs, then letters.mjs (families
+	# without e-mail); their lines join one sequence.
+	for mjs in home e2e letters; do
+		HP_BASE="http://127.0.0.1:$port" HP_OUT="$out/$be" HP_CODE_G1="$code" HP_CONF="$w/conf" \
+		    HP_ERRLOG="$w/www/cgi.log" HP_SEED="$top/$build/tests/hp_seed" HALLPASS="$top/$build/hallpass" \
+		    HALLPASS_LANG="$top/dashboard-cgi/lang" node "tests/web/$mjs.mjs" >"$w/$mjs.tap" 2>&1 || rc=1
+		while IFS= read -r line; do
+			case $line in
+			'ok '*|'not ok '*)
+				n=$((n + 1))
+				echo "$line" | sed "s/^\(\(not \)\{0,1\}ok\) [0-9]* -/\1 $n - [$be]/"
+				;;
+			1..*) ;;
+			*) echo "$line" ;;
+			esac
+		done <"$w/$mjs.tap"
+	done
 	kill "$pid" 2>/dev/null
 	pid=
-	while IFS= read -r line; do
-		case $line in
-		'ok '*|'not ok '*)
-			n=$((n + 1))
-			echo "$line" | sed "s/^\(\(not \)\{0,1\}ok\) [0-9]* -/\1 $n - [$be]/"
-			;;
-		1..*) ;;
-		*) echo "$line" ;;
-		esac
-	done <"$w/e2e.tap"
 	n=$((n + 1))
 	if ls "$w"/asan* "$w"/ubsan* >/dev/null 2>&1; then
 		echo "not ok $n - [$be] hallpass.cgi ran without sanitizer reports"
