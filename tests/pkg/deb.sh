@@ -177,9 +177,14 @@ if [ -n "$dpid" ]; then
 	    sh -c "awk '/^CapEff:/ { print \$2 }' /proc/$dpid/status"
 fi
 check "hallpassd logs that it filters" grep -q "filtering on 1 queue" "$work/hallpassd.log"
+# The example roster knows both students' MACs, and their groups have a bedtime: a device it does
+# not know is the default group, which has none, so the answers below are the same at any hour.
+ip netns exec "$NS_STUDENT" ip link set eth0 address 02:00:00:00:99:99
 out=$(ip netns exec "$NS_STUDENT" dig +tries=1 +time=2 "@$DNS_IP4" www.bet365.com A 2>&1)
 contains "a student's DNS question for a gambling site gets NXDOMAIN (the example district)" "status: NXDOMAIN" echo "$out"
+f0=$failed
 expect "an allowed name still resolves" "$UPSTREAM_IP4" ip netns exec "$NS_STUDENT" dig +short +tries=1 +time=2 "@$DNS_IP4" allowed.test A
+[ "$failed" -eq "$f0" ] || sed 's/^/#   hallpassd: /' "$work/hallpassd.log" | tail -n 15
 kill -USR1 "$dpid" 2>/dev/null
 i=0
 while ! grep -q 'action="block"} [1-9]' /var/lib/hallpass/hallpass.prom 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
