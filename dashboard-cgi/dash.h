@@ -30,6 +30,8 @@ struct dash {
 	const struct i18n	*i18n;
 	int64_t			 now_ms;
 	long			 periods[AUP_NVALUES];	/* hallpass.yaml's retention, quoted by the terms */
+	uint8_t			 unsub_key[32];	/* mail_key: checks unsubscribe links (auth_unsub.h) */
+	int			 have_unsub_key;
 
 	/* Per request. */
 	const struct cgi_req	*req;
@@ -75,5 +77,11 @@ void	dash_time_span(const struct dash *, int h1, int m1, int h2, int m2,
 
 /* dash_report.c: the activity page of one child. */
 void	dash_page_child(struct dash *);
+
+/* dash_notify.c: e-mail choices (logged in) and the unsubscribe link (no login, a signed token). */
+void	dash_notify_get(struct dash *);
+void	dash_notify_post(struct dash *);
+void	dash_unsub_get(struct dash *);
+void	dash_unsub_post(struct dash *);
 
 #endif

@@ -14,7 +14,7 @@
 #define STORE_ST_MAX		32
 #define STORE_DASH_ST_MAX	32
 /* Room for the PostgreSQL backend's prepared statements (store_pg.c and store_dash_pg.c). */
-#define STORE_PG_ST_MAX		80
+#define STORE_PG_ST_MAX		112
 /* Day partitions of events whose existence this handle has already ensured. */
 #define STORE_PG_PARTS		16
 
@@ -202,5 +202,7 @@ int64_t	store_pg_int(const PGresult *, int col);
 #define STORE_PG_SHIP_BASE	64
 #define STORE_PG_RETAIN_BASE	68
 #define STORE_PG_STUDENT_BASE	72
+/* store_notify.c's (guardians' e-mail preferences and sent log): 96-103, above every range in use. */
+#define STORE_PG_NOTIFY_BASE	96
 
 #endif
