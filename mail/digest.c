@@ -343,7 +343,9 @@ dg_child_write(struct dg *g, struct dg_msg *m, const struct i18n_lang *l,
 			a[0] = c->hosts[i].name;
 			a[1] = n1;
 			a[2] = n2;
-			i18n_fmt(l, line, sizeof(line), "mail.site.line", 3, a);
+			/* A site only ever blocked had no time online to speak of. */
+			i18n_fmt(l, line, sizeof(line), c->hosts[i].seconds > 0 ?
+			    "mail.site.line" : "mail.cat.line", 3, a);
 			dg_list_item(m, line);
 		}
 		fputs("</ul>", m->h);

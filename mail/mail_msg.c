@@ -67,6 +67,24 @@ msg_hdr_text(FILE *f, const char *s)
 	}
 }
 
+/* A display name: a quoted string when it is ASCII (so "." or "," mean nothing), else encoded words. */
+static void
+msg_hdr_name(FILE *f, const char *s)
+{
+	for (const char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) {
+			msg_hdr_text(f, s);
+			return;
+		}
+	fputc('"', f);
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', f);
+		fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
 int
 mail_msg_build(const struct mail_msg_hdr *h, const char *text, const char *html,
     char **out, size_t *outlen, char *err, size_t errlen)
@@ -101,7 +119,7 @@ mail_msg_build(const struct mail_msg_hdr *h, const char *text, const char *html,
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	fprintf(f, "Date: %s\r\nFrom: ", date);
 	if (h->from_name != NULL && *h->from_name != '\0') {
-		msg_hdr_text(f, h->from_name);
+		msg_hdr_name(f, h->from_name);
 		fputc(' ', f);
 	}
 	fprintf(f, "<%s>\r\nTo: <%s>\r\nSubject: ", h->from, h->to);

@@ -14,7 +14,7 @@ fi
 tmp=$(mktemp -d /tmp/hallpass-digest.XXXXXX) || exit 1
 spid=
 stop_smtpd() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=; }
-trap 'stop_smtpd; rm -rf "$tmp"' EXIT
+trap 'stop_smtpd; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 n=0
 
 ok() {	# $1 status (0 = pass), $2 description
