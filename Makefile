@@ -222,13 +222,17 @@ install: all
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	# The units name /usr/sbin/hallpassd; another PREFIX gets its own path.
 	sed 's|/usr/sbin/hallpassd|$(SBINDIR)/hallpassd|g' systemd/hallpassd.service >$(DESTDIR)$(UNITDIR)/hallpassd.service
-	install -m 0644 systemd/hallpass-dashboard.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/hallpass-dashboard.service systemd/hallpass-digest.timer $(DESTDIR)$(UNITDIR)/
+	sed -e 's|/usr/bin/hallpass|$(BINDIR)/hallpass|; s|/usr/share/hallpass|$(DATADIR)|' \
+	    systemd/hallpass-digest.service >$(DESTDIR)$(UNITDIR)/hallpass-digest.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hallpass-digest.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/hallpassd.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hallpass $(DESTDIR)$(SBINDIR)/hallpassd $(DESTDIR)$(WWWDIR)/hallpass.cgi
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
 	rm -f $(DESTDIR)$(UNITDIR)/hallpassd.service $(DESTDIR)$(UNITDIR)/hallpass-dashboard.service
+	rm -f $(DESTDIR)$(UNITDIR)/hallpass-digest.service $(DESTDIR)$(UNITDIR)/hallpass-digest.timer
 	rm -rf $(DESTDIR)$(DATADIR)
 	-rmdir $(DESTDIR)$(WWWDIR) $(DESTDIR)$(PREFIX)/lib/hallpass
 
@@ -251,6 +255,8 @@ DEB_PKGS = build-essential clang libclang-rt-14-dev pkg-config libyaml-dev libpc
 PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps prometheus systemd
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps).
 WEB_PKGS = lighttpd chromium
+# hallpass digest's test (tests/cli/digest.sh): a real SMTP server with STARTTLS, its throwaway certificate.
+MAIL_PKGS = python3-aiosmtpd openssl
 # The district store's tests start their own PostgreSQL 15 cluster (tests/pg/pgcluster.sh).
 PG_PKGS	 = postgresql-15
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).
@@ -259,7 +265,7 @@ NET_PKGS = $(shell grep -v '^\#' tests/net/packages.txt)
 BENCH_PKGS = dnsmasq-base squid squidguard wrk
 deps:
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(PKG_PKGS) $(NET_PKGS) $(WEB_PKGS) $(PG_PKGS) $(BENCH_PKGS)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(PKG_PKGS) $(NET_PKGS) $(WEB_PKGS) $(MAIL_PKGS) $(PG_PKGS) $(BENCH_PKGS)
 	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
 	$(MAKE) web-deps
 
