@@ -59,7 +59,7 @@ dash_notify_form(struct dash *d, const struct store_notify_prefs *pr,
 		cgi_out_html(d->out, dash_t(d, buf));
 		cgi_out_raw(d->out, "</label></div>");
 	}
-	cgi_out_raw(d->out, "</fieldset><fieldset style=\"border:0;padding:0;margin:0\">"
+	cgi_out_raw(d->out, "</fieldset><fieldset style=\"border:0;padding:0;margin:1rem 0 0\">"
 	    "<legend style=\"font-weight:600;margin:.75rem 0 .25rem\">");
 	cgi_out_html(d->out, dash_t(d, "notify.alerts"));
 	cgi_out_raw(d->out, "</legend><label for=\"threshold\" style=\"font-weight:400\">");

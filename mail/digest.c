@@ -696,6 +696,11 @@ dg_open(struct dg *g)
 		    "there is no mail server to send through", g->o->dir);
 		return -1;
 	}
+	if (g->cfg.mail_from[0] == '\0') {
+		hp_errf(g->err, sizeof(g->err), "%s/hallpass.yaml sets no mail_from: "
+		    "the messages need a sender", g->o->dir);
+		return -1;
+	}
 	if (g->cfg.dashboard_url[0] == '\0') {
 		hp_errf(g->err, sizeof(g->err), "%s/hallpass.yaml sets no dashboard_url: "
 		    "the messages' links need it", g->o->dir);

@@ -7,8 +7,9 @@
 #include "hp_err.h"
 #include "store_impl.h"
 
+/* STORE_PG_NOTIFY_BASE + 4 is store_student.c's delete of a child's sent-log rows. */
 enum { PGST_PREFS_GET = STORE_PG_NOTIFY_BASE, PGST_PREFS_SET, PGST_SENT_GET,
-	PGST_SENT_ADD, PGST__MAX };
+	PGST_SENT_ADD, PGST_STUDENT_DEL, PGST__MAX };
 _Static_assert(PGST__MAX <= STORE_PG_ST_MAX, "raise STORE_PG_ST_MAX in store_impl.h");
 
 static const char *const notify_names[] = { "weekly", "daily", "none" };

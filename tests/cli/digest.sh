@@ -203,12 +203,12 @@ part "$tmp/mail/5.eml" header Subject | grep -qx 'El día de sus hijos en intern
 ok $? "the daily summary covers yesterday"
 
 # Unsubscribe, without logging in.
-cgi_run() {	# METHOD QUERY [BODY]
+cgi_run() {	# METHOD QUERY [BODY [CONTENT_TYPE]]
 	body=${3-}
 	env -i PATH="$PATH" HALLPASS_CONFIG="$tmp/conf" HALLPASS_LANG="$HALLPASS_LANG" \
 	    REQUEST_METHOD="$1" SCRIPT_NAME=/hallpass.cgi PATH_INFO=/unsubscribe \
 	    QUERY_STRING="$2" REMOTE_ADDR=127.0.0.1 HTTP_HOST=127.0.0.1 \
-	    CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=${#body} \
+	    CONTENT_TYPE="${4:-application/x-www-form-urlencoded}" CONTENT_LENGTH=${#body} \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:-}" "$cgi" >"$tmp/out" 2>"$tmp/err" <<EOF
 $body
 EOF
@@ -231,10 +231,14 @@ cgi_run GET "t=Z2Ex.AAAA"
 grep -q '^Status: 403' "$tmp/out"
 ok $? "a token for another guardian without its MAC is refused with 403"
 
-cgi_run POST "t=$tok" "List-Unsubscribe=One-Click"
+mp=$(printf -- '--b\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--b--\r\n')
+cgi_run POST "t=$forged" "$mp" "multipart/form-data; boundary=b"
+grep -q '^Status: 403' "$tmp/out"
+ok $? "a forged token in a multipart one-click POST is refused with 403 too"
+cgi_run POST "t=$tok" "$mp" "multipart/form-data; boundary=b"
 (grep -q '^Status: 200' "$tmp/out" || ! grep -q '^Status:' "$tmp/out") &&
     grep -q 'id="unsubscribed"' "$tmp/out"
-ok $? "the one-click POST unsubscribes, without a session"
+ok $? "the one-click POST (RFC 8058, multipart/form-data) unsubscribes, without a session"
 run 0 -c "$tmp/conf" digest --guardian g1 --now 2026-12-01T15:00:00Z &&
     grep -q 'skip g1: wants none summaries' "$tmp/out" && [ "$(count_mail)" -eq 5 ]
 ok $? "after unsubscribing: no more mail"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# dashboard.sh: the dashboard's end-to-end tests, twice (SQLite, then PostgreSQL) — seeds the database, starts lighttpd (serve.sh) on a free local port, runs e2e.mjs (chromium + HTTP), prints TAP.
+# dashboard.sh: the dashboard's end-to-end tests, twice (SQLite, then PostgreSQL) — seeds the database, starts lighttpd (serve.sh) on a free local port, runs e2e.mjs and notify.mjs (chromium + HTTP), prints TAP.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -65,6 +65,9 @@ run_e2e() { # $1 backend name, $2 database
 	HP_BASE="http://127.0.0.1:$port" HP_OUT="$out/$be" HP_CODE_G1="$code" HP_CONF="$w/conf" \
 	    HP_SEED="$top/$build/tests/hp_seed" HALLPASS="$top/$build/hallpass" \
 	    node tests/web/e2e.mjs >"$w/e2e.tap" 2>&1 || rc=1
+	# The e-mail settings page and the unsubscribe link (docs/digest.md), on the same server.
+	HP_BASE="http://127.0.0.1:$port" HP_OUT="$out/$be" HP_CONF="$w/conf" \
+	    HALLPASS="$top/$build/hallpass" node tests/web/notify.mjs >>"$w/e2e.tap" 2>&1 || rc=1
 	kill "$pid" 2>/dev/null
 	pid=
 	while IFS= read -r line; do
