@@ -222,17 +222,21 @@ install: all
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	# The units name /usr/sbin/hallpassd; another PREFIX gets its own path.
 	sed 's|/usr/sbin/hallpassd|$(SBINDIR)/hallpassd|g' systemd/hallpassd.service >$(DESTDIR)$(UNITDIR)/hallpassd.service
-	install -m 0644 systemd/hallpass-dashboard.service systemd/hallpass-digest.timer $(DESTDIR)$(UNITDIR)/
-	sed -e 's|/usr/bin/hallpass|$(BINDIR)/hallpass|; s|/usr/share/hallpass|$(DATADIR)|' \
-	    systemd/hallpass-digest.service >$(DESTDIR)$(UNITDIR)/hallpass-digest.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/hallpass-digest.service
+	install -m 0644 systemd/hallpass-dashboard.service systemd/hallpass-purge.timer \
+	    systemd/hallpass-digest.timer $(DESTDIR)$(UNITDIR)/
+	for u in hallpass-ship.service hallpass-purge.service hallpass-digest.service; do \
+	    sed -e 's|/usr/bin/hallpass|$(BINDIR)/hallpass|g; s|/usr/share/hallpass|$(DATADIR)|g' \
+	    systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u; \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
 	chmod 0644 $(DESTDIR)$(UNITDIR)/hallpassd.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hallpass $(DESTDIR)$(SBINDIR)/hallpassd $(DESTDIR)$(WWWDIR)/hallpass.cgi
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
-	rm -f $(DESTDIR)$(UNITDIR)/hallpassd.service $(DESTDIR)$(UNITDIR)/hallpass-dashboard.service
-	rm -f $(DESTDIR)$(UNITDIR)/hallpass-digest.service $(DESTDIR)$(UNITDIR)/hallpass-digest.timer
+	rm -f $(DESTDIR)$(UNITDIR)/hallpassd.service $(DESTDIR)$(UNITDIR)/hallpass-dashboard.service \
+	    $(DESTDIR)$(UNITDIR)/hallpass-ship.service $(DESTDIR)$(UNITDIR)/hallpass-purge.service \
+	    $(DESTDIR)$(UNITDIR)/hallpass-purge.timer $(DESTDIR)$(UNITDIR)/hallpass-digest.service \
+	    $(DESTDIR)$(UNITDIR)/hallpass-digest.timer
 	rm -rf $(DESTDIR)$(DATADIR)
 	-rmdir $(DESTDIR)$(WWWDIR) $(DESTDIR)$(PREFIX)/lib/hallpass
 

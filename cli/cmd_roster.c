@@ -77,8 +77,10 @@ roster_apply(const char *dir, struct roster *ro, struct diag *d)
 	/* Readable by whoever reads policy.yaml (the dashboard's group), no more. */
 	if (stat(pol, &st) == 0) {
 		(void)fchmod(fd, st.st_mode & 0640);
-		if (geteuid() == 0)
-			(void)fchown(fd, st.st_uid, st.st_gid);
+		/* A roster that keeps root's owner is still valid: the reader is told why it cannot read it. */
+		if (geteuid() == 0 && fchown(fd, st.st_uid, st.st_gid) != 0)
+			fprintf(stderr, "hallpass: warning: %s: chown like policy.yaml: %s\n",
+			    tmp, strerror(errno));
 	}
 	close(fd);
 	if (roster_write(ro, tmp, err, sizeof(err)) != 0) {

@@ -859,6 +859,7 @@ main(int argc, char **argv)
 	if (check) {
 		printf("%s: ok\n", d.dir);
 		snapshot_unref(d.snap);
+		bundle_gw_free(d.bgw);
 		return 0;
 	}
 	d.cfg = snapshot_config(d.snap);
@@ -928,7 +929,8 @@ main(int argc, char **argv)
 	}
 	/* Everything that needs root is open: give up the rest (docs/hallpassd.md, Privileges). */
 	if (priv_daemon_drop(&(struct priv_daemon){ "hallpassd", d.cfg->user,
-	    d.cfg->seccomp, d.dir, d.cfg->database }, err, sizeof(err)) != 0) {
+	    d.cfg->seccomp, d.dir, d.cfg->database,
+	    d.cfg->bundle_url[0] != '\0' ? d.cfg->bundle_dir : NULL }, err, sizeof(err)) != 0) {
 		log_msg(LOG_L_ERROR, "%s: not starting", err);
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -76,6 +77,14 @@ static const char *const priv_sys_daemon[] = {
 	"ftruncate", "fallocate", "unlink", "unlinkat", "rename", "renameat", "fchmod",
 	"pipe2", "dup", "dup3", "eventfd2",
 	"set_tid_address", "membarrier",
+};
+
+/*
+ * With bundle_url: libcurl's wake-up pair (socketpair, AF_UNIX only: a pair
+ * connected to itself), and unpacking and swapping bundles under bundle_dir.
+ */
+static const char *const priv_sys_bundle[] = {
+	"mkdir", "mkdirat", "rmdir", "symlink", "symlinkat", "fchmodat", "utimensat",
 };
 
 /* The CLI's file parsers: files to read when the input is a folder, and the output's rename. */
@@ -169,7 +178,9 @@ priv_sigsys(int sig, siginfo_t *si, void *ctx)
 	p = priv_str(p, end, " is not on the allow-list (name it with `scmp_sys_resolver ");
 	p = priv_num(p, (unsigned long)(unsigned)si->si_syscall, 1);
 	p = priv_str(p, end, "`): stopping; the queues' fail mode takes over\n");
-	(void)write(STDERR_FILENO, line, (size_t)(p - line));
+	/* Nothing to do if the log is gone: the process dies either way. */
+	if (write(STDERR_FILENO, line, (size_t)(p - line)) < 0)
+		p = line;
 	/* Die of SIGSYS itself, so a supervisor sees why. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -377,6 +388,40 @@ priv_chown_db(const char *db, uid_t uid, gid_t gid, char *err, size_t errlen)
 	return 0;
 }
 
+static uid_t	priv_tree_uid;
+static gid_t	priv_tree_gid;
+
+static int
+priv_tree_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return lchown(path, priv_tree_uid, priv_tree_gid) != 0 ? -1 : 0;
+}
+
+/*
+ * A directory the daemon writes after the drop (the bundles it fetches): made
+ * if absent, and everything in it given to the user, so a later swap can
+ * replace what was unpacked as root at start.  Symlinks are not followed.
+ */
+static int
+priv_chown_tree(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		hp_errf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	priv_tree_uid = uid;
+	priv_tree_gid = gid;
+	if (nftw(dir, priv_tree_entry, 16, FTW_PHYS) != 0) {
+		hp_errf(err, errlen, "%s: chown to the daemon's user: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 priv_db_own(const char *db, const char *user, char *err, size_t errlen)
 {
@@ -452,6 +497,8 @@ priv_switch(const struct priv_daemon *o, char *err, size_t errlen)
 	}
 	if (o->database != NULL && priv_chown_db(o->database, uid, gid, err, errlen) != 0)
 		return -1;
+	if (o->statedir != NULL && priv_chown_tree(o->statedir, uid, gid, err, errlen) != 0)
+		return -1;
 	if (priv_bound(err, errlen) != 0)
 		return -1;
 	/* Permitted capabilities survive the uid change; then only two are kept. */
@@ -509,6 +556,16 @@ priv_daemon_drop(const struct priv_daemon *o, char *err, size_t errlen)
 	}
 	if (priv_allow_inet_sockets(f) != 0) {
 		hp_errf(err, errlen, "seccomp: adding socket rules failed");
+		seccomp_release(f);
+		return -1;
+	}
+	if (o->statedir != NULL && PRIV_ALLOW(f, priv_sys_bundle, err, errlen) != 0) {
+		seccomp_release(f);
+		return -1;
+	}
+	if (o->statedir != NULL && seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socketpair),
+	    1, priv_arg(0, SCMP_CMP_EQ, AF_UNIX, 0)) != 0) {
+		hp_errf(err, errlen, "seccomp: adding the socketpair rule failed");
 		seccomp_release(f);
 		return -1;
 	}

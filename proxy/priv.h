@@ -11,6 +11,7 @@ struct priv_daemon {
 	int		 seccomp;	/* 0: no system call filter (debugging only) */
 	const char	*confdir;	/* reloads read it as user: it must stay readable */
 	const char	*database;	/* with its -wal and -shm: chowned to user when root */
+	const char	*statedir;	/* written after the drop (bundle_dir): made and chowned, NULL: none */
 };
 
 /*

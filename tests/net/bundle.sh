@@ -16,6 +16,8 @@ export TOPO_DIR
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 work=$(mktemp -d /tmp/hallpass-bundle-test.XXXXXX)
+# hallpassd runs as nobody (user: below): it reloads its configuration and writes bundle_dir as nobody.
+chmod 0755 "$work"
 cfg=$work/etc
 dpid= lpid=
 cleanup() {
@@ -155,6 +157,7 @@ bundle_key: $cfg/district.pub
 bundle_ca: $work/ca.pem
 bundle_dir: $work/state/bundle
 bundle_interval: 0
+user: nobody
 EOF
 check "the gateway configuration is valid" "$HALLPASS" -c "$cfg" rules check
 check "firewall up in the gateway" gw "$HALLPASS" -c "$cfg" firewall up

@@ -15,6 +15,8 @@ bindir=${HP_PG_BIN:-/usr/lib/postgresql/15/bin}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 
 work=$(mktemp -d /tmp/hallpass-district.XXXXXX)
+# hallpassd runs as nobody (user: below) and reloads its configuration as nobody.
+chmod 0755 "$work"
 chmod 0755 "$work"
 dpids="" spids=""
 cleanup() {
@@ -79,6 +81,7 @@ dns_block: nxdomain
 ship_to: "$uri"
 gateway_id: gw$i
 ship_interval: 1
+user: nobody
 EOF
 	ip netns exec "hp-g$i-gateway" "$HALLPASS" -c "$c" firewall up >"$work/fw$i.log" 2>&1 ||
 		nok "gateway $i: firewall up" "$(cat "$work/fw$i.log")"
