@@ -12,9 +12,9 @@ if ! $py -c 'import aiosmtpd' 2>/dev/null; then
 	exit 0
 fi
 tmp=$(mktemp -d /tmp/hallpass-digest.XXXXXX) || exit 1
-spid=
+spid= pgdir=
 stop_smtpd() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=; }
-trap 'stop_smtpd; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+trap 'stop_smtpd; [ -n "$pgdir" ] && tests/pg/pgcluster.sh stop "$pgdir" >/dev/null 2>&1; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 n=0
 
 ok() {	# $1 status (0 = pass), $2 description
@@ -242,6 +242,55 @@ ok $? "the one-click POST (RFC 8058, multipart/form-data) unsubscribes, without 
 run 0 -c "$tmp/conf" digest --guardian g1 --now 2026-12-01T15:00:00Z &&
     grep -q 'skip g1: wants none summaries' "$tmp/out" && [ "$(count_mail)" -eq 5 ]
 ok $? "after unsubscribing: no more mail"
+
+# The same on the district's PostgreSQL: the run's cluster (tests/run-tests.sh), or one of our own.
+psql=${HP_PG_BIN:-/usr/lib/postgresql/15/bin}/psql
+pg=${HALLPASS_TEST_PG:-}
+if [ -z "$pg" ] && [ -x "$psql" ]; then
+	pgdir="$tmp/pg"
+	pg=$(tests/pg/pgcluster.sh start "$pgdir" 2>"$tmp/pg.log") || pg=
+fi
+if [ -n "$pg" ] && "$psql" -X -q "$pg" -c 'DROP DATABASE IF EXISTS hp_digest WITH (FORCE)' \
+    -c 'CREATE DATABASE hp_digest' >"$tmp/psql.log" 2>&1; then
+	uri=$(printf '%s' "$pg" | sed 's|^postgresql:///[^?]*|postgresql:///hp_digest|')
+	cp -r "$tmp/conf" "$tmp/pgconf"
+	esc=$(printf '%s' "$uri" | sed 's/[&|\\]/\\&/g')
+	sed -i "s|^database:.*|database: \"$esc\"|" "$tmp/pgconf/hallpass.yaml"
+	run 0 -c "$tmp/pgconf" guardian invite g1	# migrates
+	# Two gateways' rows of one child: the district's reads add them up.
+	"$psql" -X -q -v ON_ERROR_STOP=1 "$uri" >"$tmp/psql.log" 2>&1 <<'EOF'
+SELECT hallpass_rollup_partitions(2026 * 12 + 10);
+SELECT hallpass_events_partition(1796019000000 / 86400000);
+INSERT INTO usage_hourly (gateway, day, student, hour, visits, blocked, seconds, seq) VALUES
+  ('gw1', '2026-11-24', 's1001', 16, 10, 0, 1800, 1),
+  ('gw2', '2026-11-25', 's1001', 17, 5, 0, 7200, 1),
+  ('gw1', '2026-11-26', 's1001', 18, 3, 3, 0, 2),
+  ('gw2', '2026-11-17', 's1001', 16, 9, 0, 2700, 2);
+INSERT INTO usage_daily (gateway, day, student, host, category, visits, blocked, seconds, seq) VALUES
+  ('gw1', '2026-11-24', 's1001', 'www.khanacademy.org', NULL, 10, 0, 1800, 3),
+  ('gw2', '2026-11-25', 's1001', 'scratch.mit.edu', NULL, 5, 0, 7200, 3),
+  ('gw1', '2026-11-26', 's1001', 'bet365.com', 'gambling', 3, 3, 0, 4),
+  ('gw2', '2026-11-17', 's1001', 'www.khanacademy.org', NULL, 9, 0, 2700, 4);
+INSERT INTO events (gateway, seq, ts_ms, day, hour, student, client, proto, host, category, action, reason)
+  SELECT 'gw1', 10 + i, 1796019000000 + i * 60000, '2026-11-30', 0, 's1004', '02:00:00:00:10:04',
+    'dns', 'bet365.com', 'gambling', 'block', 'category' FROM generate_series(0, 2) AS i;
+INSERT INTO notify_prefs VALUES ('g2', 'none', 2, 0);
+EOF
+	before=$(count_mail)
+	run 0 -c "$tmp/pgconf" digest --now "$now" && [ "$(count_mail)" -eq $((before + 3)) ] &&
+	    grep -q '^sent weekly 2026-11-23 to g1' "$tmp/out" && grep -q '^sent alert 2026-11-30 to g2' "$tmp/out"
+	ok $? "PostgreSQL: the summaries and Rosa's alert (she wants no summary) are sent"
+	pm=$(awk -v b="$before" '$1 > b && /maria.garcia/ { print $1 }' "$tmp/mail/rcpt.log")
+	part "$tmp/mail/$pm.eml" text >"$tmp/text"
+	grep -q 'Tiempo en línea: 1 h 31 min (102 % más que los 7 días anteriores)' "$tmp/text" &&
+	    grep -q 'Apuestas: se bloquearon 3 intentos' "$tmp/text"
+	ok $? "PostgreSQL: the same numbers from two gateways' rows"
+	run 0 -c "$tmp/pgconf" digest --now "$now" && [ "$(count_mail)" -eq $((before + 3)) ]
+	ok $? "PostgreSQL: a second run sends nothing again"
+	"$psql" -X -q "$pg" -c 'DROP DATABASE IF EXISTS hp_digest WITH (FORCE)' >/dev/null 2>&1
+else
+	ok 1 "PostgreSQL: a test database (cluster: ${pg:-none}; $(tail -1 "$tmp/psql.log" 2>/dev/null))"
+fi
 
 run 2 -c "$tmp/conf" digest --period monthly && grep -q "see 'hallpass digest --help'" "$tmp/err"
 ok $? "a bad --period is a one-line usage error"
