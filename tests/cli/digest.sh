@@ -14,7 +14,7 @@ fi
 tmp=$(mktemp -d /tmp/hallpass-digest.XXXXXX) || exit 1
 spid= pgdir=
 stop_smtpd() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=; }
-trap 'stop_smtpd; [ -n "$pgdir" ] && tests/pg/pgcluster.sh stop "$pgdir" >/dev/null 2>&1; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+trap 'stop_smtpd; [ -n "$pgdir" ] && { tests/pg/pgcluster.sh stop "$pgdir" >/dev/null 2>&1; rm -rf "$pgdir"; }; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 n=0
 
 ok() {	# $1 status (0 = pass), $2 description
@@ -247,7 +247,8 @@ ok $? "after unsubscribing: no more mail"
 psql=${HP_PG_BIN:-/usr/lib/postgresql/15/bin}/psql
 pg=${HALLPASS_TEST_PG:-}
 if [ -z "$pg" ] && [ -x "$psql" ]; then
-	pgdir="$tmp/pg"
+	# Not under $tmp (mode 0700): the cluster runs as an unprivileged user.
+	pgdir=$(mktemp -d /tmp/hp-pg.XXXXXX)
 	pg=$(tests/pg/pgcluster.sh start "$pgdir" 2>"$tmp/pg.log") || pg=
 fi
 if [ -n "$pg" ] && "$psql" -X -q "$pg" -c 'DROP DATABASE IF EXISTS hp_digest WITH (FORCE)' \
