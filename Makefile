@@ -47,8 +47,10 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 #   ship      a gateway's shipper to the district database       (base store)
 #   bundle    the signed rule bundle: format, keys, the gateway's
 #             HTTPS fetch and swap (docs/bundle.md)               (base roster policy config terms)
+#   mail      guardians' e-mail: summaries, alerts, MIME, SMTP
+#             (docs/digest.md); the dashboard's languages         (base roster policy config store auth, dashboard-cgi's i18n)
 # and the programs: proxy/ (hallpassd), cli/ (hallpass), dashboard-cgi/ (hallpass.cgi).
-LIBDIRS	   = base roster policy config terms import store auth classify ship bundle
+LIBDIRS	   = base roster policy config terms import store auth classify ship bundle mail
 INC_base     = -Ibase
 INC_roster   = $(INC_base) -Iroster
 INC_policy   = $(INC_roster) -Ipolicy
@@ -61,7 +63,9 @@ INC_ship     = $(INC_store) -Iship
 INC_classify = $(INC_policy) -Iconfig -Iclassify
 INC_bundle   = $(INC_policy) -Iconfig -Iterms -Ibundle
 INC_proxy    = $(INC_classify) -Istore -Ibundle -Iproxy
-INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Iship -Ibundle -Iproxy -Idashboard-cgi -Icli
+# mail reads the dashboard's language files with its i18n module (dashboard-cgi/i18n.c, dash_date.c).
+INC_mail     = $(INC_policy) -Iconfig -Istore -Iauth -Idashboard-cgi -Imail
+INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Iship -Ibundle -Iproxy -Idashboard-cgi -Imail -Icli
 INC_dashboard-cgi = $(INC_policy) -Iconfig -Iterms -Istore -Iauth -Idashboard-cgi
 # Tests, benches and test tools may reach any header.
 INC_ALL	   = $(INC_cli) -Idashboard-cgi -Itests
@@ -71,7 +75,7 @@ INC	  ?= $(INC_ALL)
 lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 lib_a	= $(B)/libhallpass-$(1).a
 # Linked in this order: a library before the ones it uses.
-LIBS	   = $(B)/libhallpass-dash.a $(foreach d,proxy auth ship classify bundle import terms config policy roster store base,$(call lib_a,$(d)))
+LIBS	   = $(B)/libhallpass-mail.a $(B)/libhallpass-dash.a $(foreach d,proxy auth ship classify bundle import terms config policy roster store base,$(call lib_a,$(d)))
 CLI_SRC	   = $(wildcard cli/*.c)
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 DASH_OBJ   = $(patsubst %.c,$(B)/%.o,$(call lib_src,dashboard-cgi))
@@ -89,7 +93,7 @@ $(B)/%.o: %.c
 policy/policy_ss_builtin.c: rules/safesearch.yaml policy/mkbuiltin.sh
 	sh policy/mkbuiltin.sh rules/safesearch.yaml >$@.tmp && mv $@.tmp $@
 
-$(B)/dashboard-cgi/main.o $(B)/cli/cmd_letters.o: CPPFLAGS += -DHALLPASS_LANG_DIR='"$(DATADIR)/lang"'
+$(B)/dashboard-cgi/main.o $(B)/cli/cmd_letters.o $(B)/cli/cmd_digest.o: CPPFLAGS += -DHALLPASS_LANG_DIR='"$(DATADIR)/lang"'
 $(B)/cli/main.o $(B)/proxy/main.o: VERSION
 $(B)/cli/main.o $(B)/proxy/main.o: CPPFLAGS += -DHALLPASS_VERSION='"$(VERSION)"'
 
@@ -218,9 +222,11 @@ install: all
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	# The units name /usr/sbin/hallpassd; another PREFIX gets its own path.
 	sed 's|/usr/sbin/hallpassd|$(SBINDIR)/hallpassd|g' systemd/hallpassd.service >$(DESTDIR)$(UNITDIR)/hallpassd.service
-	install -m 0644 systemd/hallpass-dashboard.service systemd/hallpass-purge.timer $(DESTDIR)$(UNITDIR)/
-	for u in hallpass-ship.service hallpass-purge.service; do \
-	    sed 's|/usr/bin/hallpass|$(BINDIR)/hallpass|g' systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u; \
+	install -m 0644 systemd/hallpass-dashboard.service systemd/hallpass-purge.timer \
+	    systemd/hallpass-digest.timer $(DESTDIR)$(UNITDIR)/
+	for u in hallpass-ship.service hallpass-purge.service hallpass-digest.service; do \
+	    sed -e 's|/usr/bin/hallpass|$(BINDIR)/hallpass|g; s|/usr/share/hallpass|$(DATADIR)|g' \
+	    systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u; \
 	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
 	chmod 0644 $(DESTDIR)$(UNITDIR)/hallpassd.service
 
@@ -229,7 +235,8 @@ uninstall:
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
 	rm -f $(DESTDIR)$(UNITDIR)/hallpassd.service $(DESTDIR)$(UNITDIR)/hallpass-dashboard.service \
 	    $(DESTDIR)$(UNITDIR)/hallpass-ship.service $(DESTDIR)$(UNITDIR)/hallpass-purge.service \
-	    $(DESTDIR)$(UNITDIR)/hallpass-purge.timer
+	    $(DESTDIR)$(UNITDIR)/hallpass-purge.timer $(DESTDIR)$(UNITDIR)/hallpass-digest.service \
+	    $(DESTDIR)$(UNITDIR)/hallpass-digest.timer
 	rm -rf $(DESTDIR)$(DATADIR)
 	-rmdir $(DESTDIR)$(WWWDIR) $(DESTDIR)$(PREFIX)/lib/hallpass
 
@@ -253,6 +260,8 @@ PKG_PKGS = debhelper dpkg-dev fakeroot lintian mandoc man-db adduser procps prom
 # The dashboard's browser tests: a web server with mod_cgi and a browser (nodejs/npm: see deps);
 # the family letters' test prints to PDF and reads it back (pdftotext) and decodes the QR code (zbarimg).
 WEB_PKGS = lighttpd chromium poppler-utils zbar-tools
+# hallpass digest's test (tests/cli/digest.sh): a real SMTP server with STARTTLS, its throwaway certificate.
+MAIL_PKGS = python3-aiosmtpd openssl
 # The district store's tests start their own PostgreSQL 15 cluster (tests/pg/pgcluster.sh).
 PG_PKGS	 = postgresql-15
 # The namespace tests' real peers (DNS, TLS/HTTP servers, clients).
@@ -261,7 +270,7 @@ NET_PKGS = $(shell grep -v '^\#' tests/net/packages.txt)
 BENCH_PKGS = dnsmasq-base squid squidguard wrk
 deps:
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(PKG_PKGS) $(NET_PKGS) $(WEB_PKGS) $(PG_PKGS) $(BENCH_PKGS)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) $(PKG_PKGS) $(NET_PKGS) $(WEB_PKGS) $(MAIL_PKGS) $(PG_PKGS) $(BENCH_PKGS)
 	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
 	$(MAKE) web-deps
 

@@ -9,6 +9,7 @@
 #include "cli_usage.h"
 #include "cmd_activity.h"
 #include "cmd_bundle.h"
+#include "cmd_digest.h"
 #include "cmd_firewall.h"
 #include "cmd_guardian.h"
 #include "cmd_letters.h"
@@ -359,6 +360,8 @@ static const struct cli_cmd {
 	    "send block events, rollups and health to the district (ship_to)" },
 	{ "gateways", cmd_gateways, "[--json]",
 	    "the district's gateways: rules version, last packet, drops, backlog" },
+	{ "digest", cmd_digest, "[--dry-run] [--guardian G] [--period weekly|daily] [--alerts|--no-alerts]",
+	    "e-mail guardians the summaries and alerts that are due, once each" },
 	{ "purge", cmd_purge, "",
 	    "delete what is past every retention period, now" },
 	{ "student", cmd_student, "export|forget ID [--yes] [--reason TEXT]",

@@ -14,7 +14,7 @@
 
 enum config_type {
 	CT_QUEUES, CT_ENUM, CT_PATH, CT_ADDR4, CT_ADDR6, CT_URL, CT_UINT,
-	CT_RESOLVERS, CT_PGURI, CT_ID, CT_HTTPS, CT_USER
+	CT_RESOLVERS, CT_PGURI, CT_ID, CT_HTTPS, CT_USER, CT_SMTP, CT_MAIL, CT_TEXT
 };
 
 static const char *const config_fails[] = { "open", "closed", NULL };
@@ -103,7 +103,15 @@ static const struct config_setting config_settings[] = {
 	    NULL, 1 },
 	{ "bundle_allow_downgrade", CT_ENUM, CF(bundle_allow_downgrade), config_bools,
 	    0, 0, 0, NULL, 1 },
-	/* Where families reach the dashboard: printed, and in the QR code, on their letters. */
+	/* Read by `hallpass digest` and hallpass.cgi on every run, never by the daemon. */
+	{ "mail_smtp_url", CT_SMTP, CF(mail_smtp_url), NULL, 0, 0, 0, "", 1 },
+	{ "mail_from", CT_MAIL, CF(mail_from), NULL, 0, 0, 0, "", 1 },
+	{ "mail_user", CT_TEXT, CF(mail_user), NULL, 0, 0, 0, "", 1 },
+	{ "mail_password_file", CT_PATH, CF(mail_password_file), NULL, 0, 0, 0, "", 1 },
+	{ "mail_ca", CT_PATH, CF(mail_ca), NULL, 0, 0, 0, "", 1 },
+	{ "mail_key", CT_PATH, CF(mail_key), NULL, 0, 0, 0,
+	    "/var/lib/hallpass/mail.key", 1 },
+	/* Where families reach the dashboard: links in mail, and printed (with the QR code) on their letters. */
 	{ "dashboard_url", CT_URL, CF(dashboard_url), NULL, 0, 0, 0, "", 1 },
 	/* Privileges are given up once, at start: a reload cannot take them back. */
 	{ "user", CT_USER, CF(user), NULL, 0, 0, 0, "hallpass", 0 },
@@ -155,6 +163,9 @@ config_defaults(struct config *c)
 		case CT_PGURI:
 		case CT_ID:
 		case CT_USER:
+		case CT_SMTP:
+		case CT_MAIL:
+		case CT_TEXT:
 			snprintf(f, s->size, "%s", s->defs);
 			break;
 		}
@@ -273,6 +284,34 @@ config_pguri(struct ycfg *y, yaml_node_t *n, char *dst, size_t dstsz, const char
 		}
 }
 
+/* No space or control character: the value ends up in a protocol line (SMTP, a header). */
+static int
+config_printable(struct ycfg *y, yaml_node_t *n, const char *v, const char *key)
+{
+	for (const char *s = v; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f) {
+			ycfg_err(y, n, "%s holds a space or control character", key);
+			return -1;
+		}
+	return 0;
+}
+
+/* An e-mail address as SMTP's MAIL FROM takes it: local@domain, nothing around it. */
+static void
+config_mail(struct ycfg *y, yaml_node_t *n, char *dst, size_t dstsz, const char *key)
+{
+	const char *at;
+
+	config_str(y, n, dst, dstsz, key);
+	if (dst[0] == '\0' || config_printable(y, n, dst, key) != 0)
+		return;
+	at = strchr(dst, '@');
+	if (at == NULL || at == dst || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+	    strpbrk(dst, "<>()[],;:\\\"") != NULL)
+		ycfg_err(y, n, "%s \"%.60s\" is not an e-mail address (user@example.org)",
+		    key, dst);
+}
+
 /* A gateway's name in the district: it keys every row it ships. */
 static void
 config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
@@ -336,6 +375,22 @@ config_parse(struct config *c, struct ycfg *y, yaml_node_t *n,
 		if (strncmp(f, "http://", 7) == 0)
 			ycfg_err(y, n, "%s must be an https:// URL", st->key);
 		break;
+	case CT_SMTP:
+		config_str(y, n, f, st->size, st->key);
+		if (f[0] == '\0' || config_printable(y, n, f, st->key) != 0)
+			break;
+		/* smtp:// always with STARTTLS (libcurl's CURLUSESSL_ALL): never in the clear. */
+		if (strncmp(f, "smtp://", 7) != 0 && strncmp(f, "smtps://", 8) != 0)
+			ycfg_err(y, n, "%s must be an smtp:// (STARTTLS) or smtps:// URL",
+			    st->key);
+		break;
+	case CT_MAIL:
+		config_mail(y, n, f, st->size, st->key);
+		break;
+	case CT_TEXT:
+		config_str(y, n, f, st->size, st->key);
+		(void)config_printable(y, n, f, st->key);
+		break;
 	case CT_USER:
 		config_str(y, n, f, st->size, st->key);
 		/* The portable user name set (POSIX 3.437), so it is never a path or an option. */
@@ -398,7 +453,7 @@ config_load(struct config *c, const char *dir, struct diag *d)
 {
 	struct ycfg_key	 k[CONFIG_NSETTINGS];
 	struct ycfg	 y;
-	yaml_node_t	*url = NULL;
+	yaml_node_t	*url = NULL, *smtp = NULL;
 	char		*path = NULL;
 	int		 rc;
 
@@ -430,7 +485,13 @@ config_load(struct config *c, const char *dir, struct diag *d)
 		config_parse(c, &y, k[i].val, &config_settings[i]);
 		if (strcmp(k[i].name, "bundle_url") == 0)
 			url = k[i].val;
+		if (strcmp(k[i].name, "mail_smtp_url") == 0)
+			smtp = k[i].val;
 	}
+	if (smtp != NULL && c->mail_smtp_url[0] != '\0' &&
+	    (c->mail_from[0] == '\0' || c->dashboard_url[0] == '\0'))
+		ycfg_err(&y, smtp, "mail_smtp_url needs mail_from (the sender) and "
+		    "dashboard_url (the links in the messages)");
 	if (url != NULL && c->bundle_url[0] != '\0' && c->bundle_key[0] == '\0')
 		ycfg_err(&y, url, "bundle_url needs bundle_key: the public key its "
 		    "bundles are signed with");
@@ -455,6 +516,9 @@ config_differs(const struct config *a, const struct config *b,
 	case CT_PGURI:
 	case CT_ID:
 	case CT_USER:
+	case CT_SMTP:
+	case CT_MAIL:
+	case CT_TEXT:
 		return strcmp(fa, fb) != 0;
 	case CT_QUEUES:
 		if (a->nqueues != b->nqueues)

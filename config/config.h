@@ -49,6 +49,13 @@ struct config {
 	char			bundle_dir[1024];	/* where bundles are unpacked */
 	unsigned		bundle_interval;	/* seconds between fetches; 0: only on HUP */
 	int			bundle_allow_downgrade;
+	/* The guardians' e-mail (hallpass digest, docs/digest.md); "" mail_smtp_url: no mail. */
+	char			mail_smtp_url[512];	/* smtp:// (STARTTLS required) or smtps:// */
+	char			mail_from[256];	/* the From: address */
+	char			mail_user[256];	/* SMTP AUTH user; "": no AUTH */
+	char			mail_password_file[1024];	/* its password, first line */
+	char			mail_ca[1024];	/* CA file for the mail server; "": the system's */
+	char			mail_key[1024];	/* the unsubscribe links' key (libsodium crypto_auth) */
 	char			dashboard_url[1024];	/* the dashboard's public address; "": none */
 	char			user[33];	/* hallpassd runs as it after opening; "root" keeps all */
 	int			seccomp;	/* hallpassd's system call allow-list (off for debugging) */

@@ -300,6 +300,14 @@ cgi_req_parse(struct cgi_req *r, cgi_getenv_fn env, void *arg, FILE *body,
 		return 413;
 	}
 	ct = cgi_env(env, arg, "CONTENT_TYPE");
+	/*
+	 * RFC 8058's one-click unsubscribe may come as multipart/form-data: its
+	 * token is in the URL, so the body is not read at all, only there.
+	 */
+	if (strcmp(r->path, "/unsubscribe") == 0 &&
+	    strncasecmp(ct, "multipart/form-data", 19) == 0 &&
+	    (ct[19] == '\0' || ct[19] == ';'))
+		return 0;
 	/* Only what a plain HTML form sends; "; charset=utf-8" may follow. */
 	if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0 ||
 	    (ct[33] != '\0' && ct[33] != ';')) {

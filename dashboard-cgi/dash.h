@@ -31,6 +31,8 @@ struct dash {
 	int64_t			 now_ms;
 	const char		*rundir;	/* the argon2 slots' lock files; NULL: no cap */
 	long			 periods[AUP_NVALUES];	/* hallpass.yaml's retention, quoted by the terms */
+	uint8_t			 unsub_key[32];	/* mail_key: checks unsubscribe links (auth_unsub.h) */
+	int			 have_unsub_key;
 
 	/* Per request. */
 	const struct cgi_req	*req;
@@ -82,5 +84,11 @@ const char *dash_category_name(const struct dash *, const char *cat, char *buf, 
 /* dash_limits.c: "At home" on a child's page, and its POST (limits). */
 void	dash_limits_section(struct dash *, const struct policy_student *);
 void	dash_limits_post(struct dash *);
+
+/* dash_notify.c: e-mail choices (logged in) and the unsubscribe link (no login, a signed token). */
+void	dash_notify_get(struct dash *);
+void	dash_notify_post(struct dash *);
+void	dash_unsub_get(struct dash *);
+void	dash_unsub_post(struct dash *);
 
 #endif

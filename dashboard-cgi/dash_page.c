@@ -286,6 +286,13 @@ dash_page_head(struct dash *d, const char *title)
 		cgi_out_html(d->out, dash_t(d, "nav.home"));
 		cgi_out_raw(d->out, "</a></li>");
 	}
+	if (d->authed) {
+		cgi_out_raw(d->out, "<li><a href=\"");
+		dash_href(d, "notify");
+		cgi_out_raw(d->out, "\">");
+		cgi_out_html(d->out, dash_t(d, "nav.notify"));
+		cgi_out_raw(d->out, "</a></li>");
+	}
 	cgi_out_raw(d->out, "<li><a href=\"");
 	dash_href(d, "terms");
 	cgi_out_raw(d->out, "\">");
@@ -1046,7 +1053,7 @@ static void
 dash_lang(struct dash *d)
 {
 	static const char *const pages[] = { "", "terms", "login", "enrol", "child",
-		NULL };
+		"notify", NULL };
 	const struct i18n_lang	*l = i18n_find(d->i18n, cgi_kv_get(&d->req->query,
 	    "set"));
 	const char		*back = cgi_kv_get(&d->req->query, "back");
@@ -1277,6 +1284,11 @@ static const struct dash_route dash_routes[] = {
 	{ "terms",	CGI_GET,	dash_terms_get,		DASH_AUTH_NONE,		DASH_CSRF_NONE },
 	{ "terms",	CGI_POST,	dash_terms_post,	DASH_AUTH_REQUIRED,	DASH_CSRF_SESSION },
 	{ "lang",	CGI_GET,	dash_lang,		DASH_AUTH_NONE,		DASH_CSRF_NONE },
+	{ "notify",	CGI_GET,	dash_notify_get,	DASH_AUTH_REQUIRED,	DASH_CSRF_NONE },
+	{ "notify",	CGI_POST,	dash_notify_post,	DASH_AUTH_REQUIRED,	DASH_CSRF_SESSION },
+	/* The signed token in the link is the authority: no session, no form token (RFC 8058 one-click). */
+	{ "unsubscribe", CGI_GET,	dash_unsub_get,		DASH_AUTH_NONE,		DASH_CSRF_NONE },
+	{ "unsubscribe", CGI_POST,	dash_unsub_post,	DASH_AUTH_NONE,		DASH_CSRF_NONE },
 };
 
 /*

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "dash.h"
 #include "auth.h"
+#include "auth_unsub.h"
 #include "log.h"
 #include "i18n.h"
 #include "policy.h"
@@ -113,6 +114,8 @@ main(void)
 	d.periods[AUP_RETENTION_DAYS] = (long)cfg.retention_days;
 	d.periods[AUP_ROLLUP_RETENTION_DAYS] = (long)cfg.rollup_retention_days;
 	d.periods[AUP_LOGIN_RETENTION_DAYS] = (long)cfg.login_retention_days;
+	/* Made by `hallpass digest`; without it no unsubscribe link can be genuine. */
+	d.have_unsub_key = auth_unsub_key_load(cfg.mail_key, 0, d.unsub_key, NULL, 0) == 0;
 	cgi_out_init(&out);
 	if (dash_handle(&d, &req, &out) == -1)
 		fprintf(stderr, "hallpass.cgi: %s %s: %s\n",

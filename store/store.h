@@ -278,7 +278,7 @@ int64_t	store_student_rollups(struct store *, const char *student,
 	    int (*daily)(const struct store_ship_daily *, void *),
 	    int (*hourly)(const struct store_ship_hourly *, void *), void *arg,
 	    char *err, size_t errlen);
-/* Deletes every event and rollup row of student, in one transaction.  Rows deleted, or -1. */
+/* Deletes every event, rollup row and e-mail sent-log row of student, in one transaction.  Rows deleted, or -1. */
 int64_t	store_student_forget(struct store *, const char *student, char *err,
 	    size_t errlen);
 

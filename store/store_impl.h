@@ -14,7 +14,7 @@
 #define STORE_ST_MAX		32
 #define STORE_DASH_ST_MAX	32
 /* Room for the PostgreSQL backend's prepared statements (store_pg.c and store_dash_pg.c). */
-#define STORE_PG_ST_MAX		112
+#define STORE_PG_ST_MAX		120
 /* Day partitions of events whose existence this handle has already ensured. */
 #define STORE_PG_PARTS		16
 
@@ -207,5 +207,7 @@ int64_t	store_pg_int(const PGresult *, int col);
 #define STORE_PG_LOGIN_BASE	104
 /* store_home.c's (guardians' controls): a range of its own, clear of the others'. */
 #define STORE_PG_HOME_BASE	96
+/* store_notify.c's (guardians' e-mail preferences and sent log). */
+#define STORE_PG_NOTIFY_BASE	112
 
 #endif

@@ -215,6 +215,21 @@ static const char *const pg_migrations[] = {
 	"  categories     text NOT NULL DEFAULT '',"
 	"  updated_ms     bigint NOT NULL"
 	");",
+	/* 4 -> 5: guardians' e-mail preferences and the sent log (as SQLite's 5 -> 6). */
+	"CREATE TABLE notify_prefs ("
+	"  guardian_id     text PRIMARY KEY,"
+	"  digest          text NOT NULL CHECK (digest IN ('weekly', 'daily', 'none')),"
+	"  alert_threshold integer NOT NULL CHECK (alert_threshold BETWEEN 0 AND 1000),"
+	"  updated_ms      bigint NOT NULL"
+	");"
+	"CREATE TABLE notify_sent ("
+	"  guardian_id text NOT NULL,"
+	"  kind        text NOT NULL,"
+	"  period      text NOT NULL,"
+	"  student     text NOT NULL,"
+	"  sent_ms     bigint NOT NULL,"
+	"  PRIMARY KEY (guardian_id, kind, period, student)"
+	");",
 };
 #define PG_NMIGRATIONS	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
 

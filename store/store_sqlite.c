@@ -201,6 +201,25 @@ static const char *const store_migrations[] = {
 	"  categories     TEXT NOT NULL DEFAULT '',"
 	"  updated_ms     INTEGER NOT NULL"
 	") STRICT, WITHOUT ROWID;",
+	/*
+	 * 5 -> 6: guardians' e-mail (hallpass digest, docs/digest.md): what each
+	 * wants, and every message the mail server accepted, so a rerun after a
+	 * failure never sends one twice.
+	 */
+	"CREATE TABLE notify_prefs ("
+	"  guardian_id     TEXT PRIMARY KEY,"
+	"  digest          TEXT NOT NULL CHECK (digest IN ('weekly', 'daily', 'none')),"
+	"  alert_threshold INTEGER NOT NULL CHECK (alert_threshold BETWEEN 0 AND 1000),"
+	"  updated_ms      INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE notify_sent ("
+	"  guardian_id TEXT NOT NULL,"
+	"  kind        TEXT NOT NULL,"
+	"  period      TEXT NOT NULL,"
+	"  student     TEXT NOT NULL,"
+	"  sent_ms     INTEGER NOT NULL,"
+	"  PRIMARY KEY (guardian_id, kind, period, student)"
+	") STRICT, WITHOUT ROWID;",
 };
 #define STORE_NMIGRATIONS	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 

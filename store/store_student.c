@@ -113,11 +113,16 @@ store_student_rollups(struct store *s, const char *student,
 	return n;
 }
 
-static const char *const student_del[3] = {
+/* The sent log's alert rows name the child too (store_notify.h). */
+static const char *const student_del[4] = {
 	"DELETE FROM events WHERE student = ",
 	"DELETE FROM usage_daily WHERE student = ",
 	"DELETE FROM usage_hourly WHERE student = ",
+	"DELETE FROM notify_sent WHERE student = ",
 };
+/* The fourth statement's id is store_notify.c's range: 77 belongs to another file. */
+static const int student_del_pg[4] = { PGST_DEL_EVENTS, PGST_DEL_DAILY, PGST_DEL_HOURLY,
+	STORE_PG_NOTIFY_BASE + 4 };
 
 int64_t
 store_student_forget(struct store *s, const char *student, char *err, size_t errlen)
@@ -134,11 +139,11 @@ store_student_forget(struct store *s, const char *student, char *err, size_t err
 
 		if (store_pg_begin(s, err, errlen) == -1)
 			return -1;
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 4; i++) {
 			memset(&p, 0, sizeof(p));
 			store_pgp_text(&p, student);
 			snprintf(sql, sizeof(sql), "%s$1::text", student_del[i]);
-			if (store_pg_run(s, PGST_DEL_EVENTS + i, sql, &p, &n, "forget a student",
+			if (store_pg_run(s, student_del_pg[i], sql, &p, &n, "forget a student",
 			    err, errlen) == -1) {
 				store_pg_rollback(s);
 				return -1;
@@ -149,7 +154,7 @@ store_student_forget(struct store *s, const char *student, char *err, size_t err
 	}
 	if (store_begin(s, err, errlen) == -1)
 		return -1;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		sqlite3_stmt *st = NULL;
 
 		snprintf(sql, sizeof(sql), "%s?1", student_del[i]);

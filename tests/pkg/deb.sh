@@ -126,13 +126,14 @@ rc=$?
 check "systemd-analyze verify $unit: clean" sh -c "[ $rc -eq 0 ] && [ ! -s '$work/verify.log' ]"
 score=$(systemd-analyze security --offline=true "$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for hallpassd.service: \([0-9.]*\).*/\1/p')
 check "systemd-analyze security: exposure ${score:-?} <= 3.0" awk -v s="${score:-99}" 'BEGIN { exit !(s <= 3.0) }'
-# The periodic jobs' units: the shipper (long-running) and the purge with its daily timer.
-for u in hallpass-ship.service hallpass-purge.service hallpass-purge.timer; do
+# The periodic jobs' units: the shipper (long-running), the purge with its daily timer, guardians' e-mail with its hourly one.
+for u in hallpass-ship.service hallpass-purge.service hallpass-purge.timer hallpass-digest.service \
+    hallpass-digest.timer; do
 	systemd-analyze verify "/lib/systemd/system/$u" >"$work/verify-$u.log" 2>&1
 	rc=$?
 	check "systemd-analyze verify $u: clean" sh -c "[ $rc -eq 0 ] && [ ! -s '$work/verify-$u.log' ]"
 done
-for u in hallpass-ship hallpass-purge; do
+for u in hallpass-ship hallpass-purge hallpass-digest; do
 	s=$(systemd-analyze security --offline=true "/lib/systemd/system/$u.service" 2>/dev/null | sed -n "s/.*Overall exposure level for $u.service: \([0-9.]*\).*/\1/p")
 	check "systemd-analyze security $u.service: exposure ${s:-?} <= 3.0" awk -v s="${s:-99}" 'BEGIN { exit !(s <= 3.0) }'
 done

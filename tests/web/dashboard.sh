@@ -1,5 +1,5 @@
 #!/bin/sh
-# dashboard.sh: the dashboard's end-to-end tests, twice (SQLite, then PostgreSQL) — seeds the database, starts lighttpd (serve.sh) on a free local port, runs e2e.mjs (chromium + HTTP) and letters.mjs (families without e-mail), prints TAP.
+# dashboard.sh: the dashboard's end-to-end tests, twice (SQLite, then PostgreSQL) — seeds the database, starts lighttpd (serve.sh) on a free local port, runs home.mjs, e2e.mjs, letters.mjs and notify.mjs (chromium + HTTP), prints TAP.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -63,8 +63,8 @@ run_e2e() { # $1 backend name, $2 database
 	fi
 	pid=$(echo "$started" | sed -n 's/^pid \([0-9]*\) .*/\1/p')
 	# home.mjs ("At home" on a child's page) first, then e2e.mjs, then letters.mjs (families
-	# without e-mail); their lines join one sequence.
-	for mjs in home e2e letters; do
+	# without e-mail), then notify.mjs (e-mail settings, unsubscribe); their lines join one sequence.
+	for mjs in home e2e letters notify; do
 		HP_BASE="http://127.0.0.1:$port" HP_OUT="$out/$be" HP_CODE_G1="$code" HP_CONF="$w/conf" \
 		    HP_ERRLOG="$w/www/cgi.log" HP_SEED="$top/$build/tests/hp_seed" HALLPASS="$top/$build/hallpass" \
 		    HALLPASS_LANG="$top/dashboard-cgi/lang" node "tests/web/$mjs.mjs" >"$w/$mjs.tap" 2>&1 || rc=1
