@@ -26,7 +26,8 @@ struct dash {
 	struct policy		*pol;
 	struct aup		*aup;
 	struct tz		*tz;
-	struct store		*st;
+	struct store		*st;	/* the dashboard's own state: sessions, acknowledgements, audit */
+	struct store		*act;	/* children's activity, read-only; NULL: read through st */
 	const struct i18n	*i18n;
 	int64_t			 now_ms;
 	const char		*rundir;	/* the argon2 slots' lock files; NULL: no cap */
@@ -90,5 +91,8 @@ void	dash_notify_get(struct dash *);
 void	dash_notify_post(struct dash *);
 void	dash_unsub_get(struct dash *);
 void	dash_unsub_post(struct dash *);
+
+/* The handle activity is read through: read-only where main opened one (tests may not). */
+#define DASH_ACT(d)	((d)->act != NULL ? (d)->act : (d)->st)
 
 #endif

@@ -1142,7 +1142,7 @@ dash_home(struct dash *d)
 		struct dash_sum			 sum = { 0, 0 };
 		const char			*a2[2];
 
-		if (store_usage_hours(d->st, policy_student_id(s), today, today,
+		if (store_usage_hours(DASH_ACT(d), policy_student_id(s), today, today,
 		    dash_sum_cb, &sum, d->err, sizeof(d->err)) == -1) {
 			dash_error_500(d);
 			return;

@@ -78,7 +78,7 @@ dash_range_cb(const struct store_usage *u, void *arg)
 static int
 dash_range_load(struct dash *d, const char *student, struct dash_range *r)
 {
-	if (store_usage_hours(d->st, student, r->from.s, r->to.s, dash_range_cb, r,
+	if (store_usage_hours(DASH_ACT(d), student, r->from.s, r->to.s, dash_range_cb, r,
 	    d->err, sizeof(d->err)) == -1)
 		return -1;
 	return 0;
@@ -903,7 +903,7 @@ dash_page_child(struct dash *d)
 	cgi_out_raw(d->out, "</tr></thead><tbody>");
 	memset(&rows, 0, sizeof(rows));
 	rows.d = d;
-	if (store_usage_hosts(d->st, id, cur.from.s, cur.to.s, 0,
+	if (store_usage_hosts(DASH_ACT(d), id, cur.from.s, cur.to.s, 0,
 	    dash_site_cb, &rows, d->err, sizeof(d->err)) == -1) {
 		dash_error(d, 500, "err.server");
 		return;
@@ -940,7 +940,7 @@ dash_page_child(struct dash *d)
 	memset(&bl, 0, sizeof(bl));
 	bl.d = d;
 	bl.multi_day = week;
-	if (store_blocked_events(d->st, id, since, until, DASH_BLOCKED_FETCH,
+	if (store_blocked_events(DASH_ACT(d), id, since, until, DASH_BLOCKED_FETCH,
 	    dash_blocked_cb, &bl, d->err, sizeof(d->err)) == -1 || bl.oom) {
 		/* A callback's -1 only stops the scan: running out of memory is checked here. */
 		if (bl.oom)

@@ -102,7 +102,9 @@ main(void)
 		goto out;
 	}
 	if ((d.tz = tz_load(policy_timezone(d.pol), err, sizeof(err))) == NULL ||
-	    (d.st = store_open(cfg.database, 0, err, sizeof(err))) == NULL) {
+	    (d.st = store_open(cfg.database, 0, err, sizeof(err))) == NULL ||
+	    (d.act = store_open(cfg.database, STORE_RDONLY, err, sizeof(err))) == NULL) {
+		/* Children's activity through a connection that cannot write (SQLite read-only, PostgreSQL read-only transactions). */
 		main_fail(503, err);
 		goto out;
 	}
@@ -125,6 +127,7 @@ main(void)
 		rc = 1;
 	cgi_out_free(&out);
 out:
+	store_close(d.act);
 	store_close(d.st);
 	tz_free(d.tz);
 	aup_free(d.aup);

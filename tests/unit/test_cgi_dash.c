@@ -334,11 +334,20 @@ world_open(struct world *w, const char *db)
 
 		assert_int_equal(store_events_insert(w->d.st, &e, 1, err, sizeof(err)), 0);
 	}
+	/* As main does: activity is read through a handle that cannot write. */
+	assert_non_null(w->d.act = store_open(path, STORE_RDONLY, err, sizeof(err)));
 }
 
 static void
 world_close(struct world *w)
 {
+	struct store_event	 e = { .ts_ms = now0, .day = "2026-01-01", .hour = 0,
+		.student = "s1001", .client = "192.0.2.130", .proto = "dns", .host = "x.example",
+		.action = "allow" };
+
+	/* The pages read children's activity through this handle: it refuses every write. */
+	assert_int_equal(store_events_insert(w->d.act, &e, 1, err, sizeof(err)), -1);
+	store_close(w->d.act);
 	store_close(w->d.st);
 	tz_free(w->d.tz);
 	aup_free(w->d.aup);
