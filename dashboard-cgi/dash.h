@@ -11,11 +11,13 @@
 #include "i18n.h"
 #include "policy.h"
 #include "store_dash.h"
+#include "store_staff.h"
 #include "tz.h"
 
 #define DASH_COOKIE_SESSION	"hp_session"
 #define DASH_COOKIE_LANG	"hp_lang"
 #define DASH_COOKIE_PRE		"hp_pre"	/* CSRF for the forms used before a session exists */
+#define DASH_COOKIE_STAFF	"hp_staff"	/* the staff console's session: never the parents' */
 
 /*
  * What a request is served with.  The process-wide parts (policy, terms,
@@ -43,6 +45,16 @@ struct dash {
 	char			 csrf_hex[2 * STORE_CSRF_LEN + 1];
 	char			 pre_hex[2 * STORE_CSRF_LEN + 1];	/* hp_pre value for this response */
 	char			 err[512];	/* why a request failed, for the server log */
+
+	/* The staff console (dash_staff.c): pages under staff/, their own session. */
+	int			 staff_area;
+	int			 staff_authed;
+	struct store_staff_session ssess;
+	struct store_staff	 staff;
+	uint8_t			 staff_token_hash[STORE_HASH_LEN];
+	char			 staff_csrf_hex[2 * STORE_CSRF_LEN + 1];
+	/* Set by an audited staff view: the one student dash_page_child may show, its values from the form. */
+	const struct policy_student *staff_student;
 };
 
 /* Serves one request into out.  Returns 0, or -1 when a 500 was produced (d->err says why). */
@@ -58,6 +70,10 @@ void	dash_error(struct dash *, int status, const char *key);
 void	dash_href(struct dash *, const char *page);
 void	dash_csrf_field(struct dash *);
 void	dash_redirect(struct dash *, const char *page);
+void	dash_set_cookie(struct dash *, const char *name, const char *value,
+	    long max_age);
+/* A UTC instant as the local date and time in the page's language. */
+void	dash_date_ms(const struct dash *, int64_t ms, char *buf, size_t len);
 /* The guardian's student with id, or NULL when it is not theirs (or does not exist). */
 const struct policy_student *dash_my_student(const struct dash *, const char *id);
 
@@ -75,5 +91,21 @@ void	dash_time_span(const struct dash *, int h1, int m1, int h2, int m2,
 
 /* dash_report.c: the activity page of one child. */
 void	dash_page_child(struct dash *);
+
+/* dash_staff.c: the staff console. */
+int	dash_staff_auth(struct dash *);
+void	dash_staff_nav(struct dash *);
+void	dash_staff_home(struct dash *);
+void	dash_staff_login_get(struct dash *);
+void	dash_staff_login_post(struct dash *);
+void	dash_staff_setup_get(struct dash *);
+void	dash_staff_setup_post(struct dash *);
+void	dash_staff_logout_post(struct dash *);
+void	dash_staff_students(struct dash *);
+void	dash_staff_student(struct dash *);
+void	dash_staff_view(struct dash *);
+void	dash_staff_engagement(struct dash *);
+void	dash_staff_families(struct dash *);
+void	dash_staff_audit(struct dash *);
 
 #endif

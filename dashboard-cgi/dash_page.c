@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "auth_staff.h"
 #include "hp_err.h"
 #include "dash_date.h"
 
@@ -90,7 +91,8 @@ void
 dash_csrf_field(struct dash *d)
 {
 	cgi_out_raw(d->out, "<input type=\"hidden\" name=\"csrf\" value=\"");
-	cgi_out_html(d->out, d->authed ? d->csrf_hex : d->pre_hex);
+	cgi_out_html(d->out, d->staff_authed ? d->staff_csrf_hex : d->authed ?
+	    d->csrf_hex : d->pre_hex);
 	cgi_out_raw(d->out, "\">");
 }
 
@@ -104,7 +106,7 @@ dash_redirect(struct dash *d, const char *page)
 	cgi_out_header(d->out, "Location", loc);
 }
 
-static void
+void
 dash_set_cookie(struct dash *d, const char *name, const char *value,
     long max_age)
 {
@@ -119,6 +121,10 @@ dash_set_cookie(struct dash *d, const char *name, const char *value,
 const struct policy_student *
 dash_my_student(const struct dash *d, const char *id)
 {
+	/* A staff view: only the student the audit row was written for. */
+	if (d->staff_student != NULL)
+		return id != NULL && strcmp(policy_student_id(d->staff_student), id) == 0 ?
+		    d->staff_student : NULL;
 	if (d->guardian == NULL || id == NULL)
 		return NULL;
 	for (size_t i = 0; i < policy_guardian_nstudents(d->guardian); i++) {
@@ -269,10 +275,16 @@ dash_page_head(struct dash *d, const char *title)
 	cgi_out_raw(d->out, "</style></head><body><a class=\"skip\" href=\"#main\">");
 	cgi_out_html(d->out, dash_t(d, "nav.skip"));
 	cgi_out_raw(d->out, "</a><header><a class=\"brand\" href=\"");
-	dash_href(d, "");
+	dash_href(d, d->staff_area ? "staff" : "");
 	cgi_out_raw(d->out, "\">");
-	cgi_out_html(d->out, dash_t(d, "app.name"));
-	cgi_out_raw(d->out, "</a><nav aria-label=\"");
+	cgi_out_html(d->out, dash_t(d, d->staff_area ? "staff.app" : "app.name"));
+	cgi_out_raw(d->out, "</a>");
+	if (d->staff_area) {
+		dash_staff_nav(d);
+		cgi_out_raw(d->out, "</header><main id=\"main\">");
+		return;
+	}
+	cgi_out_raw(d->out, "<nav aria-label=\"");
 	cgi_out_html(d->out, dash_t(d, "nav.label"));
 	cgi_out_raw(d->out, "\"><ul>");
 	if (d->authed) {
@@ -379,7 +391,7 @@ dash_error(struct dash *d, int status, const char *key)
 	cgi_out_raw(d->out, "</h1><p class=\"error\" role=\"alert\">");
 	cgi_out_html(d->out, dash_t(d, key));
 	cgi_out_raw(d->out, "</p><p><a href=\"");
-	dash_href(d, "");
+	dash_href(d, d->staff_area ? "staff" : "");
 	cgi_out_raw(d->out, "\">");
 	cgi_out_html(d->out, dash_t(d, "err.back"));
 	cgi_out_raw(d->out, "</a></p>");
@@ -709,7 +721,7 @@ dash_paragraphs(struct dash *d, const char *body)
 	}
 }
 
-static void
+void
 dash_date_ms(const struct dash *d, int64_t ms, char *buf, size_t len)
 {
 	struct tz_tm	 t;
@@ -849,6 +861,7 @@ static void
 dash_lang(struct dash *d)
 {
 	static const char *const pages[] = { "", "terms", "login", "enrol", "child",
+		"staff", "staff/login", "staff/setup", "staff/engagement", "staff/audit",
 		NULL };
 	const struct i18n_lang	*l = i18n_find(d->i18n, cgi_kv_get(&d->req->query,
 	    "set"));
@@ -1021,7 +1034,8 @@ dash_auth(struct dash *d)
  * home on GET so they never hold two sessions; REQUIRED pages redirect a GET
  * to the login page and refuse a POST, whose form could not have come from us.
  */
-enum dash_auth_need { DASH_AUTH_NONE = 0, DASH_AUTH_GUEST, DASH_AUTH_REQUIRED };
+enum dash_auth_need { DASH_AUTH_NONE = 0, DASH_AUTH_GUEST, DASH_AUTH_REQUIRED,
+	DASH_AUTH_STAFF_GUEST, DASH_AUTH_STAFF };
 
 /*
  * Which token a POST must carry.  SESSION is the session's token, checked
@@ -1029,7 +1043,8 @@ enum dash_auth_need { DASH_AUTH_NONE = 0, DASH_AUTH_GUEST, DASH_AUTH_REQUIRED };
  * PRE is the hp_pre double-submit cookie of the forms used before a session
  * exists, handed out on every request to such a page.
  */
-enum dash_csrf_need { DASH_CSRF_NONE = 0, DASH_CSRF_SESSION, DASH_CSRF_PRE };
+enum dash_csrf_need { DASH_CSRF_NONE = 0, DASH_CSRF_SESSION, DASH_CSRF_PRE,
+	DASH_CSRF_STAFF };
 
 struct dash_route {
 	const char		*path;
@@ -1069,6 +1084,19 @@ static const struct dash_route dash_routes[] = {
 	{ "terms",	CGI_GET,	dash_terms_get,		DASH_AUTH_NONE,		DASH_CSRF_NONE },
 	{ "terms",	CGI_POST,	dash_terms_post,	DASH_AUTH_REQUIRED,	DASH_CSRF_SESSION },
 	{ "lang",	CGI_GET,	dash_lang,		DASH_AUTH_NONE,		DASH_CSRF_NONE },
+	/* The staff console (docs/staff.md): STAFF pages need a staff session, never a parent's. */
+	{ "staff",		CGI_GET,	dash_staff_home,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
+	{ "staff/login",	CGI_GET,	dash_staff_login_get,	DASH_AUTH_STAFF_GUEST,	DASH_CSRF_PRE },
+	{ "staff/login",	CGI_POST,	dash_staff_login_post,	DASH_AUTH_STAFF_GUEST,	DASH_CSRF_PRE },
+	{ "staff/setup",	CGI_GET,	dash_staff_setup_get,	DASH_AUTH_STAFF_GUEST,	DASH_CSRF_PRE },
+	{ "staff/setup",	CGI_POST,	dash_staff_setup_post,	DASH_AUTH_STAFF_GUEST,	DASH_CSRF_PRE },
+	{ "staff/logout",	CGI_POST,	dash_staff_logout_post,	DASH_AUTH_NONE,		DASH_CSRF_STAFF },
+	{ "staff/students",	CGI_GET,	dash_staff_students,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
+	{ "staff/student",	CGI_GET,	dash_staff_student,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
+	{ "staff/view",		CGI_POST,	dash_staff_view,	DASH_AUTH_STAFF,	DASH_CSRF_STAFF },
+	{ "staff/engagement",	CGI_GET,	dash_staff_engagement,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
+	{ "staff/families",	CGI_GET,	dash_staff_families,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
+	{ "staff/audit",	CGI_GET,	dash_staff_audit,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
 };
 
 /*
@@ -1110,6 +1138,8 @@ dash_handle(struct dash *d, const struct cgi_req *req, struct cgi_out *out)
 	d->out = out;
 	d->authed = 0;
 	d->guardian = NULL;
+	d->staff_authed = 0;
+	d->staff_student = NULL;
 	d->err[0] = '\0';
 	d->pre_hex[0] = '\0';
 	d->lang = i18n_pick(d->i18n, cgi_kv_get(&req->cookies, DASH_COOKIE_LANG),
@@ -1118,7 +1148,9 @@ dash_handle(struct dash *d, const struct cgi_req *req, struct cgi_out *out)
 	if (*path == '/')
 		path++;
 	d->page = path;
-	if (dash_auth(d) == -1) {
+	/* Under staff/ only the staff session counts; elsewhere only the parents'. */
+	d->staff_area = strcmp(path, "staff") == 0 || strncmp(path, "staff/", 6) == 0;
+	if ((d->staff_area ? dash_staff_auth(d) : dash_auth(d)) == -1) {
 		dash_error_500(d);
 		return -1;
 	}
@@ -1136,7 +1168,16 @@ dash_handle(struct dash *d, const struct cgi_req *req, struct cgi_out *out)
 	} else {
 		if (r->csrf == DASH_CSRF_PRE)
 			dash_pre_token(d);
-		if (r->auth == DASH_AUTH_GUEST && d->authed && !post)
+		if (r->auth == DASH_AUTH_STAFF_GUEST && d->staff_authed && !post)
+			dash_redirect(d, "staff");
+		else if (r->auth == DASH_AUTH_STAFF && !d->staff_authed && !post)
+			dash_redirect(d, "staff/login");
+		else if (r->auth == DASH_AUTH_STAFF && !d->staff_authed)
+			dash_error(d, 403, "err.login");
+		else if (post && r->csrf == DASH_CSRF_STAFF && d->staff_authed &&
+		    !auth_staff_csrf_ok(&d->ssess, cgi_kv_get(&req->form, "csrf")))
+			dash_error(d, 403, "err.csrf");
+		else if (r->auth == DASH_AUTH_GUEST && d->authed && !post)
 			dash_redirect(d, "");
 		else if (r->auth == DASH_AUTH_REQUIRED && !d->authed && !post)
 			dash_redirect(d, "login");
