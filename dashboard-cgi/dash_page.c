@@ -67,6 +67,12 @@ static const char dash_css[] =
     "footer{font-size:.95rem;border-top:1px solid #d0d5dd;margin-top:1.5rem}"
     "footer h2{font-size:1rem;margin:.75rem 0 .25rem}footer p{margin:.25rem 0}"
     "#contact ul{list-style:none;margin:0;padding:0}#contact a{overflow-wrap:anywhere}"
+    /* The staff console's wide tables: on a phone each row is a card, each cell named. */
+    "@media (max-width:39.99rem){.stack thead{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}"
+    ".stack,.stack tbody,.stack tfoot,.stack tr{display:block;width:100%}"
+    ".stack tr{border-bottom:1px solid #d0d5dd;padding:.35rem 0}"
+    ".stack th,.stack td{display:flex;justify-content:space-between;gap:.75rem;border:0;padding:.1rem .25rem;text-align:left}"
+    ".stack td{overflow-wrap:anywhere}.stack td::before{content:attr(data-label);font-weight:600;flex:none}}"
     "@media (min-width:40rem){.row{display:flex;gap:1rem;align-items:flex-end}.row>*{flex:1}"
     "section{padding:.75rem 1rem}table{font-size:1rem}th,td{padding:.35rem .5rem}td.n{white-space:nowrap}"
     ".cat{display:table-cell}.cat-in{display:none}"

@@ -369,13 +369,30 @@ staff_th(struct dash *d, const char *key, int numeric)
 	cgi_out_raw(d->out, "</th>");
 }
 
+/* A cell opening with its column's name, which a phone shows beside the value (.stack). */
 static void
-staff_td_num(struct dash *d, long v)
+staff_td_open(struct dash *d, const char *key, int numeric)
+{
+	cgi_out_raw(d->out, numeric ? "<td class=\"n\" data-label=\"" : "<td data-label=\"");
+	cgi_out_html(d->out, dash_t(d, key));
+	cgi_out_raw(d->out, "\">");
+}
+
+static void
+staff_td_text(struct dash *d, const char *key, const char *v)
+{
+	staff_td_open(d, key, 0);
+	cgi_out_html(d->out, v != NULL && *v != '\0' ? v : "—");
+	cgi_out_raw(d->out, "</td>");
+}
+
+static void
+staff_td_num(struct dash *d, const char *key, long v)
 {
 	char	 b[32];
 
 	i18n_num(d->lang, v, b, sizeof(b));
-	cgi_out_raw(d->out, "<td class=\"n\">");
+	staff_td_open(d, key, 1);
 	cgi_out_html(d->out, b);
 	cgi_out_raw(d->out, "</td>");
 }
@@ -416,7 +433,7 @@ dash_staff_home(struct dash *d)
 		cgi_out_raw(d->out, "\">");
 		cgi_out_html(d->out, v[i].name);
 		cgi_out_raw(d->out, "</a></th>");
-		staff_td_num(d, v[i].students);
+		staff_td_num(d, "staff.col.students", v[i].students);
 		cgi_out_raw(d->out, "</tr>");
 	}
 	cgi_out_raw(d->out, "</tbody></table></div>");
@@ -695,21 +712,22 @@ static void
 staff_count_cells(struct dash *d, const struct engage_count *c, const char *school,
     const char *group)
 {
-	staff_td_num(d, c->students);
-	staff_td_num(d, c->families);
-	staff_td_num(d, c->invited);
-	staff_td_num(d, c->enrolled);
-	staff_td_num(d, c->acked);
-	staff_td_num(d, c->active);
+	staff_td_num(d, "staff.col.students", c->students);
+	staff_td_num(d, "staff.col.families", c->families);
+	staff_td_num(d, "staff.col.invited", c->invited);
+	staff_td_num(d, "staff.col.enrolled", c->enrolled);
+	staff_td_num(d, "staff.col.acked", c->acked);
+	staff_td_num(d, "staff.col.active", c->active);
 	if (school == NULL || c->unreached == 0) {
-		staff_td_num(d, c->unreached);
+		staff_td_num(d, "staff.col.unreached", c->unreached);
 		return;
 	}
 	{
 		char	 b[32];
 
 		i18n_num(d->lang, c->unreached, b, sizeof(b));
-		cgi_out_raw(d->out, "<td class=\"n\"><a href=\"");
+		staff_td_open(d, "staff.col.unreached", 1);
+		cgi_out_raw(d->out, "<a href=\"");
 		dash_href(d, "staff/families?school=");
 		cgi_out_urlenc(d->out, school);
 		cgi_out_raw(d->out, "&amp;group=");
@@ -748,7 +766,7 @@ dash_staff_engagement(struct dash *d)
 		cgi_out_raw(d->out, "</p>");
 	}
 	staff_text(d, "<p class=\"muted\">", "staff.eng.defs", "</p>");
-	cgi_out_raw(d->out, "<section><div class=\"tw\"><table id=\"engagement\"><caption>");
+	cgi_out_raw(d->out, "<section><div class=\"tw\"><table id=\"engagement\" class=\"stack\"><caption>");
 	cgi_out_html(d->out, dash_t(d, "staff.eng.caption"));
 	cgi_out_raw(d->out, "</caption><thead><tr>");
 	staff_th(d, "staff.col.school", 0);
@@ -766,9 +784,8 @@ dash_staff_engagement(struct dash *d)
 
 		cgi_out_raw(d->out, "<tr><th scope=\"row\">");
 		cgi_out_html(d->out, *r->school ? r->school_name : "—");
-		cgi_out_raw(d->out, "</th><td>");
-		cgi_out_html(d->out, r->group);
-		cgi_out_raw(d->out, "</td>");
+		cgi_out_raw(d->out, "</th>");
+		staff_td_text(d, "staff.col.group", r->group);
 		staff_count_cells(d, &r->n, *r->school ? r->school : NULL, r->group);
 		cgi_out_raw(d->out, "</tr>");
 	}
@@ -802,17 +819,14 @@ staff_family_row(const struct engage_family *f, void *arg)
 
 	cgi_out_raw(d->out, "<tr><th scope=\"row\">");
 	cgi_out_html(d->out, f->name);
-	cgi_out_raw(d->out, "</th><td>");
-	cgi_out_html(d->out, f->relation ? f->relation : "");
-	cgi_out_raw(d->out, "</td><td>");
-	cgi_out_html(d->out, f->language ? f->language : "—");
-	cgi_out_raw(d->out, "</td><td class=\"host\">");
-	cgi_out_html(d->out, f->phone ? f->phone : "—");
-	cgi_out_raw(d->out, "</td><td>");
-	cgi_out_html(d->out, f->students);
-	cgi_out_raw(d->out, "</td><td>");
-	cgi_out_html(d->out, dash_t(d, f->invited ? "staff.yes" : "staff.no"));
-	cgi_out_raw(d->out, "</td></tr>");
+	cgi_out_raw(d->out, "</th>");
+	staff_td_text(d, "staff.col.relation", f->relation);
+	staff_td_text(d, "staff.col.language", f->language);
+	staff_td_text(d, "staff.col.phone", f->phone);
+	staff_td_text(d, "staff.col.students", f->students);
+	staff_td_text(d, "staff.col.invited", dash_t(d, f->invited ? "staff.yes" :
+	    "staff.no"));
+	cgi_out_raw(d->out, "</tr>");
 	a->n++;
 	return 0;
 }
@@ -848,7 +862,7 @@ dash_staff_families(struct dash *d)
 	cgi_out_html(d->out, buf);
 	cgi_out_raw(d->out, "</h1>");
 	staff_text(d, "<p class=\"muted\">", "staff.fam.intro", "</p>");
-	cgi_out_raw(d->out, "<section><div class=\"tw\"><table id=\"families\"><caption>");
+	cgi_out_raw(d->out, "<section><div class=\"tw\"><table id=\"families\" class=\"stack\"><caption>");
 	cgi_out_html(d->out, dash_t(d, "staff.fam.caption"));
 	cgi_out_raw(d->out, "</caption><thead><tr>");
 	staff_th(d, "staff.col.guardian", 0);
@@ -909,17 +923,14 @@ staff_audit_row(const struct store_staff_audit *a, void *arg)
 		return x->rc;
 	}
 	dash_date_ms(d, a->ts_ms, when, sizeof(when));
-	cgi_out_raw(d->out, "<tr><td>");
+	cgi_out_raw(d->out, "<tr><th scope=\"row\">");
 	cgi_out_html(d->out, when);
-	cgi_out_raw(d->out, "</td><td>");
-	cgi_out_html(d->out, a->staff_id ? a->staff_id : "");
-	cgi_out_raw(d->out, "</td><td>");
-	cgi_out_html(d->out, a->student ? a->student : "");
-	cgi_out_raw(d->out, "</td><td>");
-	cgi_out_html(d->out, a->school ? a->school : "");
-	cgi_out_raw(d->out, "</td><td class=\"host\">");
-	cgi_out_html(d->out, a->reason ? a->reason : "");
-	cgi_out_raw(d->out, "</td></tr>");
+	cgi_out_raw(d->out, "</th>");
+	staff_td_text(d, "staff.col.staff", a->staff_id);
+	staff_td_text(d, "staff.col.student", a->student);
+	staff_td_text(d, "staff.col.school", a->school);
+	staff_td_text(d, "staff.col.reason", a->reason);
+	cgi_out_raw(d->out, "</tr>");
 	return 0;
 }
 
@@ -950,7 +961,7 @@ dash_staff_audit(struct dash *d)
 	dash_page_head(d, dash_t(d, "staff.audit.title"));
 	staff_text(d, "<h1>", "staff.audit.title", "</h1>");
 	staff_text(d, "<p class=\"muted\">", "staff.audit.intro", "</p>");
-	cgi_out_raw(d->out, "<section><div class=\"tw\"><table id=\"audit\"><caption>");
+	cgi_out_raw(d->out, "<section><div class=\"tw\"><table id=\"audit\" class=\"stack\"><caption>");
 	cgi_out_html(d->out, dash_t(d, "staff.audit.caption"));
 	cgi_out_raw(d->out, "</caption><thead><tr>");
 	staff_th(d, "staff.col.when", 0);
