@@ -154,14 +154,25 @@ u64_cmp(const void *a, const void *b)
  * Returns the median of 7 builds in ns, 0 on error.
  */
 static uint64_t
-engagement(const char *dir, const struct policy *p, size_t ng, struct engage_count *tot)
+cpu_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* *cpu gets the median CPU time: on a loaded machine the wall time mostly measures the others. */
+static uint64_t
+engagement(const char *dir, const struct policy *p, size_t ng, struct engage_count *tot,
+    uint64_t *cpu)
 {
 	const int64_t	 now = 1795446000000LL, day = 86400000LL;
 	char		 db[300], err[512], id[32];
 	struct store	*st;
 	sqlite3		*h;
 	sqlite3_stmt	*acc, *ack, *aud, *inv;
-	uint64_t	 t[7], t0;
+	uint64_t	 t[7], c[7], t0, c0;
 	uint8_t		 code[32];
 
 	snprintf(db, sizeof(db), "%s/eng.db", dir);
@@ -222,17 +233,21 @@ engagement(const char *dir, const struct policy *p, size_t ng, struct engage_cou
 		struct engage	*e;
 
 		t0 = now_ns();
+		c0 = cpu_ns();
 		if ((e = engage_build(p, st, 1, now, NULL, NULL, NULL, err, sizeof(err))) ==
 		    NULL) {
 			fprintf(stderr, "bench_roster: %s\n", err);
 			return 0;
 		}
+		c[r] = cpu_ns() - c0;
 		t[r] = now_ns() - t0;
 		*tot = *engage_total(e);
 		engage_free(e);
 	}
 	store_close(st);
 	qsort(t, 7, sizeof(t[0]), u64_cmp);
+	qsort(c, 7, sizeof(c[0]), u64_cmp);
+	*cpu = c[3];
 	return t[3];
 }
 
@@ -322,7 +337,7 @@ main(int argc, char **argv)
 	struct diag	 d;
 	struct policy	*big, *small;
 	double		 mbig, msmall, mmiss;
-	uint64_t	 eng_ns;
+	uint64_t	 eng_ns, eng_cpu = 0;
 	struct engage_count ec;
 
 	while ((ch = getopt(argc, argv, "x:n:g:j:k")) != -1) {
@@ -396,7 +411,7 @@ main(int argc, char **argv)
 		msmall = lookups(small, 0, q, 0, &b2);
 	}
 	memset(&ec, 0, sizeof(ec));
-	if ((eng_ns = engagement(dir, big, ng, &ec)) == 0) {
+	if ((eng_ns = engagement(dir, big, ng, &ec, &eng_cpu)) == 0) {
 		fprintf(stderr, "bench_roster: the engagement report failed\n");
 		return 1;
 	}
@@ -412,9 +427,10 @@ main(int argc, char **argv)
 	printf("  %-28s %8.1f ns   (no such MAC or address)\n", "client lookup, misses", mmiss);
 	printf("  %-28s %8.1f ns   (tests/fixtures/base, 3 students)\n",
 	    "client lookup, small roster", msmall);
-	printf("  %-28s %8.1f ms   %s (target < 200 ms; median of 7; SQLite; %ld families, "
-	    "%ld enrolled, %ld never reached)\n", "engagement report", (double)eng_ns / 1e6,
-	    eng_ns < 200000000ULL ? "ok" : "MISS", ec.families, ec.enrolled, ec.unreached);
+	printf("  %-28s %8.1f ms   %s (target < 200 ms; median of 7, SQLite; CPU %.1f ms; "
+	    "%ld families, %ld enrolled, %ld never reached)\n", "engagement report",
+	    (double)eng_ns / 1e6, eng_ns < 200000000ULL ? "ok" : "MISS",
+	    (double)eng_cpu / 1e6, ec.families, ec.enrolled, ec.unreached);
 	if (json != NULL) {
 		FILE *f = fopen(json, "w");
 
@@ -423,9 +439,10 @@ main(int argc, char **argv)
 			    "  \"guardians\": %zu,\n  \"import_s\": %.3f,\n"
 			    "  \"import_peak_rss_mb\": %.1f,\n  \"load_s\": %.3f,\n"
 			    "  \"lookup_hit_ns\": %.1f,\n  \"lookup_miss_ns\": %.1f,\n"
-			    "  \"lookup_small_ns\": %.1f,\n  \"engagement_ms\": %.1f\n}\n", ns,
-			    ng, (double)imp_ns / 1e9, (double)ru.ru_maxrss / 1024,
-			    (double)load_ns / 1e9, mbig, mmiss, msmall, (double)eng_ns / 1e6);
+			    "  \"lookup_small_ns\": %.1f,\n  \"engagement_ms\": %.1f,\n"
+			    "  \"engagement_cpu_ms\": %.1f\n}\n", ns, ng, (double)imp_ns / 1e9,
+			    (double)ru.ru_maxrss / 1024, (double)load_ns / 1e9, mbig, mmiss,
+			    msmall, (double)eng_ns / 1e6, (double)eng_cpu / 1e6);
 			fclose(f);
 		}
 	}
