@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "auth_staff.h"
+#include "dash_date.h"
 #include "engage.h"
 #include "hp_err.h"
 #include "hp_str.h"
@@ -628,7 +629,8 @@ dash_staff_view(struct dash *d)
 	const char			*reason = staff_field(d, "reason");
 	const char			*day = staff_field(d, "day");
 	const char			*range = staff_field(d, "range");
-	char				 what[64];
+	struct dash_day			 dd;
+	char				 what[64], today[11];
 	size_t				 n;
 
 	if (s == NULL) {
@@ -642,6 +644,13 @@ dash_staff_view(struct dash *d)
 	if (n < STAFF_REASON_MIN || n > STAFF_REASON_MAX || strpbrk(reason, "\r\n") != NULL) {
 		d->out->status = 400;
 		staff_student_page(d, s, "staff.view.noreason");
+		return;
+	}
+	/* The period is checked before the row is written: a refused view leaves no row. */
+	dash_today(d, today);
+	if ((*range != '\0' && strcmp(range, "day") != 0 && strcmp(range, "week") != 0) ||
+	    (*day != '\0' && (dash_day_parse(day, &dd) == -1 || strcmp(dd.s, today) > 0))) {
+		dash_error(d, 400, "err.badday");
 		return;
 	}
 	snprintf(what, sizeof(what), "view %s %.10s", strcmp(range, "week") == 0 ?

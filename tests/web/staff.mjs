@@ -153,6 +153,10 @@ async function journeys(browser) {
   ok(r.status === 400 && !r.body.includes('id="sites"'), 'no reason: 400 and no activity', r.status);
   r = await req('POST', '/staff/view', { cookie: lin.cookie, body: form({ csrf: lin.csrf, id: 'stu-103', reason: 'curious about it' }) });
   ok(r.status === 404 && !r.body.includes('Dan Ng'), "another school's student's activity: 404 even with a reason", r.status);
+  r = await req('POST', '/staff/view', { cookie: lin.cookie, body: form({ csrf: lin.csrf, id: 'stu-101', reason: 'ticket 10 in the future', day: '2999-01-01' }) });
+  ok(r.status === 400, 'a day in the future: 400', r.status);
+  r = await req('POST', '/staff/view', { cookie: lin.cookie, body: form({ csrf: lin.csrf, id: 'stu-101', reason: 'ticket 11 odd range', range: 'year' }) });
+  ok(r.status === 400, 'an unknown range: 400', r.status);
   r = await req('POST', '/staff/view', { cookie: lin.cookie, body: form({ id: 'stu-101', reason: 'ticket 9 without a token' }) });
   ok(r.status === 403, 'a view without the CSRF token: 403', r.status);
   r = await req('POST', '/staff/view', { cookie: lin.cookie, body: form({ csrf: lin.csrf, id: 'stu-101', reason: 'Ticket 4412 weekly check', range: 'week' }) });
