@@ -45,12 +45,13 @@ SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 #   auth      passwords, invite codes, sessions, throttling      (base store)
 #   classify  packets -> names, and the one judgement            (base roster policy config)
 #   ship      a gateway's shipper to the district database       (base store)
+#   staff     the engagement report (roster x database)          (base roster policy store)
 #   bundle    the signed rule bundle: format, keys, the gateway's
 #             HTTPS fetch and swap (docs/bundle.md)               (base roster policy config terms)
 #   mail      guardians' e-mail: summaries, alerts, MIME, SMTP
 #             (docs/digest.md); the dashboard's languages         (base roster policy config store auth, dashboard-cgi's i18n)
 # and the programs: proxy/ (hallpassd), cli/ (hallpass), dashboard-cgi/ (hallpass.cgi).
-LIBDIRS	   = base roster policy config terms import store auth classify ship bundle mail
+LIBDIRS	   = base roster policy config terms import store auth staff classify ship bundle mail
 INC_base     = -Ibase
 INC_roster   = $(INC_base) -Iroster
 INC_policy   = $(INC_roster) -Ipolicy
@@ -60,13 +61,14 @@ INC_import   = $(INC_policy) -Iimport
 INC_store    = $(INC_base) -Istore
 INC_auth     = $(INC_store) -Iauth
 INC_ship     = $(INC_store) -Iship
+INC_staff    = $(INC_policy) -Istore -Istaff
 INC_classify = $(INC_policy) -Iconfig -Iclassify
 INC_bundle   = $(INC_policy) -Iconfig -Iterms -Ibundle
 INC_proxy    = $(INC_classify) -Istore -Ibundle -Iproxy
 # mail reads the dashboard's language files with its i18n module (dashboard-cgi/i18n.c, dash_date.c).
 INC_mail     = $(INC_policy) -Iconfig -Istore -Iauth -Idashboard-cgi -Imail
-INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Iship -Ibundle -Iproxy -Idashboard-cgi -Imail -Icli
-INC_dashboard-cgi = $(INC_policy) -Iconfig -Iterms -Istore -Iauth -Idashboard-cgi
+INC_cli	     = $(INC_classify) -Iterms -Iimport -Istore -Iauth -Istaff -Iship -Ibundle -Iproxy -Idashboard-cgi -Imail -Icli
+INC_dashboard-cgi = $(INC_policy) -Iconfig -Iterms -Istore -Iauth -Istaff -Idashboard-cgi
 # Tests, benches and test tools may reach any header.
 INC_ALL	   = $(INC_cli) -Idashboard-cgi -Itests
 $(foreach d,$(LIBDIRS) proxy cli dashboard-cgi,$(eval $(B)/$(d)/%.o: INC = $(INC_$(d))))
@@ -75,7 +77,7 @@ INC	  ?= $(INC_ALL)
 lib_src = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 lib_a	= $(B)/libhallpass-$(1).a
 # Linked in this order: a library before the ones it uses.
-LIBS	   = $(B)/libhallpass-mail.a $(B)/libhallpass-dash.a $(foreach d,proxy auth ship classify bundle import terms config policy roster store base,$(call lib_a,$(d)))
+LIBS	   = $(B)/libhallpass-mail.a $(B)/libhallpass-dash.a $(foreach d,proxy staff auth ship classify bundle import terms config policy roster store base,$(call lib_a,$(d)))
 CLI_SRC	   = $(wildcard cli/*.c)
 CLI_OBJ	   = $(CLI_SRC:%.c=$(B)/%.o)
 DASH_OBJ   = $(patsubst %.c,$(B)/%.o,$(call lib_src,dashboard-cgi))

@@ -17,6 +17,7 @@
 #include "cmd_inspect.h"
 #include "cmd_purge.h"
 #include "cmd_ship.h"
+#include "cmd_staff.h"
 #include "cmd_student.h"
 #include "cmd_roster.h"
 #include "config.h"
@@ -354,6 +355,10 @@ static const struct cli_cmd {
 	    "make a single-use dashboard enrolment code" },
 	{ "letters", cmd_letters, "[--school S] [--group G] [--not-enrolled] [--lang L] [--days N] -o OUT.html",
 	    "print-ready family letters: a fresh enrolment code, a QR code, the terms in short" },
+	{ "staff", cmd_staff, "add ID --role R [--school S]... [--setup-code] | list [--json] | remove ID | passwd ID [--setup-code]",
+	    "staff console accounts: district admins and school staff" },
+	{ "engagement", cmd_engagement, "[--school S] [--json|--csv] | --families [--school S] [--group G] [--csv]",
+	    "who the district reaches: invited, enrolled, acknowledged, active, never reached" },
 	{ "bundle", cmd_bundle, "keygen -o KEY | build -k KEY -V VERSION -o FILE [DIR] | verify -p PUB FILE",
 	    "the district's signed rule bundle: make the key, build one, check one" },
 	{ "ship", cmd_ship, "[--once] [--batch N]",

@@ -11,11 +11,13 @@
 #include "i18n.h"
 #include "policy.h"
 #include "store_dash.h"
+#include "store_staff.h"
 #include "tz.h"
 
 #define DASH_COOKIE_SESSION	"hp_session"
 #define DASH_COOKIE_LANG	"hp_lang"
 #define DASH_COOKIE_PRE		"hp_pre"	/* CSRF for the forms used before a session exists */
+#define DASH_COOKIE_STAFF	"hp_staff"	/* the staff console's session: never the parents' */
 
 /*
  * What a request is served with.  The process-wide parts (policy, terms,
@@ -47,6 +49,16 @@ struct dash {
 	char			 csrf_hex[2 * STORE_CSRF_LEN + 1];
 	char			 pre_hex[2 * STORE_CSRF_LEN + 1];	/* hp_pre value for this response */
 	char			 err[512];	/* why a request failed, for the server log */
+
+	/* The staff console (dash_staff.c): pages under staff/, their own session. */
+	int			 staff_area;
+	int			 staff_authed;
+	struct store_staff_session ssess;
+	struct store_staff	 staff;
+	uint8_t			 staff_token_hash[STORE_HASH_LEN];
+	char			 staff_csrf_hex[2 * STORE_CSRF_LEN + 1];
+	/* Set by an audited staff view: the one student dash_page_child may show, its values from the form. */
+	const struct policy_student *staff_student;
 };
 
 /* Serves one request into out.  Returns 0, or -1 when a 500 was produced (d->err says why). */
@@ -62,6 +74,10 @@ void	dash_error(struct dash *, int status, const char *key);
 void	dash_href(struct dash *, const char *page);
 void	dash_csrf_field(struct dash *);
 void	dash_redirect(struct dash *, const char *page);
+void	dash_set_cookie(struct dash *, const char *name, const char *value,
+	    long max_age);
+/* A UTC instant as the local date and time in the page's language. */
+void	dash_date_ms(const struct dash *, int64_t ms, char *buf, size_t len);
 /* The guardian's student with id, or NULL when it is not theirs (or does not exist). */
 const struct policy_student *dash_my_student(const struct dash *, const char *id);
 
@@ -92,7 +108,32 @@ void	dash_notify_post(struct dash *);
 void	dash_unsub_get(struct dash *);
 void	dash_unsub_post(struct dash *);
 
+/*
+ * Takes an argon2 slot (at most AUTH_ARGON2_MAX at once), waiting for one;
+ * the fd to give back with auth_slot_give, or -1: no cap (no run directory).
+ */
+int	dash_argon2_take(struct dash *);
+/* 429 with Retry-After in whole seconds (at least one), then form(d, "login.throttled", user). */
+void	dash_throttled(struct dash *, int64_t retry_ms,
+	    void (*form)(struct dash *, const char *, const char *), const char *user);
+
 /* The handle activity is read through: read-only where main opened one (tests may not). */
 #define DASH_ACT(d)	((d)->act != NULL ? (d)->act : (d)->st)
+
+/* dash_staff.c: the staff console. */
+int	dash_staff_auth(struct dash *);
+void	dash_staff_nav(struct dash *);
+void	dash_staff_home(struct dash *);
+void	dash_staff_login_get(struct dash *);
+void	dash_staff_login_post(struct dash *);
+void	dash_staff_setup_get(struct dash *);
+void	dash_staff_setup_post(struct dash *);
+void	dash_staff_logout_post(struct dash *);
+void	dash_staff_students(struct dash *);
+void	dash_staff_student(struct dash *);
+void	dash_staff_view(struct dash *);
+void	dash_staff_engagement(struct dash *);
+void	dash_staff_families(struct dash *);
+void	dash_staff_audit(struct dash *);
 
 #endif

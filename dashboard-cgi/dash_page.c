@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "auth_staff.h"
 #include "hp_err.h"
 #include "log.h"
 #include "dash_date.h"
@@ -70,6 +71,12 @@ static const char dash_css[] =
     "footer{font-size:.95rem;border-top:1px solid #d0d5dd;margin-top:1.5rem}"
     "footer h2{font-size:1rem;margin:.75rem 0 .25rem}footer p{margin:.25rem 0}"
     "#contact ul{list-style:none;margin:0;padding:0}#contact a{overflow-wrap:anywhere}"
+    /* The staff console's wide tables: on a phone each row is a card, each cell named. */
+    "@media (max-width:39.99rem){.stack thead{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}"
+    ".stack,.stack tbody,.stack tfoot,.stack tr{display:block;width:100%}"
+    ".stack tr{border-bottom:1px solid #d0d5dd;padding:.35rem 0}"
+    ".stack th,.stack td{display:flex;justify-content:space-between;gap:.75rem;border:0;padding:.1rem .25rem;text-align:left}"
+    ".stack td{overflow-wrap:anywhere}.stack td::before{content:attr(data-label);font-weight:600;flex:none}}"
     "@media (min-width:40rem){.row{display:flex;gap:1rem;align-items:flex-end}.row>*{flex:1}"
     "section{padding:.75rem 1rem}table{font-size:1rem}th,td{padding:.35rem .5rem}td.n{white-space:nowrap}"
     ".cat{display:table-cell}.cat-in{display:none}"
@@ -94,7 +101,8 @@ void
 dash_csrf_field(struct dash *d)
 {
 	cgi_out_raw(d->out, "<input type=\"hidden\" name=\"csrf\" value=\"");
-	cgi_out_html(d->out, d->authed ? d->csrf_hex : d->pre_hex);
+	cgi_out_html(d->out, d->staff_authed ? d->staff_csrf_hex : d->authed ?
+	    d->csrf_hex : d->pre_hex);
 	cgi_out_raw(d->out, "\">");
 }
 
@@ -108,7 +116,7 @@ dash_redirect(struct dash *d, const char *page)
 	cgi_out_header(d->out, "Location", loc);
 }
 
-static void
+void
 dash_set_cookie(struct dash *d, const char *name, const char *value,
     long max_age)
 {
@@ -123,6 +131,10 @@ dash_set_cookie(struct dash *d, const char *name, const char *value,
 const struct policy_student *
 dash_my_student(const struct dash *d, const char *id)
 {
+	/* A staff view: only the student the audit row was written for. */
+	if (d->staff_student != NULL)
+		return id != NULL && strcmp(policy_student_id(d->staff_student), id) == 0 ?
+		    d->staff_student : NULL;
 	if (d->guardian == NULL || id == NULL)
 		return NULL;
 	for (size_t i = 0; i < policy_guardian_nstudents(d->guardian); i++) {
@@ -273,10 +285,16 @@ dash_page_head(struct dash *d, const char *title)
 	cgi_out_raw(d->out, "</style></head><body><a class=\"skip\" href=\"#main\">");
 	cgi_out_html(d->out, dash_t(d, "nav.skip"));
 	cgi_out_raw(d->out, "</a><header><a class=\"brand\" href=\"");
-	dash_href(d, "");
+	dash_href(d, d->staff_area ? "staff" : "");
 	cgi_out_raw(d->out, "\">");
-	cgi_out_html(d->out, dash_t(d, "app.name"));
-	cgi_out_raw(d->out, "</a><nav aria-label=\"");
+	cgi_out_html(d->out, dash_t(d, d->staff_area ? "staff.app" : "app.name"));
+	cgi_out_raw(d->out, "</a>");
+	if (d->staff_area) {
+		dash_staff_nav(d);
+		cgi_out_raw(d->out, "</header><main id=\"main\">");
+		return;
+	}
+	cgi_out_raw(d->out, "<nav aria-label=\"");
 	cgi_out_html(d->out, dash_t(d, "nav.label"));
 	cgi_out_raw(d->out, "\"><ul>");
 	if (d->authed) {
@@ -390,7 +408,7 @@ dash_error(struct dash *d, int status, const char *key)
 	cgi_out_raw(d->out, "</h1><p class=\"error\" role=\"alert\">");
 	cgi_out_html(d->out, dash_t(d, key));
 	cgi_out_raw(d->out, "</p><p><a href=\"");
-	dash_href(d, "");
+	dash_href(d, d->staff_area ? "staff" : "");
 	cgi_out_raw(d->out, "\">");
 	cgi_out_html(d->out, dash_t(d, "err.back"));
 	cgi_out_raw(d->out, "</a></p>");
@@ -555,7 +573,7 @@ dash_start_session(struct dash *d, const char *guardian_id)
  * there is no cap (no run directory: the unit tests; or it is broken, said
  * in the log): the work is done anyway, a sign-in must not fail for this.
  */
-static int
+int
 dash_argon2_take(struct dash *d)
 {
 	char	err[300];
@@ -582,8 +600,7 @@ dash_log_name(const char *in, char *out, size_t outlen)
 	out[i] = '\0';
 }
 
-/* 429 with Retry-After in whole seconds (at least one). */
-static void
+void
 dash_throttled(struct dash *d, int64_t retry_ms, void (*form)(struct dash *, const char *,
     const char *), const char *user)
 {
@@ -913,7 +930,7 @@ dash_paragraphs(struct dash *d, const char *body)
 	}
 }
 
-static void
+void
 dash_date_ms(const struct dash *d, int64_t ms, char *buf, size_t len)
 {
 	struct tz_tm	 t;
@@ -1053,7 +1070,8 @@ static void
 dash_lang(struct dash *d)
 {
 	static const char *const pages[] = { "", "terms", "login", "enrol", "child",
-		"notify", NULL };
+		"notify", "staff", "staff/login", "staff/setup", "staff/engagement", "staff/audit",
+		NULL };
 	const struct i18n_lang	*l = i18n_find(d->i18n, cgi_kv_get(&d->req->query,
 	    "set"));
 	const char		*back = cgi_kv_get(&d->req->query, "back");
@@ -1235,7 +1253,8 @@ dash_auth(struct dash *d)
  * home on GET so they never hold two sessions; REQUIRED pages redirect a GET
  * to the login page and refuse a POST, whose form could not have come from us.
  */
-enum dash_auth_need { DASH_AUTH_NONE = 0, DASH_AUTH_GUEST, DASH_AUTH_REQUIRED };
+enum dash_auth_need { DASH_AUTH_NONE = 0, DASH_AUTH_GUEST, DASH_AUTH_REQUIRED,
+	DASH_AUTH_STAFF_GUEST, DASH_AUTH_STAFF };
 
 /*
  * Which token a POST must carry.  SESSION is the session's token, checked
@@ -1243,7 +1262,8 @@ enum dash_auth_need { DASH_AUTH_NONE = 0, DASH_AUTH_GUEST, DASH_AUTH_REQUIRED };
  * PRE is the hp_pre double-submit cookie of the forms used before a session
  * exists, handed out on every request to such a page.
  */
-enum dash_csrf_need { DASH_CSRF_NONE = 0, DASH_CSRF_SESSION, DASH_CSRF_PRE };
+enum dash_csrf_need { DASH_CSRF_NONE = 0, DASH_CSRF_SESSION, DASH_CSRF_PRE,
+	DASH_CSRF_STAFF };
 
 struct dash_route {
 	const char		*path;
@@ -1289,6 +1309,19 @@ static const struct dash_route dash_routes[] = {
 	/* The signed token in the link is the authority: no session, no form token (RFC 8058 one-click). */
 	{ "unsubscribe", CGI_GET,	dash_unsub_get,		DASH_AUTH_NONE,		DASH_CSRF_NONE },
 	{ "unsubscribe", CGI_POST,	dash_unsub_post,	DASH_AUTH_NONE,		DASH_CSRF_NONE },
+	/* The staff console (docs/staff.md): STAFF pages need a staff session, never a parent's. */
+	{ "staff",		CGI_GET,	dash_staff_home,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
+	{ "staff/login",	CGI_GET,	dash_staff_login_get,	DASH_AUTH_STAFF_GUEST,	DASH_CSRF_PRE },
+	{ "staff/login",	CGI_POST,	dash_staff_login_post,	DASH_AUTH_STAFF_GUEST,	DASH_CSRF_PRE },
+	{ "staff/setup",	CGI_GET,	dash_staff_setup_get,	DASH_AUTH_STAFF_GUEST,	DASH_CSRF_PRE },
+	{ "staff/setup",	CGI_POST,	dash_staff_setup_post,	DASH_AUTH_STAFF_GUEST,	DASH_CSRF_PRE },
+	{ "staff/logout",	CGI_POST,	dash_staff_logout_post,	DASH_AUTH_NONE,		DASH_CSRF_STAFF },
+	{ "staff/students",	CGI_GET,	dash_staff_students,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
+	{ "staff/student",	CGI_GET,	dash_staff_student,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
+	{ "staff/view",		CGI_POST,	dash_staff_view,	DASH_AUTH_STAFF,	DASH_CSRF_STAFF },
+	{ "staff/engagement",	CGI_GET,	dash_staff_engagement,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
+	{ "staff/families",	CGI_GET,	dash_staff_families,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
+	{ "staff/audit",	CGI_GET,	dash_staff_audit,	DASH_AUTH_STAFF,	DASH_CSRF_NONE },
 };
 
 /*
@@ -1330,6 +1363,8 @@ dash_handle(struct dash *d, const struct cgi_req *req, struct cgi_out *out)
 	d->out = out;
 	d->authed = 0;
 	d->guardian = NULL;
+	d->staff_authed = 0;
+	d->staff_student = NULL;
 	d->err[0] = '\0';
 	d->pre_hex[0] = '\0';
 	d->lang = i18n_pick(d->i18n, cgi_kv_get(&req->cookies, DASH_COOKIE_LANG),
@@ -1338,7 +1373,9 @@ dash_handle(struct dash *d, const struct cgi_req *req, struct cgi_out *out)
 	if (*path == '/')
 		path++;
 	d->page = path;
-	if (dash_auth(d) == -1) {
+	/* Under staff/ only the staff session counts; elsewhere only the parents'. */
+	d->staff_area = strcmp(path, "staff") == 0 || strncmp(path, "staff/", 6) == 0;
+	if ((d->staff_area ? dash_staff_auth(d) : dash_auth(d)) == -1) {
 		dash_error_500(d);
 		return -1;
 	}
@@ -1356,7 +1393,16 @@ dash_handle(struct dash *d, const struct cgi_req *req, struct cgi_out *out)
 	} else {
 		if (r->csrf == DASH_CSRF_PRE)
 			dash_pre_token(d);
-		if (r->auth == DASH_AUTH_GUEST && d->authed && !post)
+		if (r->auth == DASH_AUTH_STAFF_GUEST && d->staff_authed && !post)
+			dash_redirect(d, "staff");
+		else if (r->auth == DASH_AUTH_STAFF && !d->staff_authed && !post)
+			dash_redirect(d, "staff/login");
+		else if (r->auth == DASH_AUTH_STAFF && !d->staff_authed)
+			dash_error(d, 403, "err.login");
+		else if (post && r->csrf == DASH_CSRF_STAFF && d->staff_authed &&
+		    !auth_staff_csrf_ok(&d->ssess, cgi_kv_get(&req->form, "csrf")))
+			dash_error(d, 403, "err.csrf");
+		else if (r->auth == DASH_AUTH_GUEST && d->authed && !post)
 			dash_redirect(d, "");
 		else if (r->auth == DASH_AUTH_REQUIRED && !d->authed && !post)
 			dash_redirect(d, "login");

@@ -750,7 +750,9 @@ dash_pick_form(struct dash *d, const char *id, const char *day, int week,
 void
 dash_page_child(struct dash *d)
 {
-	const struct cgi_kv		*q = &d->req->query;
+	/* A staff view comes as the POST that wrote its audit row. */
+	const struct cgi_kv		*q = d->staff_student != NULL ? &d->req->form :
+					    &d->req->query;
 	const char			*id = cgi_kv_get(q, "id");
 	const char			*day = cgi_kv_get(q, "day");
 	const char			*range = cgi_kv_get(q, "range");
@@ -814,6 +816,9 @@ dash_page_child(struct dash *d)
 	cgi_out_raw(d->out, "<h1>");
 	cgi_out_html(d->out, title);
 	cgi_out_raw(d->out, "</h1>");
+	/* Staff pick the period in the audited form: a link here would skip the audit. */
+	if (d->staff_student != NULL)
+		goto summary;
 	dash_pick_form(d, id, end.s, week, today);
 
 	/* Previous / next period. */
@@ -843,6 +848,7 @@ dash_page_child(struct dash *d)
 	}
 	cgi_out_raw(d->out, "</p>");
 
+summary:
 	/* Summary with the change against the period before. */
 	cgi_out_raw(d->out, "<section><h2>");
 	cgi_out_html(d->out, dash_t(d, "report.summary"));

@@ -14,7 +14,7 @@
 #define STORE_ST_MAX		32
 #define STORE_DASH_ST_MAX	32
 /* Room for the PostgreSQL backend's prepared statements (store_pg.c and store_dash_pg.c). */
-#define STORE_PG_ST_MAX		120
+#define STORE_PG_ST_MAX		144
 /* Day partitions of events whose existence this handle has already ensured. */
 #define STORE_PG_PARTS		16
 
@@ -209,5 +209,7 @@ int64_t	store_pg_int(const PGresult *, int col);
 #define STORE_PG_HOME_BASE	96
 /* store_notify.c's (guardians' e-mail preferences and sent log). */
 #define STORE_PG_NOTIFY_BASE	112
+/* store_staff.c's (staff console, audit of student views, engagement): 120-143, above every range in use. */
+#define STORE_PG_STAFF_BASE	120
 
 #endif

@@ -230,6 +230,50 @@ static const char *const pg_migrations[] = {
 	"  sent_ms     bigint NOT NULL,"
 	"  PRIMARY KEY (guardian_id, kind, period, student)"
 	");",
+	/*
+	 * 5 -> 6: the staff console (docs/staff.md), as SQLite's 6 -> 7.
+	 * staff_audit only ever grows: UPDATE, DELETE and TRUNCATE are refused
+	 * by triggers, whoever asks.
+	 */
+	"CREATE TABLE staff_accounts ("
+	"  id               text PRIMARY KEY,"
+	"  role             text NOT NULL CHECK (role IN ('district_admin', 'school_staff')),"
+	"  schools          text NOT NULL DEFAULT '',"
+	"  pw_hash          text,"
+	"  setup_hash       bytea UNIQUE CHECK (setup_hash IS NULL OR length(setup_hash) = 32),"
+	"  setup_expires_ms bigint,"
+	"  created_ms       bigint NOT NULL,"
+	"  updated_ms       bigint NOT NULL"
+	");"
+	"CREATE TABLE staff_sessions ("
+	"  token_hash   bytea PRIMARY KEY CHECK (length(token_hash) = 32),"
+	"  staff_id     text NOT NULL REFERENCES staff_accounts (id) ON DELETE CASCADE,"
+	"  csrf         text NOT NULL,"
+	"  created_ms   bigint NOT NULL,"
+	"  last_seen_ms bigint NOT NULL,"
+	"  expires_ms   bigint NOT NULL"
+	");"
+	"CREATE INDEX staff_sessions_staff ON staff_sessions (staff_id);"
+	"CREATE TABLE staff_audit ("
+	"  id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	"  ts_ms    bigint NOT NULL,"
+	"  staff_id text NOT NULL,"
+	"  role     text NOT NULL,"
+	"  student  text NOT NULL,"
+	"  school   text,"
+	"  action   text NOT NULL,"
+	"  reason   text NOT NULL"
+	");"
+	"CREATE INDEX staff_audit_ts ON staff_audit (ts_ms);"
+	"CREATE FUNCTION hallpass_staff_audit_frozen() RETURNS trigger"
+	" LANGUAGE plpgsql AS $f$"
+	"BEGIN"
+	"  RAISE EXCEPTION 'staff_audit is append-only';"
+	"END $f$;"
+	"CREATE TRIGGER staff_audit_frozen BEFORE UPDATE OR DELETE ON staff_audit"
+	" FOR EACH ROW EXECUTE FUNCTION hallpass_staff_audit_frozen();"
+	"CREATE TRIGGER staff_audit_no_truncate BEFORE TRUNCATE ON staff_audit"
+	" FOR EACH STATEMENT EXECUTE FUNCTION hallpass_staff_audit_frozen();",
 };
 #define PG_NMIGRATIONS	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
 

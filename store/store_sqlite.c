@@ -220,6 +220,48 @@ static const char *const store_migrations[] = {
 	"  sent_ms     INTEGER NOT NULL,"
 	"  PRIMARY KEY (guardian_id, kind, period, student)"
 	") STRICT, WITHOUT ROWID;",
+	/*
+	 * 6 -> 7: the staff console (docs/staff.md).  Staff accounts and
+	 * sessions are apart from the parents'.  staff_audit records every
+	 * staff view of a student's activity and only ever grows: the triggers
+	 * refuse UPDATE and DELETE, whoever asks.
+	 */
+	"CREATE TABLE staff_accounts ("
+	"  id               TEXT PRIMARY KEY,"
+	"  role             TEXT NOT NULL CHECK (role IN ('district_admin', 'school_staff')),"
+	"  schools          TEXT NOT NULL DEFAULT '',"
+	"  pw_hash          TEXT,"
+	"  setup_hash       BLOB UNIQUE CHECK (setup_hash IS NULL OR length(setup_hash) = 32),"
+	"  setup_expires_ms INTEGER,"
+	"  created_ms       INTEGER NOT NULL,"
+	"  updated_ms       INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE staff_sessions ("
+	"  token_hash   BLOB PRIMARY KEY CHECK (length(token_hash) = 32),"
+	"  staff_id     TEXT NOT NULL REFERENCES staff_accounts (id) ON DELETE CASCADE,"
+	"  csrf         TEXT NOT NULL,"
+	"  created_ms   INTEGER NOT NULL,"
+	"  last_seen_ms INTEGER NOT NULL,"
+	"  expires_ms   INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX staff_sessions_staff ON staff_sessions (staff_id);"
+	"CREATE TABLE staff_audit ("
+	"  id       INTEGER PRIMARY KEY,"
+	"  ts_ms    INTEGER NOT NULL,"
+	"  staff_id TEXT NOT NULL,"
+	"  role     TEXT NOT NULL,"
+	"  student  TEXT NOT NULL,"
+	"  school   TEXT,"
+	"  action   TEXT NOT NULL,"
+	"  reason   TEXT NOT NULL"
+	") STRICT;"
+	"CREATE INDEX staff_audit_ts ON staff_audit (ts_ms);"
+	"CREATE TRIGGER staff_audit_no_update BEFORE UPDATE ON staff_audit BEGIN"
+	"  SELECT RAISE(ABORT, 'staff_audit is append-only');"
+	" END;"
+	"CREATE TRIGGER staff_audit_no_delete BEFORE DELETE ON staff_audit BEGIN"
+	"  SELECT RAISE(ABORT, 'staff_audit is append-only');"
+	" END;",
 };
 #define STORE_NMIGRATIONS	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 

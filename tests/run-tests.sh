@@ -55,7 +55,7 @@ for t in "$build"/tests/test_*; do
 	(cd tests && "$top/$t") >"$out/$name.log" 2>&1
 	count "$name" "$out/$name.log" $?
 done
-for t in tests/cli/*.sh tests/net/smoke.sh tests/net/firewall.sh tests/net/hallpassd.sh tests/net/bundle.sh tests/net/priv.sh tests/net/home.sh tests/web/dashboard.sh \
+for t in tests/cli/*.sh tests/net/smoke.sh tests/net/firewall.sh tests/net/hallpassd.sh tests/net/bundle.sh tests/net/priv.sh tests/net/home.sh tests/web/dashboard.sh tests/web/staff.sh \
     tests/pg/ship.sh tests/net/district.sh tests/net/demo.sh tests/net/hostile.sh tests/pkg/deb.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)

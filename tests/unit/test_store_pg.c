@@ -1160,7 +1160,7 @@ test_pg_schema_documented(void **state)
 	    " WHERE n.nspname = 'public' AND NOT c.relispartition"
 	    " AND c.relkind IN ('r', 'p', 'i', 'I', 'S')"
 	    " AND c.relname !~ '_(pkey|key|id_seq)$'"
-	    " UNION ALL SELECT p.proname || '(p_' FROM pg_proc p JOIN pg_namespace n"
+	    " UNION ALL SELECT p.proname || '(' FROM pg_proc p JOIN pg_namespace n"
 	    " ON n.oid = p.pronamespace WHERE n.nspname = 'public'");
 	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
 	assert_true(PQntuples(r) >= 20);

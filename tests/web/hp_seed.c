@@ -6,10 +6,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "aup.h"
 #include "config.h"
 #include "dash_date.h"
 #include "policy.h"
 #include "store.h"
+#include "store_dash.h"
 #include "tz.h"
 
 /*
@@ -101,6 +103,70 @@ expire_sessions(const char *db, const char *gid)
 	return rc;
 }
 
+/*
+ * The staff console's engagement fixture (tests/fixtures/staff/roster.csv):
+ * what each guardian has done, relative to now_ms, so the report's numbers
+ * are known: docs/staff.md's definitions applied by hand.
+ */
+static int
+seed_engagement(const char *dir, const char *db, int64_t now_ms)
+{
+	static const struct {
+		const char	*gid;
+		int		 account, ack;
+		const char	*action;	/* audit row: login or enrol */
+		int		 days_ago;	/* of that row */
+		int		 invite_days;	/* >0 current invite, <0 expired, 0 none */
+	} g[] = {
+		{ "par-200", 1, 1, "login", 5, 0 },
+		{ "par-201", 1, 0, "login", 40, 0 },
+		{ "par-202", 0, 0, NULL, 0, 7 },
+		{ "par-203", 0, 0, NULL, 0, -1 },
+		{ "par-204", 1, 1, "enrol", 2, 0 },
+	};
+	struct diag	 dg;
+	struct aup	*a;
+	struct store	*s;
+	char		 err[512];
+	uint8_t		 h[32];
+	const int64_t	 day = 86400000;
+
+	diag_init(&dg);
+	if ((a = aup_load(dir, &dg)) == NULL) {
+		diag_print(&dg, stderr);
+		return 1;
+	}
+	if ((s = store_open(db, STORE_CREATE, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "hp_seed: %s\n", err);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		/* Not a password hash: these accounts are counted, never logged in to. */
+		if ((g[i].account && store_account_set(s, g[i].gid, "seeded-no-login",
+		    now_ms - 60 * day, err, sizeof(err)) == -1) ||
+		    (g[i].ack && store_aup_ack(s, g[i].gid, a->version, now_ms - 3 * day,
+		    err, sizeof(err)) == -1) ||
+		    (g[i].action != NULL && store_audit(s, now_ms - g[i].days_ago * day,
+		    g[i].gid, g[i].action, "192.0.2.1", err, sizeof(err)) == -1)) {
+			fprintf(stderr, "hp_seed: %s\n", err);
+			return 1;
+		}
+		if (g[i].invite_days != 0) {
+			memset(h, (int)i + 1, sizeof(h));
+			if (store_invite_create(s, g[i].gid, h, now_ms - 14 * day,
+			    now_ms + g[i].invite_days * day, err, sizeof(err)) == -1) {
+				fprintf(stderr, "hp_seed: %s\n", err);
+				return 1;
+			}
+		}
+	}
+	printf("seeded the engagement fixture into %s\n", db);
+	store_close(s);
+	aup_free(a);
+	diag_free(&dg);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -116,8 +182,10 @@ main(int argc, char **argv)
 	int64_t		 sec;
 	int		 n = 0;
 
-	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--expire-sessions") == 0)) {
-		fprintf(stderr, "usage: hp_seed CONFIG_DIR [--expire-sessions GUARDIAN]\n");
+	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--expire-sessions") == 0) &&
+	    !((argc == 3 || argc == 4) && strcmp(argv[2], "--engagement") == 0)) {
+		fprintf(stderr, "usage: hp_seed CONFIG_DIR [--expire-sessions GUARDIAN | "
+		    "--engagement [NOW_MS]]\n");
 		return 2;
 	}
 	diag_init(&dg);
@@ -125,6 +193,12 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < dg.n; i++)
 			fprintf(stderr, "%s\n", dg.msgs[i]);
 		return 1;
+	}
+	if (strcmp(argv[argc > 2 ? 2 : 1], "--engagement") == 0) {
+		policy_unref(p);
+		diag_free(&dg);
+		return seed_engagement(argv[1], c.database, argc == 4 ?
+		    strtoll(argv[3], NULL, 10) : (int64_t)time(NULL) * 1000);
 	}
 	if (argc == 4) {
 		policy_unref(p);
