@@ -10,7 +10,7 @@ B=${HALLPASS_BUILD:-build/rel}
 RESULTS=bench/results
 
 # One function per section; add new benchmarks here and to SECTIONS.
-SECTIONS="policy roster net cgi ship district"
+SECTIONS=${BENCH_SECTIONS:-"policy roster net cgi ship district"}
 
 # shellcheck disable=SC2317 # sections are called as "section_$s"
 section_policy() {
