@@ -93,6 +93,8 @@ async function run(browser) {
         await page.locator('#password').fill(PW);
         await page.locator('form[action$="/login"] button[type="submit"]').click();
       }
+      // The guardian's stored language wins over the browser's: say on this device which one is wanted.
+      await page.goto(`${CGI}/lang?set=${lang}`);
       await page.goto(`${CGI}/child?id=s1002`);
       const sec = page.locator('#limits');
       ok(await sec.locator('h2').innerText() === L.title, `the child's page has "${L.title}": ${what}`);

@@ -1,7 +1,7 @@
 // notify.mjs: the e-mail settings page and the unsubscribe link in chromium (playwright-core) at phone and desktop size, both languages, axe-core; the form's checks over raw HTTP; prints TAP.
 import { chromium } from 'playwright-core';
 import http from 'node:http';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
@@ -69,7 +69,9 @@ const hp = (...args) => execFileSync(process.env.HALLPASS, ['-c', CONF, ...args]
 
 async function main() {
   // The unsubscribe links need mail_key and dashboard_url; the CGI reads hallpass.yaml on every request.
-  appendFileSync(`${CONF}/hallpass.yaml`, `\nmail_key: ${CONF}/../mail.key\nmail_from: families@district.example\ndashboard_url: ${CGI}\n`);
+  // letters.mjs (run before) set a dashboard_url of its own: a key given twice is an error, so this one replaces it.
+  const conf = readFileSync(`${CONF}/hallpass.yaml`, 'utf8').replace(/^dashboard_url:.*\n?/m, '');
+  writeFileSync(`${CONF}/hallpass.yaml`, `${conf}\nmail_key: ${CONF}/../mail.key\nmail_from: families@district.example\ndashboard_url: ${CGI}\n`);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox'] });
   try {
     // Luis (g3) enrols once; each context logs in.
