@@ -117,6 +117,8 @@ async function main() {
         await page.locator('#user').fill('luis.ramirez@example.org');
         await page.locator('#password').fill(PW);
         await page.locator('form[action$="/login"] button[type="submit"]').click();
+        // The guardian's stored language beats the browser's: say on this device which one is wanted.
+        await page.goto(`${CGI}/lang?set=${lang}`);
         await page.goto(`${CGI}/notify`);
         const what = `notify (${lang}, ${size} ${viewport.width}x${viewport.height}, logged in)`;
         ok((await page.locator('h1').innerText()) === (lang === 'es' ? 'Correo del distrito' : 'E-mail from the district'), `the page in ${lang}`);
