@@ -40,12 +40,18 @@
 /* How often the loader reads guardians' controls (docs/hallpassd.md: a change is in force within this). */
 #define HOME_EVERY_MS	10000
 
+/*
+ * What the loader thread is asked for: everything (start, SIGHUP), a newer
+ * bundle only (its schedule; snap NULL when nothing is new), or the guardians'
+ * controls only (their schedule; snap NULL when they did not change).
+ */
+enum load_kind { LOAD_FULL = 0, LOAD_BUNDLE, LOAD_HOME };
+
 /* What the loader thread read: handed to the packet thread whole, through d->load_pipe. */
 struct loaded {
 	struct snapshot	*snap;		/* NULL: rejected, dg says why (empty dg: out of memory) */
 	struct diag	 dg;
-	int		 fetch_only;	/* a scheduled bundle fetch: snap is NULL when nothing is new */
-	int		 home_only;	/* the controls' schedule: snap is NULL when they did not change */
+	enum load_kind	 kind;
 	uint64_t	 bundle_version;	/* of the bundle the rules came from; 0: from DIR */
 };
 
@@ -61,10 +67,9 @@ struct daemon {
 	const struct config	*cfg;
 	/* The signed rule bundle (docs/bundle.md): its client, and when a scheduled fetch is due. */
 	struct bundle_gw	*bgw;
-	int			 load_fetch_only;
+	enum load_kind		 load_kind;	/* of the load running */
 	uint64_t		 next_fetch_ms;
 	/* Guardians' controls: read on the loader thread only, through its own handle. */
-	int			 load_home_only;
 	uint64_t		 next_home_ms;
 	struct store		*home_st;
 	int			 home_failing;
@@ -487,7 +492,7 @@ loaded_free(struct loaded *l)
 /*
  * snapshot_load, with the rules from the signed bundle when hallpass.yaml
  * names one: a newer bundle if bundle_url serves one, else the bundle on
- * disk, else DIR's own rules.  A fetch_only load (the schedule) keeps the
+ * disk, else DIR's own rules.  A LOAD_BUNDLE load (the schedule) keeps the
  * settings in force and yields a snapshot only for a newer bundle.  cur is
  * the snapshot in force (NULL at start).
  */
@@ -611,13 +616,12 @@ loader_run(void *arg)
 
 	if ((l = calloc(1, sizeof(*l))) != NULL) {
 		diag_init(&l->dg);
-		l->fetch_only = d->load_fetch_only;
-		l->home_only = d->load_home_only;
+		l->kind = d->load_kind;
 		/* The snapshot in force cannot change or go while this thread runs: only reload_finish swaps it. */
-		if (l->home_only)
+		if (l->kind == LOAD_HOME)
 			l->snap = daemon_home(d, d->snap, &l->dg);
 		else
-			l->snap = daemon_load(d, d->snap, l->fetch_only, &l->dg,
+			l->snap = daemon_load(d, d->snap, l->kind == LOAD_BUNDLE, &l->dg,
 			    &l->bundle_version);
 	}
 	/* A pointer is far below PIPE_BUF: the write is whole; NULL says out of memory. */
@@ -628,22 +632,20 @@ loader_run(void *arg)
 
 /*
  * SIGHUP: start a load, or remember that one more is wanted once this one
- * lands.  fetch_only (the bundle schedule) only looks for a newer bundle and
+ * lands.  LOAD_BUNDLE (the bundle schedule) only looks for a newer bundle and
  * is skipped while another load runs.
  */
 static void
-reload_start(struct daemon *d, int fetch_only)
+reload_start(struct daemon *d, enum load_kind kind)
 {
 	int e;
 
 	if (d->loading) {
-		if (fetch_only == 0)
+		if (kind == LOAD_FULL)
 			d->reload_again = 1;
 		return;
 	}
-	/* fetch_only 2: the guardians' controls only. */
-	d->load_fetch_only = fetch_only == 1;
-	d->load_home_only = fetch_only == 2;
+	d->load_kind = kind;
 	if ((e = pthread_create(&d->loader, NULL, loader_run, d)) != 0) {
 		log_msg(LOG_L_ERROR, "reload of %s: starting the loader: %s: the rules "
 		    "in force stay", d->dir, strerror(e));
@@ -705,11 +707,11 @@ reload_apply(struct daemon *d, struct loaded *l)
 		d->reloads_rejected++;
 		return;
 	}
-	if (l->home_only) {
+	if (l->kind == LOAD_HOME) {
 		home_apply(d, l);
 		return;
 	}
-	if (l->fetch_only && l->snap == NULL && diag_count(&l->dg) == 0) {
+	if (l->kind == LOAD_BUNDLE && l->snap == NULL && diag_count(&l->dg) == 0) {
 		/* No newer bundle (or one refused, already logged): nothing changes. */
 		loaded_free(l);
 		return;
@@ -781,7 +783,7 @@ reload_finish(struct daemon *d)
 	 */
 	if (d->reload_again) {
 		d->reload_again = 0;
-		reload_start(d, 0);
+		reload_start(d, LOAD_FULL);
 	}
 }
 
@@ -796,30 +798,25 @@ mono_ms(void)
 
 /* The bundle schedule: a fetch at start, then every bundle_interval seconds (0: on HUP only). */
 static void
-bundle_tick(struct daemon *d)
+bundle_tick(struct daemon *d, uint64_t now)
 {
-	uint64_t now;
-
 	if (d->cfg->bundle_url[0] == '\0')
 		return;
-	now = mono_ms();
 	if (d->next_fetch_ms != 0 &&
 	    (d->cfg->bundle_interval == 0 || now < d->next_fetch_ms))
 		return;
 	d->next_fetch_ms = now + (uint64_t)d->cfg->bundle_interval * 1000;
-	reload_start(d, 1);
+	reload_start(d, LOAD_BUNDLE);
 }
 
 /* Guardians' controls: read at start and every HOME_EVERY_MS, skipped while another load runs. */
 static void
-home_tick(struct daemon *d)
+home_tick(struct daemon *d, uint64_t now)
 {
-	uint64_t now = mono_ms();
-
 	if (d->loading || (d->next_home_ms != 0 && now < d->next_home_ms))
 		return;
 	d->next_home_ms = now + HOME_EVERY_MS;
-	reload_start(d, 2);
+	reload_start(d, LOAD_HOME);
 }
 
 #define RES_FDS	16
@@ -830,6 +827,7 @@ run(struct daemon *d, int sfd)
 	static unsigned char	 buf[RECV_BUFSZ];
 	struct pollfd		 pfd[4 + RES_FDS];
 	int			 nfd = nfq_fd(d->nfq), nres, timeout;
+	uint64_t		 now, mono;
 
 	pfd[0].fd = nfd;
 	pfd[0].events = POLLIN;
@@ -867,14 +865,17 @@ run(struct daemon *d, int sfd)
 			}
 			accepts_flush(d);
 		}
-		resolve_process(d->res, pfd + 4, nres, now_ms());
-		health_tick(d, (int64_t)now_ms());
-		if (now_ms() - d->metrics_ms >= METRICS_EVERY_MS)
+		/* One clock read each for the pass's wall-clock and monotonic schedules. */
+		now = now_ms();
+		mono = mono_ms();
+		resolve_process(d->res, pfd + 4, nres, now);
+		health_tick(d, (int64_t)now);
+		if (now - d->metrics_ms >= METRICS_EVERY_MS)
 			metrics_dump(d);
 		if (pfd[3].revents & POLLIN)
 			reload_finish(d);
-		bundle_tick(d);
-		home_tick(d);
+		bundle_tick(d, mono);
+		home_tick(d, mono);
 		if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN) &&
 		    ct_dispatch(d->ct, on_ct_end, d, &d->ct_lost) < 0 &&
 		    d->ct_lost % 100 == 1)
@@ -886,7 +887,7 @@ run(struct daemon *d, int sfd)
 				continue;
 			switch (si.ssi_signo) {
 			case SIGHUP:
-				reload_start(d, 0);
+				reload_start(d, LOAD_FULL);
 				break;
 			case SIGUSR1:
 				log_counters(d);
@@ -1161,7 +1162,7 @@ main(int argc, char **argv)
 	metrics_dump(&d);
 	/* A standby's rules are as old as its start: load them afresh, off the packet thread. */
 	if (hup || waited)
-		reload_start(&d, 0);
+		reload_start(&d, LOAD_FULL);
 	rc = run(&d, sfd) == 0 ? 0 : 1;
 	log_counters(&d);
 	metrics_dump(&d);
