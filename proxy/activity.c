@@ -17,6 +17,11 @@
 
 #define ACTIVITY_BATCH		512
 #define ACTIVITY_POLL_MS	50
+/*
+ * A short batch waits this long for more: committing each trickle of events
+ * cost ~20% of a CPU under DNS load (bench/README.md, "where the time goes").
+ */
+#define ACTIVITY_GATHER_MS	250
 #define ACTIVITY_PURGE_MS	(3600 * 1000)
 
 struct activity {
@@ -204,17 +209,26 @@ activity_set_health(struct activity *a, int64_t now_ms, int64_t last_packet_ms,
 static void *
 activity_main(void *arg)
 {
-	struct activity *a = arg;
+	struct activity	*a = arg;
+	int64_t		 since = 0;	/* when a short batch was first seen waiting */
 
 	for (;;) {
 		size_t	tail = atomic_load_explicit(&a->tail, memory_order_relaxed);
 		size_t	head = atomic_load_explicit(&a->head, memory_order_acquire);
 		size_t	n = head - tail;
+		int	gather = 0;
 
-		if (n == 0) {
+		if (n > 0 && n < ACTIVITY_BATCH && !atomic_load(&a->stop)) {
+			int64_t now = activity_now_ms();
+
+			if (since == 0)
+				since = now;
+			gather = now - since < ACTIVITY_GATHER_MS;
+		}
+		if (n == 0 || gather) {
 			struct timespec	 until;
 
-			if (atomic_load(&a->stop))
+			if (n == 0 && atomic_load(&a->stop))
 				break;
 			activity_purge(a);
 			activity_health(a);
@@ -231,6 +245,7 @@ activity_main(void *arg)
 			pthread_mutex_unlock(&a->mu);
 			continue;
 		}
+		since = 0;
 		if (n > ACTIVITY_BATCH)
 			n = ACTIVITY_BATCH;
 		for (size_t i = 0; i < n; i++)

@@ -212,8 +212,14 @@ on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
 		d->acc_n++;
 		return 0;
 	}
-	/* Anything else goes out in order, after the accepts before it. */
-	accepts_flush(d);
+	/*
+	 * A drop emits nothing, so it need not wait for the accepts before it
+	 * nor split their run (the batch verdict skips a packet already given
+	 * one): a blocked DNS question costs one verdict, not two.  Anything
+	 * else goes out in order, after the accepts before it.
+	 */
+	if (v != GATE_DROP)
+		accepts_flush(d);
 	switch (v) {
 	case GATE_ALLOW_FLOW:
 		/* NF_REPEAT sends it through the chain again, where the mark is saved on the connection. */
